@@ -1,0 +1,142 @@
+// FunctionContext: everything a pure function may know about the world, handed in by the shell.
+import { seededRandom, seededUuid } from './seededRandom.js';
+
+/** A domain event as data: `{ type, data }`, a discriminated union member. */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+}
+
+export type LogFields = Record<string, unknown>;
+
+/** Observing only: a function can log, but nothing it logs changes its result. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Observing only: attributes and events on the caller's trace span. */
+export interface Span {
+  setAttribute(key: string, value: string | number | boolean): void;
+  addEvent(name: string, attributes?: Record<string, string | number | boolean>): void;
+}
+
+export interface BusinessMetadata {
+  readonly userId?: string;
+  readonly accountId?: string;
+  readonly tradingPair?: string;
+  readonly riskLevel?: 'low' | 'medium' | 'high';
+  readonly workflowId?: string;
+  /** Set by the shell from authenticated claims, never from free input. */
+  readonly jurisdiction?: string;
+}
+
+export interface ShardInfo {
+  readonly id: string;
+  /** 0..1, the shard's own load estimate when the call started. */
+  readonly load: number;
+  readonly peers: readonly string[];
+}
+
+export interface ExecutionInfo {
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly traceparent?: string;
+  /** Epoch milliseconds after which the caller no longer waits. */
+  readonly deadline: number;
+  /** 1 for the first try; retries on another shard count up. */
+  readonly attempt: number;
+}
+
+export interface FunctionContext {
+  /** The invocation's clock reading (epoch ms): fixed for the whole call, so replays agree. */
+  now(): number;
+  /** A fresh id, drawn from the invocation's seed. */
+  newId(): string;
+  /** A float in [0, 1) from the invocation's seeded generator. */
+  random(): number;
+  readonly log: Logger;
+  readonly span: Span;
+  /** Collect an event into the result; nothing leaves the function. */
+  emit(event: DomainEvent): void;
+  readonly business: BusinessMetadata;
+  readonly shard: ShardInfo;
+  readonly execution: ExecutionInfo;
+}
+
+/** What the shell supplies to build a context. Two equal seeds give two equal runs. */
+export interface ContextSeed {
+  readonly now: number;
+  /** Seeds random() and newId(); defaults to the correlation id. */
+  readonly seed?: string;
+  readonly business?: BusinessMetadata;
+  readonly shard?: ShardInfo;
+  readonly execution?: Partial<ExecutionInfo>;
+  readonly log?: Logger;
+  readonly span?: Span;
+}
+
+const noop = (): void => {};
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+export const noopSpan: Span = { setAttribute: noop, addEvent: noop };
+const localShard: ShardInfo = Object.freeze({ id: 'local', load: 0, peers: Object.freeze([]) as readonly string[] });
+const noBusiness: BusinessMetadata = Object.freeze({});
+
+/**
+ * The concrete context. A class (methods on the prototype, generators created lazily)
+ * because one is built per call and the in-process path is measured in nanoseconds.
+ */
+export class InvocationContext implements FunctionContext {
+  readonly log: Logger;
+  readonly span: Span;
+  readonly business: BusinessMetadata;
+  readonly shard: ShardInfo;
+  readonly execution: ExecutionInfo;
+  /** Events emitted so far, in order; `undefined` until the first emit. */
+  events: DomainEvent[] | undefined = undefined;
+  private readonly time: number;
+  private readonly seed: string | undefined;
+  private rng: (() => number) | undefined = undefined;
+  private idRng: (() => number) | undefined = undefined;
+
+  constructor(seed: ContextSeed) {
+    this.time = seed.now;
+    this.seed = seed.seed;
+    this.log = seed.log ?? silentLogger;
+    this.span = seed.span ?? noopSpan;
+    this.business = seed.business ?? noBusiness;
+    this.shard = seed.shard ?? localShard;
+    const ex = seed.execution;
+    this.execution = {
+      correlationId: ex?.correlationId ?? 'local',
+      deadline: ex?.deadline ?? Number.POSITIVE_INFINITY,
+      attempt: ex?.attempt ?? 1,
+      ...(ex?.causationId === undefined ? {} : { causationId: ex.causationId }),
+      ...(ex?.traceparent === undefined ? {} : { traceparent: ex.traceparent }),
+    };
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  random(): number {
+    this.rng ??= seededRandom(`${this.seed ?? this.execution.correlationId}:random`);
+    return this.rng();
+  }
+
+  newId(): string {
+    this.idRng ??= seededRandom(`${this.seed ?? this.execution.correlationId}:id`);
+    return seededUuid(this.idRng);
+  }
+
+  emit(event: DomainEvent): void {
+    (this.events ??= []).push(event);
+  }
+}
+
+export function createFunctionContext(seed: ContextSeed): InvocationContext {
+  return new InvocationContext(seed);
+}

@@ -1,0 +1,150 @@
+// Typed errors with stable codes; every boundary (HTTP, NATS, CLI) maps them from here.
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'FUNCTION_NOT_FOUND'
+  | 'FUNCTION_DISABLED'
+  | 'DEADLINE_EXCEEDED'
+  | 'FUNCTION_FAILED'
+  | 'JURISDICTION_DENIED'
+  | 'VERSION_CONFLICT'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'UNAVAILABLE'
+  | 'CONFLICT'
+  | 'RULE_VIOLATED';
+
+/** One problem found in an input or output: where (a dotted path) and why. */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface SerializedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export class LucentError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): SerializedError {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export class ValidationError extends LucentError {
+  readonly issues: readonly FieldIssue[];
+  readonly where: 'input' | 'output' | 'command' | 'event' | 'config';
+
+  constructor(where: ValidationError['where'], subject: string, issues: readonly FieldIssue[]) {
+    const first = issues[0];
+    const summary = first ? `${first.path || '(root)'}: ${first.message}` : 'invalid value';
+    super('VALIDATION_FAILED', `Invalid ${where} for ${subject}: ${summary}`, { where, subject, issues });
+    this.issues = issues;
+    this.where = where;
+  }
+}
+
+export class FunctionNotFoundError extends LucentError {
+  constructor(name: string, version?: string) {
+    super(
+      'FUNCTION_NOT_FOUND',
+      version ? `No function ${name} at version ${version} is registered` : `No function named ${name} is registered`,
+      version ? { name, version } : { name },
+    );
+  }
+}
+
+export class FunctionDisabledError extends LucentError {
+  constructor(name: string) {
+    super('FUNCTION_DISABLED', `Function ${name} is disabled by an operator`, { name });
+  }
+}
+
+export class DeadlineExceededError extends LucentError {
+  constructor(name: string, deadline: number) {
+    super('DEADLINE_EXCEEDED', `Function ${name} did not finish before its deadline`, { name, deadline });
+  }
+}
+
+export class FunctionFailedError extends LucentError {
+  constructor(name: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('FUNCTION_FAILED', `Function ${name} threw: ${reason}`, { name, reason }, { cause });
+  }
+}
+
+export class JurisdictionDeniedError extends LucentError {
+  constructor(name: string, jurisdiction: string | undefined) {
+    super(
+      'JURISDICTION_DENIED',
+      `Function ${name} is not available in jurisdiction ${jurisdiction ?? '(unknown)'}`,
+      { name, jurisdiction: jurisdiction ?? null },
+    );
+  }
+}
+
+export class ConcurrencyError extends LucentError {
+  constructor(stream: string, expected: string | number, actual: number) {
+    super('VERSION_CONFLICT', `Stream ${stream} is at version ${actual}, expected ${expected}`, {
+      stream,
+      expected,
+      actual,
+    });
+  }
+}
+
+/** A command the domain refuses in the current state (e.g. borrowing beyond the collateral). */
+export class RuleViolationError extends LucentError {
+  constructor(rule: string, message: string, details?: Record<string, unknown>) {
+    super('RULE_VIOLATED', message, { rule, ...details });
+  }
+}
+
+const httpStatusByCode: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  FUNCTION_NOT_FOUND: 404,
+  FUNCTION_DISABLED: 403,
+  JURISDICTION_DENIED: 403,
+  DEADLINE_EXCEEDED: 504,
+  FUNCTION_FAILED: 500,
+  VERSION_CONFLICT: 409,
+  CONFLICT: 409,
+  RULE_VIOLATED: 422,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  UNAVAILABLE: 503,
+};
+
+/** The one place an error code becomes an HTTP status. */
+export function httpStatusFor(code: ErrorCode): number {
+  return httpStatusByCode[code];
+}
+
+export function isLucentError(value: unknown): value is LucentError {
+  return value instanceof LucentError;
+}
+
+/** Rebuild a typed error from its wire form (NATS replies, worker messages). */
+export function errorFromJSON(e: SerializedError): LucentError {
+  if (e.code === 'VALIDATION_FAILED' && e.details && Array.isArray(e.details['issues'])) {
+    return new ValidationError(
+      (e.details['where'] as ValidationError['where']) ?? 'input',
+      String(e.details['subject'] ?? ''),
+      e.details['issues'] as FieldIssue[],
+    );
+  }
+  return new LucentError(e.code, e.message, e.details);
+}

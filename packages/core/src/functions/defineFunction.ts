@@ -1,0 +1,118 @@
+// defineFunction: a pure, typed function plus the metadata the shell routes it by.
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { FunctionContext } from '../context/functionContext.js';
+import type { Contract } from '../contracts/contract.js';
+
+export type Priority = 'low' | 'normal' | 'high' | 'critical';
+
+/** Relative weights (1 = light, 10 = heaviest) a router matches against shard capacity. */
+export interface ResourceClass {
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export interface JurisdictionRule {
+  /** When set, only these jurisdictions (ISO 3166 codes such as 'US', 'DE') may call. */
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
+
+export interface FunctionMeta {
+  readonly description?: string;
+  /** Shard tags this function prefers or requires (e.g. 'aave', 'arbitrage'). */
+  readonly shardAffinity?: readonly string[];
+  readonly resources?: ResourceClass;
+  readonly priority?: Priority;
+  /** Default budget for one call when the caller gives no deadline. */
+  readonly timeoutMs?: number;
+  /** Run off the event loop, in a worker thread that can be terminated at the deadline. */
+  readonly heavy?: boolean;
+  readonly jurisdictions?: JurisdictionRule;
+  readonly tags?: readonly string[];
+}
+
+export type Handler<In, Out> = (input: In, ctx: FunctionContext) => Out | Promise<Out>;
+
+/** A registered function: contracts, metadata and the pure handler. */
+export interface FunctionDefinition<Name extends string = string, In = unknown, Out = unknown> {
+  readonly kind: 'lucent.function';
+  readonly name: Name;
+  readonly version: string;
+  readonly input: Contract<In>;
+  readonly output: Contract<Out>;
+  readonly meta: FunctionMeta;
+  readonly handler: Handler<In, Out>;
+}
+
+// `any` here only widens the variance so any definition fits a map; no value is typed any.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFunctionDefinition = FunctionDefinition<string, any, any>;
+
+export type InputOf<F> = F extends FunctionDefinition<string, infer In, infer _Out> ? In : never;
+export type OutputOf<F> = F extends FunctionDefinition<string, infer _In, infer Out> ? Out : never;
+
+export interface FunctionSpec<Name extends string, I extends StandardSchemaV1, O extends StandardSchemaV1>
+  extends FunctionMeta {
+  readonly name: Name;
+  /** Semantic version, e.g. '1.2.0'. */
+  readonly version: string;
+  readonly input: I;
+  readonly output: O;
+}
+
+const namePattern = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;
+const versionPattern = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** Check a spec at definition time, so a bad name fails when the module loads, not in production. */
+export function checkSpec(spec: { name: string; version: string; input: unknown; output: unknown }): void {
+  if (!namePattern.test(spec.name)) {
+    throw new TypeError(`Function name "${spec.name}" must be dotted camelCase like "risk.healthFactor"`);
+  }
+  if (!versionPattern.test(spec.version)) {
+    throw new TypeError(`Function ${spec.name}: version "${spec.version}" must be semantic, like "1.0.0"`);
+  }
+  for (const side of ['input', 'output'] as const) {
+    const c = spec[side] as { '~standard'?: { validate?: unknown } } | undefined;
+    if (typeof c?.['~standard']?.validate !== 'function') {
+      throw new TypeError(`Function ${spec.name}: ${side} must be a Standard Schema (zod, valibot, arktype…)`);
+    }
+  }
+}
+
+export function toDefinition<Name extends string, In, Out>(
+  spec: FunctionSpec<Name, StandardSchemaV1, StandardSchemaV1>,
+  handler: Handler<In, Out>,
+): FunctionDefinition<Name, In, Out> {
+  checkSpec(spec);
+  const { name, version, input, output, ...meta } = spec;
+  return Object.freeze({
+    kind: 'lucent.function',
+    name,
+    version,
+    input: input as Contract<In>,
+    output: output as Contract<Out>,
+    meta: Object.freeze(meta),
+    handler,
+  });
+}
+
+/**
+ * Define a pure function. Types of `input` and the return value come from the contracts.
+ *
+ * ```ts
+ * export const healthFactor = defineFunction(
+ *   { name: 'risk.healthFactor', version: '1.0.0', input: HfIn, output: HfOut },
+ *   (input) => ({ healthFactor: ... }),
+ * );
+ * ```
+ */
+export function defineFunction<Name extends string, I extends StandardSchemaV1, O extends StandardSchemaV1>(
+  spec: FunctionSpec<Name, I, O>,
+  handler: Handler<StandardSchemaV1.InferOutput<I>, StandardSchemaV1.InferOutput<O>>,
+): FunctionDefinition<Name, StandardSchemaV1.InferOutput<I>, StandardSchemaV1.InferOutput<O>> {
+  return toDefinition(spec, handler);
+}
+
+export function isFunctionDefinition(value: unknown): value is AnyFunctionDefinition {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'lucent.function';
+}

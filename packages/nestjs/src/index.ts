@@ -1,0 +1,5 @@
+// @lucent/nestjs: the HTTP layer — LucentModule, the functions controller, error mapping.
+export * from './tokens.js';
+export * from './lucentModule.js';
+export * from './functions/functionsController.js';
+export * from './errors/lucentExceptionFilter.js';

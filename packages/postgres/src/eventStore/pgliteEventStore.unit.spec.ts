@@ -1,0 +1,32 @@
+// The embedded PGlite event store passes the shared contract and keeps its data on disk across restarts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../../../runtime/src/eventStore/eventStoreContract.js';
+import { createPgliteEventStore } from './sqlEventStore.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+eventStoreContract('pglite', () => createPgliteEventStore());
+
+describe('PGlite event store', () => {
+  it('keeps events in its data directory across a restart and migrates only once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lucent-pglite-'));
+    dirs.push(dir);
+    const first = await createPgliteEventStore({ dataDir: dir, schema: 'app' });
+    await first.append('s', [{ type: 'A', data: { n: 1 } }], { expectedVersion: 'noStream' });
+    await first.close();
+    const second = await createPgliteEventStore({ dataDir: dir, schema: 'app' });
+    try {
+      expect((await second.readStream('s')).map((e) => e.data)).toEqual([{ n: 1 }]);
+      await second.append('s', [{ type: 'B', data: { n: 2 } }], { expectedVersion: 1 });
+      expect(await second.streamVersion('s')).toBe(2);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+});

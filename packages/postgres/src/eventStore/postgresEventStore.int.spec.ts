@@ -1,0 +1,171 @@
+// The PostgreSQL event store passes the shared contract, migrates safely, and keeps a gap-safe global order.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConcurrencyError } from '@lucent/core';
+import type { StoredEvent } from '@lucent/runtime';
+import { eventStoreContract } from '../../../runtime/src/eventStore/eventStoreContract.js';
+import { migrateEventStore } from './migrations.js';
+import { PgSqlClient } from './sqlClient.js';
+import { createPostgresEventStore, type SqlEventStore } from './sqlEventStore.js';
+
+const url = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+const newSchema = (): string => {
+  const s = `lucent_es_${randomBytes(5).toString('hex')}`;
+  schemas.push(s);
+  return s;
+};
+
+afterAll(async () => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await c.end();
+});
+
+eventStoreContract('postgres', () => createPostgresEventStore({ connectionString: url, schema: newSchema() }));
+
+describe('PostgreSQL event store', () => {
+  it('migrates once even when several processes start at the same moment', async () => {
+    const schema = newSchema();
+    const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
+    try {
+      const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
+      expect(applied.flat()).toEqual([1]);
+      expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
+      const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
+        `SELECT version FROM ${schema}.lucent_event_store_migrations`,
+      );
+      expect(rows.map((r) => r.version)).toEqual([1]);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('8 concurrent writers × 500 events with retries: exactly 4,000 events, versions 1..4,000', async () => {
+    const writers = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) =>
+        i === 0 ? createPostgresEventStore({ connectionString: url, schema: newSchema(), maxConnections: 1 }) : undefined,
+      ),
+    );
+    const store = writers[0] as SqlEventStore;
+    const schema = store.schema;
+    const others = await Promise.all(
+      Array.from({ length: 7 }, () => createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 })),
+    );
+    const all = [store, ...others];
+    const stream = 'contended';
+    let conflicts = 0;
+    try {
+      await Promise.all(
+        all.map(async (w, writer) => {
+          for (let n = 0; n < 500; n++) {
+            for (;;) {
+              const version = await w.streamVersion(stream);
+              try {
+                await w.append(stream, [{ type: 'Wrote', data: { writer, n } }], { expectedVersion: version });
+                break;
+              } catch (error) {
+                if (!(error instanceof ConcurrencyError)) throw error;
+                conflicts++;
+              }
+            }
+          }
+        }),
+      );
+      const events = await store.readStream(stream);
+      expect(events).toHaveLength(4000);
+      expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+      for (let writer = 0; writer < 8; writer++) {
+        const mine = events.filter((e) => (e.data as { writer: number }).writer === writer);
+        expect(mine.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+      }
+      const positions = (await store.readAll({ maxCount: 5000 })).map((e) => e.globalPosition);
+      expect(positions).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+      expect(conflicts).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+      await store.close();
+    }
+  }, 180_000);
+
+  it('interleaved transactions: a subscriber sees both, in order, never one without the other before it', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const t1 = new pg.Client({ connectionString: url });
+    const t2 = new pg.Client({ connectionString: url });
+    await Promise.all([t1.connect(), t2.connect()]);
+    const seen: StoredEvent[] = [];
+    const sub = store.subscribe({ pollIntervalMs: 20, handler: (events) => void seen.push(...events) });
+    const call = `SELECT last_position FROM ${store.schema}.lucent_append($1, 'any', $2::jsonb, NULL)`;
+    const payload = (n: number): string =>
+      JSON.stringify([{ id: crypto.randomUUID(), type: 'Step', data: { n }, metadata: {} }]);
+    try {
+      await t1.query('BEGIN');
+      const first = await t1.query(call, ['a', payload(1)]);
+      await t2.query('BEGIN');
+      // The second transaction starts after the first took its position; it must wait for the first to commit.
+      let secondDone = false;
+      const second = t2.query(call, ['b', payload(2)]).then((r) => {
+        secondDone = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(secondDone).toBe(false);
+      expect(await store.readAll()).toEqual([]);
+      await t1.query('COMMIT');
+      const r2 = await second;
+      await t2.query('COMMIT');
+      expect(Number(first.rows[0].last_position)).toBe(1);
+      expect(Number(r2.rows[0].last_position)).toBe(2);
+      await sub.waitFor(2);
+      expect(seen.map((e) => [e.globalPosition, e.stream])).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+      ]);
+    } finally {
+      await sub.stop();
+      await Promise.all([t1.end(), t2.end()]);
+      await store.close();
+    }
+  });
+
+  it('a rolled-back append leaves no hole in the global order', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await store.append('x', [{ type: 'A', data: {} }]);
+      await c.query('BEGIN');
+      await c.query(`SELECT ${store.schema}.lucent_append('y', 'any', $1::jsonb, NULL)`, [
+        JSON.stringify([{ id: crypto.randomUUID(), type: 'B', data: {}, metadata: {} }]),
+      ]);
+      await c.query('ROLLBACK');
+      await store.append('x', [{ type: 'C', data: {} }]);
+      expect((await store.readAll()).map((e) => [e.globalPosition, e.type])).toEqual([
+        [1, 'A'],
+        [2, 'C'],
+      ]);
+    } finally {
+      await c.end();
+      await store.close();
+    }
+  });
+
+  it('wakes a subscriber through LISTEN/NOTIFY well before the poll interval', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const seen: number[] = [];
+    const sub = store.subscribe({ pollIntervalMs: 60_000, handler: (events) => void seen.push(...events.map((e) => e.globalPosition)) });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      const r = await store.append('live', [{ type: 'Tick', data: {} }]);
+      await sub.waitFor(r.lastGlobalPosition, 5_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(seen).toEqual([1]);
+    } finally {
+      await sub.stop();
+      await store.close();
+    }
+  });
+});

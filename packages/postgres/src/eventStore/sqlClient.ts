@@ -1,0 +1,210 @@
+// One small SQL seam over node-postgres and PGlite, so the event store runs the same SQL on both.
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { LucentError } from '@lucent/core';
+
+export interface SqlRows<T> {
+  readonly rows: T[];
+}
+
+export interface SqlClient {
+  /** Run one statement. `name` makes node-postgres keep a prepared plan; PGlite ignores it. */
+  query<T>(text: string, params?: readonly unknown[], name?: string): Promise<SqlRows<T>>;
+  /** Run `fn` on one dedicated session (needed for session advisory locks and explicit transactions). */
+  session<T>(fn: (run: (text: string, params?: readonly unknown[]) => Promise<SqlRows<unknown>>) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel; returns a function that stops listening. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/** Turn a lost or refused connection into UNAVAILABLE; leave every other error as it is. */
+export function asUnavailable(error: unknown, where: string): unknown {
+  if (error instanceof LucentError) return error;
+  const e = error as { code?: string; message?: string; errors?: { code?: string }[] };
+  const code = e?.code ?? e?.errors?.[0]?.code;
+  const message = String(e?.message ?? error);
+  const lost =
+    (code !== undefined && unavailableCodes.has(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(
+      message,
+    );
+  if (!lost) return error;
+  return new LucentError(
+    'UNAVAILABLE',
+    `PostgreSQL at ${where} is unreachable (${code ?? message}). If the connection dropped mid-append the outcome is unknown: retry with the same idempotency key.`,
+    { where, reason: code ?? message },
+    { cause: error },
+  );
+}
+
+export interface PgClientOptions {
+  readonly connectionString?: string;
+  /** An existing pool to share; the store then does not end it on close. */
+  readonly pool?: pg.Pool;
+  readonly max?: number;
+  /** How long to wait for a connection before failing with UNAVAILABLE (default 2,000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export class PgSqlClient implements SqlClient {
+  readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+  private readonly where: string;
+  private readonly listeners = new Set<pg.Client>();
+  private closed = false;
+
+  constructor(options: PgClientOptions) {
+    this.ownsPool = options.pool === undefined;
+    this.pool =
+      options.pool ??
+      new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.max ?? 10,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+      });
+    // An idle client whose server went away emits 'error' on the pool; without a listener that crashes the process.
+    this.pool.on('error', () => undefined);
+    const o = this.pool.options;
+    this.where = options.connectionString
+      ? redact(options.connectionString)
+      : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
+  }
+
+  async query<T>(text: string, params?: readonly unknown[], name?: string): Promise<SqlRows<T>> {
+    try {
+      const config: pg.QueryConfig = { text, values: params as unknown[] };
+      if (name !== undefined) config.name = name;
+      const r = await this.pool.query(config);
+      return { rows: r.rows as T[] };
+    } catch (error) {
+      throw asUnavailable(error, this.where);
+    }
+  }
+
+  async session<T>(
+    fn: (run: (text: string, params?: readonly unknown[]) => Promise<SqlRows<unknown>>) => Promise<T>,
+  ): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asUnavailable(error, this.where);
+    }
+    let broken: unknown;
+    try {
+      return await fn(async (text, params) => {
+        try {
+          const r = await client.query(text, params as unknown[]);
+          return { rows: r.rows as unknown[] };
+        } catch (error) {
+          broken = error;
+          throw asUnavailable(error, this.where);
+        }
+      });
+    } finally {
+      // A session that failed may hold a lock or an open transaction: discard it rather than reuse it.
+      client.release(broken !== undefined ? true : undefined);
+    }
+  }
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      if (stopped || this.closed) return;
+      const c = new pg.Client(this.pool.options);
+      c.on('error', () => undefined);
+      c.on('notification', () => onNotify());
+      c.on('end', () => {
+        this.listeners.delete(c);
+        if (client === c) client = undefined;
+        // Reconnect quietly; the subscription's poll keeps it moving meanwhile, and one wake-up covers missed notices.
+        if (!stopped && !this.closed) retry = setTimeout(() => void connect(), 500);
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN "${channel}"`);
+        client = c;
+        this.listeners.add(c);
+        onNotify();
+      } catch {
+        await c.end().catch(() => undefined);
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      if (c) {
+        this.listeners.delete(c);
+        await c.end().catch(() => undefined);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.listeners].map((c) => c.end().catch(() => undefined)));
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
+/** PGlite is one connection in this process: every query already runs on the same session. */
+export class PgliteSqlClient implements SqlClient {
+  constructor(
+    readonly db: PGlite,
+    private readonly ownsDb: boolean,
+  ) {}
+
+  async query<T>(text: string, params?: readonly unknown[]): Promise<SqlRows<T>> {
+    const r = await this.db.query<T>(text, params as unknown[]);
+    return { rows: r.rows };
+  }
+
+  session<T>(fn: (run: (text: string, params?: readonly unknown[]) => Promise<SqlRows<unknown>>) => Promise<T>): Promise<T> {
+    // Without parameters use exec, which (unlike query) accepts several statements, as pg's simple protocol does.
+    return fn(async (text, params) => {
+      if (params !== undefined && params.length > 0) return this.query<unknown>(text, params);
+      const results = await this.db.exec(text);
+      return { rows: (results[results.length - 1]?.rows ?? []) as unknown[] };
+    });
+  }
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const stop = await this.db.listen(channel, () => onNotify());
+    return () => stop();
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) await this.db.close();
+  }
+}

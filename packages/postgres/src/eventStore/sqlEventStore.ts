@@ -1,0 +1,255 @@
+// Event store over PostgreSQL or PGlite: one SQL schema, one append function, gap-safe global order.
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
+import { ConcurrencyError } from '@lucent/core';
+import {
+  CatchUpSubscription,
+  defaultMaxEventBytes,
+  prepareAppend,
+  type AppendOptions,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@lucent/runtime';
+import { checkSchemaName, migrateEventStore, notifyChannel } from './migrations.js';
+import { PgliteSqlClient, PgSqlClient, type SqlClient } from './sqlClient.js';
+
+interface EventRow {
+  global_position: string | number;
+  stream_id: string;
+  stream_version: string | number;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  ts: string | number;
+}
+
+interface AppendRow {
+  next_version: string | number;
+  last_position: string | number;
+  duplicate: boolean;
+}
+
+const columns = `global_position, stream_id, stream_version, event_id, type, data, metadata,
+  (extract(epoch from created_at) * 1000)::float8 AS ts`;
+
+function toStored(r: EventRow): StoredEvent {
+  return {
+    id: r.event_id,
+    stream: r.stream_id,
+    type: r.type,
+    data: r.data,
+    metadata: r.metadata,
+    streamVersion: Number(r.stream_version),
+    globalPosition: Number(r.global_position),
+    timestamp: Math.round(Number(r.ts)),
+  };
+}
+
+export interface SqlEventStoreOptions {
+  /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
+  readonly schema?: string;
+  readonly maxEventBytes?: number;
+}
+
+export class SqlEventStore implements EventStore {
+  private readonly s: string;
+  private readonly maxEventBytes: number;
+  private readonly wakers = new Set<() => void>();
+  private unlisten: (() => Promise<void>) | undefined;
+  private listening: Promise<void> | undefined;
+  private readonly sql: Record<'append' | 'readFwd' | 'readBack' | 'readAll' | 'version', string>;
+
+  private constructor(
+    private readonly client: SqlClient,
+    options: SqlEventStoreOptions,
+  ) {
+    this.s = checkSchemaName(options.schema ?? 'lucent');
+    this.maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
+    const s = this.s;
+    this.sql = {
+      append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4)`,
+      readFwd: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version >= $2
+        ORDER BY stream_version LIMIT $3`,
+      readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
+        ORDER BY stream_version DESC LIMIT $3`,
+      // Positions are assigned in commit order without holes (see the append function), so a plain
+      // range read never passes over an event that is still to commit.
+      readAll: `SELECT ${columns} FROM ${s}.lucent_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+      version: `SELECT version FROM ${s}.lucent_streams WHERE stream_id = $1`,
+    };
+  }
+
+  /** Open a store on a SqlClient and run its migrations. */
+  static async open(client: SqlClient, options: SqlEventStoreOptions = {}): Promise<SqlEventStore> {
+    const store = new SqlEventStore(client, options);
+    await migrateEventStore(client, store.s);
+    return store;
+  }
+
+  get schema(): string {
+    return this.s;
+  }
+
+  private name(statement: string): string {
+    return `lucent_es_${this.s}_${statement}`;
+  }
+
+  async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    const prepared = prepareAppend(stream, events, options, randomUUID, this.maxEventBytes);
+    // Hand-built JSON avoids parsing and re-serializing every payload that prepareAppend already serialized.
+    const payload = `[${prepared
+      .map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.dataJson},"metadata":${e.metadataJson}}`)
+      .join(',')}]`;
+    const expected = String(options?.expectedVersion ?? 'any');
+    const key = options?.idempotencyKey ?? null;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.client.query<AppendRow>(
+          this.sql.append,
+          [stream, expected, payload, key],
+          this.name('append'),
+        );
+        const row = rows[0] as AppendRow;
+        return {
+          nextVersion: Number(row.next_version),
+          lastGlobalPosition: Number(row.last_position),
+          duplicate: row.duplicate,
+        };
+      } catch (error) {
+        const e = error as { code?: string; detail?: string; constraint?: string };
+        if (e.code === 'LU409') {
+          throw new ConcurrencyError(stream, options?.expectedVersion ?? 'any', Number(e.detail ?? 0));
+        }
+        // Two appends with one new idempotency key raced: the loser retries once and finds the winner's result.
+        if (e.code === '23505' && key !== null && attempt === 0 && String(e.constraint ?? '').includes('idempotency')) {
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const max = options.maxCount ?? 1_000_000;
+    if (options.direction === 'backwards') {
+      const from = options.fromVersion ?? Number.MAX_SAFE_INTEGER;
+      const { rows } = await this.client.query<EventRow>(this.sql.readBack, [stream, from, max], this.name('readBack'));
+      return rows.map(toStored);
+    }
+    const { rows } = await this.client.query<EventRow>(
+      this.sql.readFwd,
+      [stream, options.fromVersion ?? 1, max],
+      this.name('readFwd'),
+    );
+    return rows.map(toStored);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const { rows } = await this.client.query<EventRow>(
+      this.sql.readAll,
+      [options.after ?? 0, options.maxCount ?? 1000],
+      this.name('readAll'),
+    );
+    return rows.map(toStored);
+  }
+
+  async streamVersion(stream: string): Promise<number> {
+    const { rows } = await this.client.query<{ version: string | number }>(this.sql.version, [stream], this.name('version'));
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return new CatchUpSubscription(this, options, (wake) => {
+      this.wakers.add(wake);
+      void this.ensureListening();
+      return () => this.wakers.delete(wake);
+    });
+  }
+
+  /** One LISTEN per store wakes all its subscriptions; if it fails they still poll. */
+  private ensureListening(): Promise<void> {
+    this.listening ??= this.client
+      .listen(notifyChannel(this.s), () => {
+        for (const w of this.wakers) w();
+      })
+      .then(
+        (stop) => {
+          this.unlisten = stop;
+        },
+        () => {
+          this.listening = undefined;
+        },
+      );
+    return this.listening;
+  }
+
+  async loadCheckpoint(subscriberId: string): Promise<number> {
+    const { rows } = await this.client.query<{ position: string | number }>(
+      `SELECT position FROM ${this.s}.lucent_checkpoints WHERE subscriber_id = $1`,
+      [subscriberId],
+      this.name('loadCheckpoint'),
+    );
+    return rows[0] ? Number(rows[0].position) : 0;
+  }
+
+  async saveCheckpoint(subscriberId: string, position: number): Promise<void> {
+    await this.client.query(
+      `INSERT INTO ${this.s}.lucent_checkpoints (subscriber_id, position) VALUES ($1, $2)
+       ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+      [subscriberId, position],
+      this.name('saveCheckpoint'),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.wakers.clear();
+    await this.listening;
+    await this.unlisten?.();
+    await this.client.close();
+  }
+}
+
+export interface PostgresEventStoreOptions extends SqlEventStoreOptions {
+  /** e.g. `postgres://user@127.0.0.1:5432/db`; read from LUCENT_PG_URL by the example. */
+  readonly connectionString?: string;
+  readonly pool?: pg.Pool;
+  readonly maxConnections?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+/** Event store on a PostgreSQL server. Fails with UNAVAILABLE when the server cannot be reached. */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<SqlEventStore> {
+  const client = new PgSqlClient({
+    connectionString: options.connectionString,
+    pool: options.pool,
+    max: options.maxConnections,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
+  return SqlEventStore.open(client, options).catch(async (error: unknown) => {
+    await client.close().catch(() => undefined);
+    throw error;
+  });
+}
+
+export interface PgliteEventStoreOptions extends SqlEventStoreOptions {
+  /** Directory that keeps the data on disk (e.g. `.lucent-data/events`); in memory when omitted. */
+  readonly dataDir?: string;
+  /** An existing PGlite instance to share; the store then does not close it. */
+  readonly db?: PGlite;
+}
+
+/** Embedded event store: PostgreSQL compiled to WebAssembly, in this process, same SQL as the server. */
+export async function createPgliteEventStore(options: PgliteEventStoreOptions = {}): Promise<SqlEventStore> {
+  const db = options.db ?? (options.dataDir !== undefined ? new PGlite(options.dataDir) : new PGlite());
+  const client = new PgliteSqlClient(db, options.db === undefined);
+  return SqlEventStore.open(client, options);
+}

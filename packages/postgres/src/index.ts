@@ -1,0 +1,4 @@
+// @lucent/postgres: the event store on PostgreSQL (pg) and PGlite, checkpoints, durable timers, saga state.
+export * from './eventStore/sqlClient.js';
+export * from './eventStore/migrations.js';
+export * from './eventStore/sqlEventStore.js';

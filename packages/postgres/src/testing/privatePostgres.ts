@@ -1,0 +1,109 @@
+// Test kit: a private PostgreSQL server in a temp directory on a free 127.0.0.1 port, stopped and started by pid.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const binDir = (): string => {
+  const versions = execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort();
+  return `/usr/lib/postgresql/${versions[versions.length - 1]}/bin`;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// PostgreSQL refuses to run as root: when the tests run as root, the server runs as the postgres user.
+const asRoot = process.getuid?.() === 0;
+function command(bin: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+}
+
+export class PrivatePostgres {
+  private process: ChildProcess | undefined;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  private get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
+  static async create(): Promise<PrivatePostgres> {
+    const dir = mkdtempSync(join(tmpdir(), 'lucent-pg-'));
+    if (asRoot) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+      const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+      chownSync(dir, uid, gid);
+    }
+    const [cmd, args] = command(`${binDir()}/initdb`, ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    const server = new PrivatePostgres(dir, await freePort());
+    await server.start();
+    return server;
+  }
+
+  /** Start (or restart) the server on the same port and data; resolves once it accepts connections. */
+  async start(): Promise<void> {
+    const [cmd, args] = command(`${binDir()}/postgres`, [
+      '-D', this.dataDir, '-p', String(this.port), '-k', this.dir,
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50',
+    ]);
+    this.process = spawn(cmd, args, { stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    const [ready, readyArgs] = command(`${binDir()}/pg_isready`, ['-h', '127.0.0.1', '-p', String(this.port), '-q']);
+    for (;;) {
+      try {
+        execFileSync(ready, readyArgs, { stdio: 'ignore' });
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`private PostgreSQL on port ${this.port} did not start`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /** Fast shutdown of exactly this server (its postmaster pid from the data directory), then wait for it. */
+  async stop(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return;
+    }
+    try {
+      process.kill(pid, 'SIGINT');
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.process = undefined;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

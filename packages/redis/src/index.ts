@@ -1,0 +1,2 @@
+// @lucent/redis: the projection store on Redis (ioredis).
+export * from './projections/redisProjectionStore.js';

@@ -1,0 +1,119 @@
+// Runs a command against an event-sourced stream: load, fold, decide through the FunctionManager, append, retry on conflict.
+import { randomUUID } from 'node:crypto';
+import {
+  ConcurrencyError,
+  ValidationError,
+  defaultRetryPolicy,
+  foldEvents,
+  retryDelay,
+  type BusinessMetadata,
+  type Decider,
+  type DecisionInput,
+  type DomainEvent,
+  type RetryPolicy,
+} from '@lucent/core';
+import type { EventStore, NewEvent } from '../eventStore/eventStore.js';
+import type { FunctionManager } from '../functionManager/functionManager.js';
+
+export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
+  readonly store: EventStore;
+  readonly functions: FunctionManager;
+  /** initialState and evolve fold the stream here; decide runs as the registered function `decision`. */
+  readonly decider: Pick<Decider<C, E, S>, 'initialState' | 'evolve'>;
+  /** Name of the function made by `decisionFunction(…)` and registered in `functions`. */
+  readonly decision: string;
+  /** The stream a command addresses, e.g. `position-${command.positionId}`. */
+  readonly streamOf: (command: C) => string;
+  readonly retry?: RetryPolicy;
+  readonly random?: () => number;
+}
+
+export interface CommandOptions {
+  /** Repeating a command with the same key returns the first result and writes nothing. */
+  readonly idempotencyKey?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly traceparent?: string;
+  readonly business?: BusinessMetadata;
+}
+
+export interface CommandResult<E extends DomainEvent> {
+  readonly stream: string;
+  /** Events this call decided (empty for a duplicate). */
+  readonly events: readonly E[];
+  readonly nextVersion: number;
+  readonly lastGlobalPosition: number;
+  readonly duplicate: boolean;
+  /** Tries it took; more than 1 when another writer won a race. */
+  readonly attempts: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class DeciderCommandHandler<C, E extends DomainEvent, S> {
+  private readonly retry: RetryPolicy;
+  private readonly random: () => number;
+
+  constructor(private readonly options: DeciderCommandHandlerOptions<C, E, S>) {
+    this.retry = options.retry ?? defaultRetryPolicy;
+    this.random = options.random ?? Math.random;
+  }
+
+  private streamFor(command: C): string {
+    let stream: unknown;
+    try {
+      stream = this.options.streamOf(command);
+    } catch {
+      stream = undefined;
+    }
+    if (typeof stream !== 'string' || stream.length === 0 || stream.includes('undefined')) {
+      throw new ValidationError('command', this.options.decision, [
+        { path: '', message: 'the command does not name its stream (missing id?)' },
+      ]);
+    }
+    return stream;
+  }
+
+  async handle(command: C, options: CommandOptions = {}): Promise<CommandResult<E>> {
+    const { store, functions, decider, decision } = this.options;
+    const stream = this.streamFor(command);
+    const correlationId = options.correlationId ?? randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const history = await store.readStream(stream);
+      const version = history.length === 0 ? 0 : (history[history.length - 1]?.streamVersion ?? 0);
+      const state = foldEvents(decider, history as unknown as E[]);
+      const input: DecisionInput<C, S> = { command, state };
+      const { output } = await functions.invoke(decision, input, {
+        correlationId,
+        causationId: options.causationId,
+        traceparent: options.traceparent,
+        business: options.business,
+        attempt,
+      });
+      const events = output as E[];
+      if (events.length === 0) {
+        return { stream, events, nextVersion: version, lastGlobalPosition: 0, duplicate: false, attempts: attempt };
+      }
+      const metadata = {
+        correlationId,
+        ...(options.causationId !== undefined && { causationId: options.causationId }),
+        ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
+        ...(options.business?.userId !== undefined && { userId: options.business.userId }),
+      };
+      const toAppend: NewEvent[] = events.map((e) => ({ type: e.type, data: e.data, metadata }));
+      try {
+        const r = await store.append(stream, toAppend, {
+          expectedVersion: version === 0 ? 'noStream' : version,
+          idempotencyKey: options.idempotencyKey,
+        });
+        return { stream, events: r.duplicate ? [] : events, ...r, attempts: attempt };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        const delay = retryDelay(this.retry, attempt, this.random());
+        if (delay === undefined) throw error;
+        // Decide again on the fresh state: the rival's events may change the answer.
+        await sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,226 @@
+// The one contract suite every EventStore implementation must pass; each implementation's spec calls it.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConcurrencyError, LucentError, ValidationError } from '@lucent/core';
+import type { EventStore, NewEvent, StoredEvent } from './eventStore.js';
+
+const ev = (n: number, type = 'Counted'): NewEvent => ({ type, data: { n } });
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Declare the shared cases. `makeStore` must return an empty store (its own schema, directory or instance). */
+export function eventStoreContract(name: string, makeStore: () => Promise<EventStore>): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+    let stream: string;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+    const fresh = (): string => (stream = `contract-${randomUUID()}`);
+
+    it('appends to a new stream with noStream and numbers the events 1..n', async () => {
+      fresh();
+      const r = await store.append(stream, [ev(1), ev(2), ev(3)], { expectedVersion: 'noStream' });
+      expect(r).toMatchObject({ nextVersion: 3, duplicate: false });
+      const read = await store.readStream(stream);
+      expect(read.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+      expect(read.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      expect(read[2]?.globalPosition).toBe(r.lastGlobalPosition);
+      expect(await store.streamVersion(stream)).toBe(3);
+      expect(await store.streamVersion(`missing-${randomUUID()}`)).toBe(0);
+    });
+
+    it('stores the full envelope: id, type, data, metadata, versions, position, timestamp', async () => {
+      fresh();
+      const id = randomUUID();
+      const metadata = {
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        userId: 'user-7',
+      };
+      const before = Date.now();
+      await store.append(stream, [{ id, type: 'Opened', data: { pair: 'ETH-USD', qty: 1.5, tags: ['a'] }, metadata }]);
+      const [e] = await store.readStream(stream);
+      expect(e).toMatchObject({ id, stream, type: 'Opened', data: { pair: 'ETH-USD', qty: 1.5, tags: ['a'] }, metadata });
+      expect(e?.streamVersion).toBe(1);
+      expect(e?.globalPosition).toBeGreaterThan(0);
+      expect(e?.timestamp).toBeGreaterThanOrEqual(before - 5_000);
+      expect(e?.timestamp).toBeLessThanOrEqual(Date.now() + 5_000);
+    });
+
+    it('accepts an exact expected version and rejects a stale one with VERSION_CONFLICT, writing nothing', async () => {
+      fresh();
+      await store.append(stream, [ev(1), ev(2)], { expectedVersion: 'noStream' });
+      await store.append(stream, [ev(3)], { expectedVersion: 2 });
+      const stale = store.append(stream, [ev(99), ev(100)], { expectedVersion: 2 });
+      await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(stale).rejects.toMatchObject({ code: 'VERSION_CONFLICT', details: { actual: 3 } });
+      expect((await store.readStream(stream)).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      expect(await store.streamVersion(stream)).toBe(3);
+    });
+
+    it('enforces noStream, streamExists and any', async () => {
+      fresh();
+      await expect(store.append(stream, [ev(1)], { expectedVersion: 'streamExists' })).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+      });
+      await expect(store.append(stream, [ev(1)], { expectedVersion: 1 })).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+      });
+      await store.append(stream, [ev(1)], { expectedVersion: 0 });
+      await expect(store.append(stream, [ev(2)], { expectedVersion: 'noStream' })).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+      });
+      await store.append(stream, [ev(2)], { expectedVersion: 'streamExists' });
+      await store.append(stream, [ev(3)], { expectedVersion: 'any' });
+      await store.append(stream, [ev(4)]);
+      expect(await store.streamVersion(stream)).toBe(4);
+    });
+
+    it('lets exactly one of several concurrent writers with the same expected version win', async () => {
+      fresh();
+      await store.append(stream, [ev(0)]);
+      const results = await Promise.allSettled(range(1, 6).map((i) => store.append(stream, [ev(i)], { expectedVersion: 1 })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConcurrencyError);
+      expect(await store.streamVersion(stream)).toBe(2);
+    });
+
+    it('reads a stream forwards and backwards from a version, with a limit', async () => {
+      fresh();
+      await store.append(stream, range(1, 10).map((n) => ev(n)));
+      const fwd = await store.readStream(stream, { fromVersion: 4, maxCount: 3 });
+      expect(fwd.map((e) => e.streamVersion)).toEqual([4, 5, 6]);
+      const back = await store.readStream(stream, { direction: 'backwards', maxCount: 3 });
+      expect(back.map((e) => e.streamVersion)).toEqual([10, 9, 8]);
+      const backFrom = await store.readStream(stream, { direction: 'backwards', fromVersion: 2 });
+      expect(backFrom.map((e) => e.streamVersion)).toEqual([2, 1]);
+      expect(await store.readStream(`missing-${randomUUID()}`)).toEqual([]);
+    });
+
+    it('reads all events in global order across streams, after a position', async () => {
+      const a = `contract-a-${randomUUID()}`;
+      const b = `contract-b-${randomUUID()}`;
+      const r1 = await store.append(a, [ev(1)]);
+      await store.append(b, [ev(2), ev(3)]);
+      await store.append(a, [ev(4)]);
+      const all = await store.readAll({ after: r1.lastGlobalPosition - 1, maxCount: 1000 });
+      const ours = all.filter((e) => e.stream === a || e.stream === b);
+      expect(ours.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+      const positions = all.map((e) => e.globalPosition);
+      expect(positions).toEqual([...positions].sort((x, y) => x - y));
+      const page = await store.readAll({ after: r1.lastGlobalPosition, maxCount: 2 });
+      expect(page).toHaveLength(2);
+      expect(page[0]?.globalPosition).toBeGreaterThan(r1.lastGlobalPosition);
+    });
+
+    it('returns the first result for a repeated idempotency key and writes nothing', async () => {
+      fresh();
+      const key = `cmd-${randomUUID()}`;
+      const first = await store.append(stream, [ev(1), ev(2)], { idempotencyKey: key });
+      const again = await store.append(stream, [ev(1), ev(2)], { idempotencyKey: key, expectedVersion: 'noStream' });
+      expect(again).toEqual({ ...first, duplicate: true });
+      expect(await store.streamVersion(stream)).toBe(2);
+    });
+
+    it('rejects malformed and oversized events with a typed error and writes nothing of the batch', async () => {
+      fresh();
+      const bad: unknown[][] = [
+        [ev(1), { type: '', data: {} }],
+        [ev(1), { type: 'X' }],
+        [ev(1), { type: 42, data: {} }],
+        [ev(1), { type: 'X', data: {}, metadata: 'nope' }],
+        [ev(1), { type: 'X', data: {}, id: 'not-a-uuid' }],
+        [ev(1), { type: 'Big', data: { blob: 'x'.repeat(2 * 1024 * 1024) } }],
+        [],
+      ];
+      for (const events of bad) {
+        const attempt = store.append(stream, events as NewEvent[]);
+        await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+        await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      }
+      await expect(store.append('', [ev(1)])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.append(stream, [ev(1)], { expectedVersion: -3 })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      expect(await store.streamVersion(stream)).toBe(0);
+      expect(await store.readStream(stream)).toEqual([]);
+    });
+
+    it('keeps a stored event immune to later mutation of the appended object', async () => {
+      fresh();
+      const data = { n: 1 };
+      await store.append(stream, [{ type: 'Counted', data }]);
+      data.n = 2;
+      expect((await store.readStream(stream))[0]?.data).toEqual({ n: 1 });
+    });
+
+    it('delivers existing events, then live ones, to a subscriber in global order', async () => {
+      fresh();
+      const first = await store.append(stream, [ev(1), ev(2)]);
+      const seen: StoredEvent[] = [];
+      const sub = store.subscribe({
+        after: first.lastGlobalPosition - 2,
+        pollIntervalMs: 50,
+        handler: (events) => {
+          seen.push(...events.filter((e) => e.stream === stream));
+        },
+      });
+      try {
+        await sub.waitFor(first.lastGlobalPosition);
+        const live = await store.append(stream, [ev(3)]);
+        await sub.waitFor(live.lastGlobalPosition);
+        expect(seen.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+        expect(sub.position).toBeGreaterThanOrEqual(live.lastGlobalPosition);
+      } finally {
+        await sub.stop();
+      }
+    });
+
+    it('resumes a durable subscriber from its stored checkpoint', async () => {
+      fresh();
+      const id = `sub-${randomUUID()}`;
+      const start = await store.append(stream, [ev(1)]);
+      await store.saveCheckpoint(id, start.lastGlobalPosition - 1);
+      const seen: number[] = [];
+      const handler = (events: readonly StoredEvent[]): void => {
+        for (const e of events) if (e.stream === stream) seen.push((e.data as { n: number }).n);
+      };
+      const one = store.subscribe({ subscriberId: id, pollIntervalMs: 50, handler });
+      await one.waitFor(start.lastGlobalPosition);
+      await one.stop();
+      expect(await store.loadCheckpoint(id)).toBeGreaterThanOrEqual(start.lastGlobalPosition);
+      const next = await store.append(stream, [ev(2)]);
+      const two = store.subscribe({ subscriberId: id, pollIntervalMs: 50, handler });
+      await two.waitFor(next.lastGlobalPosition);
+      await two.stop();
+      expect(seen).toEqual([1, 2]);
+      expect(await store.loadCheckpoint(`none-${randomUUID()}`)).toBe(0);
+    });
+
+    it('redelivers a batch whose handler failed (at least once, with positions)', async () => {
+      fresh();
+      const r = await store.append(stream, [ev(1)]);
+      let calls = 0;
+      const errors: unknown[] = [];
+      const positions: number[] = [];
+      const sub = store.subscribe({
+        after: r.lastGlobalPosition - 1,
+        pollIntervalMs: 20,
+        onError: (e) => errors.push(e),
+        handler: (events) => {
+          calls++;
+          if (calls === 1) throw new LucentError('UNAVAILABLE', 'downstream not ready');
+          positions.push(...events.filter((e) => e.stream === stream).map((e) => e.globalPosition));
+        },
+      });
+      await sub.waitFor(r.lastGlobalPosition);
+      await sub.stop();
+      expect(errors).toHaveLength(1);
+      expect(positions).toEqual([r.lastGlobalPosition]);
+    });
+  });
+}

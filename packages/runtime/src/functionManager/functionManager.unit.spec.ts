@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineFunction, LucentError } from '@lucent/core';
+import { FunctionManager } from './functionManager.js';
+
+const double = defineFunction(
+  { name: 'math.double', version: '1.0.0', input: z.object({ x: z.number() }), output: z.object({ y: z.number() }) },
+  ({ x }, ctx) => {
+    ctx.emit({ type: 'Doubled', data: { x } });
+    return { y: x * 2 };
+  },
+);
+
+const boom = defineFunction(
+  { name: 'math.boom', version: '1.0.0', input: z.object({}), output: z.object({}) },
+  () => {
+    throw new Error('kaboom');
+  },
+);
+
+const slow = defineFunction(
+  { name: 'math.slow', version: '1.0.0', input: z.object({}), output: z.object({}), timeoutMs: 20 },
+  () => new Promise<Record<string, never>>((resolve) => setTimeout(() => resolve({}), 200)),
+);
+
+const badOutput = defineFunction(
+  { name: 'math.badOutput', version: '1.0.0', input: z.object({}), output: z.object({ y: z.number() }) },
+  () => ({ y: 'nope' }) as unknown as { y: number },
+);
+
+const geo = defineFunction(
+  { name: 'math.geo', version: '1.0.0', input: z.object({}), output: z.object({}), jurisdictions: { deny: ['US'] } },
+  () => ({}),
+);
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (error) {
+    expect(error).toBeInstanceOf(LucentError);
+    return (error as LucentError).code;
+  }
+}
+
+describe('FunctionManager (in-process)', () => {
+  const fm = new FunctionManager({ clock: () => 1_000 }).register(double, boom, slow, badOutput, geo);
+
+  it('returns the output and the events the function emitted', async () => {
+    await expect(fm.invoke('math.double', { x: 21 })).resolves.toEqual({
+      output: { y: 42 },
+      events: [{ type: 'Doubled', data: { x: 21 } }],
+    });
+  });
+
+  it('rejects bad input with VALIDATION_FAILED naming the field', async () => {
+    const error = await fm.invoke('math.double', { x: 'two' }).catch((e: unknown) => e as LucentError);
+    expect((error as LucentError).code).toBe('VALIDATION_FAILED');
+    expect((error as LucentError).message).toContain('x');
+    expect((error as LucentError).details?.['issues']).toEqual([{ path: 'x', message: expect.any(String) }]);
+  });
+
+  it('rejects an output that breaks the contract', async () => {
+    expect(await codeOf(fm.invoke('math.badOutput', {}))).toBe('VALIDATION_FAILED');
+  });
+
+  it('turns a thrown error into FUNCTION_FAILED without crashing', async () => {
+    expect(await codeOf(fm.invoke('math.boom', {}))).toBe('FUNCTION_FAILED');
+    expect(await codeOf(fm.invoke('math.double', { x: 1 }))).toBe('resolved');
+  });
+
+  it('knows unknown names and versions', async () => {
+    expect(await codeOf(fm.invoke('math.nothing', {}))).toBe('FUNCTION_NOT_FOUND');
+    expect(await codeOf(fm.invoke('math.double', { x: 1 }, { version: '9.9.9' }))).toBe('FUNCTION_NOT_FOUND');
+  });
+
+  it('refuses a disabled function until it is enabled again', async () => {
+    fm.setEnabled('math.double', false);
+    expect(await codeOf(fm.invoke('math.double', { x: 1 }))).toBe('FUNCTION_DISABLED');
+    fm.setEnabled('math.double', true);
+    expect(await codeOf(fm.invoke('math.double', { x: 1 }))).toBe('resolved');
+  });
+
+  it('enforces the deadline of an asynchronous function', async () => {
+    const real = new FunctionManager().register(slow);
+    const started = Date.now();
+    expect(await codeOf(real.invoke('math.slow', {}))).toBe('DEADLINE_EXCEEDED');
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+
+  it('refuses a call whose deadline has already passed', async () => {
+    expect(await codeOf(fm.invoke('math.double', { x: 1 }, { deadline: 999 }))).toBe('DEADLINE_EXCEEDED');
+  });
+
+  it('applies jurisdiction rules from the call context', async () => {
+    expect(await codeOf(fm.invoke('math.geo', {}, { business: { jurisdiction: 'US' } }))).toBe('JURISDICTION_DENIED');
+    expect(await codeOf(fm.invoke('math.geo', {}, { business: { jurisdiction: 'DE' } }))).toBe('resolved');
+  });
+
+  it('runs a chosen version and switches the active one', async () => {
+    const v2 = defineFunction(
+      { name: 'math.double', version: '2.0.0', input: z.object({ x: z.number() }), output: z.object({ y: z.number() }) },
+      ({ x }) => ({ y: x + x + 0 }),
+    );
+    const m = new FunctionManager().register(double, v2);
+    expect(m.lookup('math.double').version).toBe('1.0.0');
+    expect(m.lookup('math.double', '2.0.0')).toBe(v2);
+    m.activate('math.double', '2.0.0');
+    expect(m.lookup('math.double').version).toBe('2.0.0');
+    expect(m.list()).toEqual([{ name: 'math.double', activeVersion: '2.0.0', versions: ['1.0.0', '2.0.0'], enabled: true }]);
+  });
+});

@@ -1,0 +1,108 @@
+// Projector: follows the event store's global order and keeps one projection's views and checkpoint in a ProjectionStore.
+import { keysOf, projectBatch, type DomainEvent, type ProjectedEvent, type Projection } from '@lucent/core';
+import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
+import type { ProjectionStore } from './projectionStore.js';
+
+export interface ProjectorOptions<V, E extends DomainEvent> {
+  readonly events: EventStore;
+  readonly views: ProjectionStore;
+  readonly projection: Projection<V, E>;
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class Projector<V, E extends DomainEvent = DomainEvent> {
+  private subscription: Subscription | undefined;
+  private generation = 1;
+  /** Per generation, the checkpoint this process last committed or read; the next commit must start from it. */
+  private readonly positions = new Map<number, number>();
+
+  constructor(private readonly options: ProjectorOptions<V, E>) {}
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  /** Resume from the stored checkpoint of the active generation and follow live events. */
+  async start(): Promise<void> {
+    if (this.subscription) return;
+    this.generation = await this.options.views.activeGeneration(this.name);
+    await this.follow(this.generation);
+  }
+
+  private async follow(generation: number): Promise<void> {
+    const after = await this.options.views.checkpoint(this.name, generation);
+    this.positions.set(generation, after);
+    this.subscription = this.options.events.subscribe({
+      after,
+      batchSize: this.options.batchSize ?? 500,
+      pollIntervalMs: this.options.pollIntervalMs,
+      onError: this.options.onError,
+      handler: (batch) => this.apply(generation, batch),
+    });
+  }
+
+  /** Fold a batch and commit views and checkpoint in one atomic write. */
+  private async apply(generation: number, batch: readonly StoredEvent[]): Promise<void> {
+    const { views, projection } = this.options;
+    const last = (batch[batch.length - 1] as StoredEvent).globalPosition;
+    for (let tries = 0; tries < 3; tries++) {
+      const from = this.positions.get(generation) ?? 0;
+      const fresh = batch.filter((e) => e.globalPosition > from) as unknown as ProjectedEvent<E>[];
+      if (fresh.length === 0) return;
+      const current = await views.load<V>(projection.name, generation, keysOf(projection, fresh));
+      const changed = projectBatch(projection, current, fresh);
+      if (await views.commit(projection.name, generation, from, last, changed)) {
+        this.positions.set(generation, last);
+        return;
+      }
+      // Someone else (a second projector, a restart overlap) moved the checkpoint: start again from theirs.
+      this.positions.set(generation, await views.checkpoint(projection.name, generation));
+    }
+    throw new Error(`Projection ${projection.name}: checkpoint keeps moving under this projector`);
+  }
+
+  /** Resolves when every event up to `globalPosition` is in the views. */
+  waitFor(globalPosition: number, timeoutMs?: number): Promise<void> {
+    if (!this.subscription) return Promise.reject(new Error(`Projector ${this.name} is not started`));
+    return this.subscription.waitFor(globalPosition, timeoutMs);
+  }
+
+  /**
+   * Rebuild from position 0 into a new generation while queries keep reading the old one,
+   * then switch queries to it and drop the old one.
+   */
+  async rebuild(): Promise<number> {
+    const { views, events } = this.options;
+    const old = await views.activeGeneration(this.name);
+    const next = old + 1;
+    await views.dropGeneration(this.name, next);
+    const catchUp = async (): Promise<void> => {
+      for (;;) {
+        const batch = await events.readAll({ after: this.positions.get(next) ?? 0, maxCount: this.options.batchSize ?? 500 });
+        if (batch.length === 0) return;
+        await this.apply(next, batch);
+      }
+    };
+    const live = this.subscription;
+    this.positions.set(next, 0);
+    await catchUp();
+    // Stop the old follower only now, so queries were served from the old generation the whole time.
+    this.subscription = undefined;
+    await live?.stop();
+    await catchUp();
+    await views.activate(this.name, next);
+    this.generation = next;
+    await this.follow(next);
+    await views.dropGeneration(this.name, old);
+    this.positions.delete(old);
+    return next;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.subscription;
+    this.subscription = undefined;
+    await s?.stop();
+  }
+}
