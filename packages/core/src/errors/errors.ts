@@ -12,7 +12,13 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAVAILABLE'
   | 'CONFLICT'
-  | 'RULE_VIOLATED';
+  | 'RULE_VIOLATED'
+  | 'SCHEDULE_INVALID'
+  | 'CONTRACT_INCOMPATIBLE'
+  | 'REGISTRY_CONFLICT'
+  | 'BUNDLE_REJECTED'
+  | 'SAGA_TYPE_UNKNOWN'
+  | 'SAGA_NOT_FOUND';
 
 /** One problem found in an input or output: where (a dotted path) and why. */
 export interface FieldIssue {
@@ -113,6 +119,28 @@ export class RuleViolationError extends LucentError {
   }
 }
 
+/** A registry write raced another one: re-read the rules and retry. */
+export class RegistryConflictError extends LucentError {
+  constructor(name: string, expected: number, actual: number) {
+    super('REGISTRY_CONFLICT', `Rules of ${name} are at revision ${actual}, expected ${expected}; re-read and retry`, {
+      name,
+      expected,
+      actual,
+    });
+  }
+}
+
+/** A version's contract differs from the active one's; activating or weighting it needs force and a reason. */
+export class ContractIncompatibleError extends LucentError {
+  constructor(name: string, from: string, to: string, reason: string) {
+    super(
+      'CONTRACT_INCOMPATIBLE',
+      `${name}@${to} is not contract-compatible with ${name}@${from} (${reason}); force it with a reason to proceed`,
+      { name, from, to, reason },
+    );
+  }
+}
+
 const httpStatusByCode: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   FUNCTION_NOT_FOUND: 404,
@@ -123,9 +151,15 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   VERSION_CONFLICT: 409,
   CONFLICT: 409,
   RULE_VIOLATED: 422,
+  SCHEDULE_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   UNAVAILABLE: 503,
+  CONTRACT_INCOMPATIBLE: 409,
+  REGISTRY_CONFLICT: 409,
+  BUNDLE_REJECTED: 422,
+  SAGA_TYPE_UNKNOWN: 400,
+  SAGA_NOT_FOUND: 404,
 };
 
 /** The one place an error code becomes an HTTP status. */

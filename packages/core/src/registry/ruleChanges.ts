@@ -1,0 +1,71 @@
+// Pure edits of a function's rules, one per operator action; a writer applies one and compare-and-sets the result.
+import { LucentError } from '../errors/errors.js';
+import type { Priority } from '../functions/defineFunction.js';
+import type { FunctionRules, JurisdictionRules, PlacementRules, RegisteredVersion } from './functionRules.js';
+import { murmur3 } from './murmur3.js';
+
+/** Rules for a function seen for the first time: the given version active, enabled, no weights. */
+export function initialRules(name: string, first: RegisteredVersion): FunctionRules {
+  return {
+    name,
+    versions: { [first.version]: first },
+    active: first.version,
+    weights: {},
+    enabled: true,
+    rollout: { seed: murmur3(name, 1), variantSeed: murmur3(name, 2) },
+  };
+}
+
+function requireVersion(rules: FunctionRules, version: string): void {
+  if (!Object.prototype.hasOwnProperty.call(rules.versions, version)) {
+    throw new LucentError('FUNCTION_NOT_FOUND', `${rules.name}@${version} is not registered`, { name: rules.name, version });
+  }
+}
+
+/** Add a version (inactive, no traffic). Registering the same version again with the same contracts changes nothing. */
+export function registerVersion(rules: FunctionRules, version: RegisteredVersion): FunctionRules {
+  return { ...rules, versions: { ...rules.versions, [version.version]: version } };
+}
+
+/** Make `version` the active one; it no longer needs a weight of its own. */
+export function activateVersion(rules: FunctionRules, version: string): FunctionRules {
+  requireVersion(rules, version);
+  const weights = Object.fromEntries(Object.entries(rules.weights).filter(([v]) => v !== version));
+  return { ...rules, active: version, weights };
+}
+
+/** Replace the traffic weights (percent per non-active version); zero weights are dropped. */
+export function setWeights(rules: FunctionRules, weights: Readonly<Record<string, number>>): FunctionRules {
+  for (const v of Object.keys(weights)) requireVersion(rules, v);
+  return { ...rules, weights: Object.fromEntries(Object.entries(weights).filter(([, w]) => w !== 0)) };
+}
+
+export function setShadow(rules: FunctionRules, version: string | undefined): FunctionRules {
+  if (version === undefined) {
+    const { shadow: _dropped, ...rest } = rules;
+    return rest;
+  }
+  requireVersion(rules, version);
+  return { ...rules, shadow: version };
+}
+
+export function setEnabled(rules: FunctionRules, enabled: boolean): FunctionRules {
+  return { ...rules, enabled };
+}
+
+export function setJurisdictions(rules: FunctionRules, jurisdictions: JurisdictionRules): FunctionRules {
+  return { ...rules, jurisdictions };
+}
+
+export function setPlacement(rules: FunctionRules, placement: PlacementRules): FunctionRules {
+  return { ...rules, placement };
+}
+
+export function setPriority(rules: FunctionRules, priority: Priority): FunctionRules {
+  return { ...rules, priority };
+}
+
+/** New rollout seeds: who is inside the next rollout is reshuffled (use between unrelated rollouts). */
+export function reseedRollout(rules: FunctionRules, seed: number, variantSeed: number): FunctionRules {
+  return { ...rules, rollout: { ...rules.rollout, seed: seed >>> 0, variantSeed: variantSeed >>> 0 } };
+}

@@ -1,0 +1,91 @@
+// A node's registry watch survives its NATS server restarting: it resumes from the last applied revision, skipping and repeating nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from 'nats';
+import { FunctionManager, RegistryAdmin, RegistryWatcher, type RegistryChange } from '@lucent/runtime';
+import { defineFunction } from '@lucent/core';
+import { z } from 'zod';
+import { KvRegistryStore } from './kvRegistryStore.js';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+async function startServer(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+      await nc.close();
+      return child;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const fn = defineFunction(
+  { name: 'restart.fn', version: '1.0.0', input: z.object({}), output: z.object({}) },
+  () => ({}),
+);
+const ops = { who: 'ops', why: 'restart test' };
+
+describe('KV registry watch across a NATS server restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lucent-registry-nats-'));
+  let server: ChildProcess | undefined;
+  const connections: NatsConnection[] = [];
+  afterAll(async () => {
+    for (const nc of connections) await nc.close().catch(() => undefined);
+    if (server) await stopServer(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies every change made before, during and after the outage exactly once, in order', async () => {
+    const port = await freePort();
+    server = await startServer(port, dir);
+    const options = { servers: `127.0.0.1:${port}`, maxReconnectAttempts: -1, reconnectTimeWait: 200 };
+    const nodeNc = await connect(options);
+    const writerNc = await connect(options);
+    connections.push(nodeNc, writerNc);
+    const nodeStore = await KvRegistryStore.open({ connection: nodeNc, bucket: 'restart', rewatchDelayMs: 100 });
+    const admin = new RegistryAdmin(await KvRegistryStore.open({ connection: writerNc, bucket: 'restart' }));
+    await admin.register('restart.fn', { version: '1.0.0', fingerprint: { input: 'i', output: 'o' } }, ops);
+
+    const manager = new FunctionManager().register(fn);
+    const applied: RegistryChange[] = [];
+    const watcher = new RegistryWatcher({ store: nodeStore, manager, onApplied: (c) => applied.push(c), retryDelayMs: 100 });
+    await watcher.start();
+    const off = await admin.disable('restart.fn', ops);
+    await watcher.waitForRevision(off.revision);
+
+    await stopServer(server);
+    server = await startServer(port, dir);
+    // Written while the node may still be reconnecting: it must arrive once the watch resumes.
+    const on = await admin.update('restart.fn', (r) => ({ ...r!, enabled: true }), ops);
+    const geofenced = await admin.jurisdictions('restart.fn', { deny: ['US'] }, ops);
+    await watcher.waitForRevision(geofenced.revision, 30_000);
+
+    expect(applied.map((c) => c.revision)).toEqual([1, off.revision, on.revision, geofenced.revision]);
+    expect(manager.rulesOf('restart.fn')).toMatchObject({ enabled: true, jurisdictions: { deny: ['US'] } });
+    await watcher.stop();
+  }, 60_000);
+});

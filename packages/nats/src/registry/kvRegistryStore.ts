@@ -1,0 +1,181 @@
+// Registry store on a NATS JetStream KV bucket: KV revisions give compare-and-swap, ordered watchers give every node the changes.
+import { KvWatchInclude, type KV, type KvEntry, type NatsConnection } from 'nats';
+import {
+  checkRulesChange,
+  LucentError,
+  RegistryConflictError,
+  ValidationError,
+  type ChangeAudit,
+  type FunctionRules,
+  type RulesChangeRecord,
+  type RulesEntry,
+} from '@lucent/core';
+import {
+  MemoryEventStore,
+  RegistryAuditLog,
+  type EventStore,
+  type RegistryChange,
+  type RegistryHistoryOptions,
+  type RegistryStore,
+  type RegistryWatch,
+  type RegistryWatchOptions,
+} from '@lucent/runtime';
+
+export interface KvRegistryStoreOptions {
+  readonly connection: NatsConnection;
+  /** KV bucket name (default `lucent-registry`); every node of one system uses the same one. */
+  readonly bucket?: string;
+  /** Values kept per function in the bucket itself (default 64); the full audit lives in the event store. */
+  readonly history?: number;
+  readonly replicas?: number;
+  /** Where audit events go; a private in-memory event store when omitted (then history is per process). */
+  readonly eventStore?: EventStore;
+  /** Delay before re-opening a watch whose consumer ended (default 250 ms). */
+  readonly rewatchDelayMs?: number;
+}
+
+const validKey = /^[-_=a-zA-Z0-9]+(\.[-_=a-zA-Z0-9]+)*$/;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function keyOf(name: string): string {
+  if (!validKey.test(name)) {
+    throw new ValidationError('config', 'registry key', [
+      { path: 'name', message: `${name} is not a valid registry key (letters, digits, - _ = and inner dots)` },
+    ]);
+  }
+  return name;
+}
+
+const isWrongSequence = (error: unknown): boolean =>
+  (error as { api_error?: { err_code?: number } } | null)?.api_error?.err_code === 10071;
+
+export class KvRegistryStore implements RegistryStore {
+  private readonly watches = new Set<RegistryWatch>();
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly audit: RegistryAuditLog,
+    private readonly ownedEvents: EventStore | undefined,
+    private readonly rewatchDelayMs: number,
+  ) {}
+
+  /** Open (creating when missing) the bucket. */
+  static async open(options: KvRegistryStoreOptions): Promise<KvRegistryStore> {
+    const js = options.connection.jetstream();
+    const kv = await js.views.kv(options.bucket ?? 'lucent-registry', {
+      history: options.history ?? 64,
+      ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
+    });
+    const owned = options.eventStore === undefined ? new MemoryEventStore() : undefined;
+    return new KvRegistryStore(kv, new RegistryAuditLog(options.eventStore ?? owned!), owned, options.rewatchDelayMs ?? 250);
+  }
+
+  private static entryOf(e: KvEntry): RulesEntry {
+    return { name: e.key, revision: e.revision, rules: JSON.parse(decoder.decode(e.value)) as FunctionRules };
+  }
+
+  async get(name: string): Promise<RulesEntry | undefined> {
+    const e = await this.kv.get(keyOf(name));
+    if (e === null || e.operation !== 'PUT') return undefined;
+    return KvRegistryStore.entryOf(e);
+  }
+
+  async list(): Promise<RulesEntry[]> {
+    const names: string[] = [];
+    for await (const k of await this.kv.keys()) names.push(k);
+    const entries = await Promise.all(names.map((n) => this.get(n)));
+    return entries.filter((e): e is RulesEntry => e !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async compareAndSet(name: string, expectedRevision: number, rules: FunctionRules, audit: ChangeAudit): Promise<RulesEntry> {
+    const key = keyOf(name);
+    const current = await this.get(key);
+    const actual = current?.revision ?? 0;
+    if (actual !== expectedRevision) throw new RegistryConflictError(name, expectedRevision, actual);
+    const json = JSON.stringify(rules);
+    const next = JSON.parse(json) as FunctionRules;
+    checkRulesChange(name, current?.rules ?? null, next, audit);
+    let revision: number;
+    try {
+      // The server refuses the write unless the key is still at the revision we checked: that is the CAS.
+      revision = expectedRevision === 0 ? await this.kv.create(key, encoder.encode(json)) : await this.kv.update(key, encoder.encode(json), expectedRevision);
+    } catch (error) {
+      if (isWrongSequence(error)) {
+        throw new RegistryConflictError(name, expectedRevision, (await this.get(key))?.revision ?? 0);
+      }
+      throw new LucentError('UNAVAILABLE', `Registry write of ${name} failed: ${String(error)}`, { name }, { cause: error });
+    }
+    await this.audit.record(name, revision, current?.rules ?? null, next, audit);
+    return { name, revision, rules: next };
+  }
+
+  watch(options: RegistryWatchOptions): RegistryWatch {
+    let last = options.afterRevision ?? 0;
+    let stopped = false;
+    let initial = true;
+    let current: { stop(): void } | undefined;
+    let markReady!: () => void;
+    let failReady!: (error: unknown) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    const deliver = (e: KvEntry): void => {
+      if (e.revision <= last) return;
+      last = e.revision;
+      if (e.operation !== 'PUT') return;
+      try {
+        options.onChange({ ...KvRegistryStore.entryOf(e), initial } satisfies RegistryChange);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    };
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          // A fresh watch wants the last value of each key; a resumed one wants every revision since.
+          const iter = await this.kv.watch(
+            last === 0
+              ? { include: KvWatchInclude.LastValue, initializedFn: () => ((initial = false), markReady()) }
+              : { resumeFromRevision: last + 1, initializedFn: () => ((initial = false), markReady()) },
+          );
+          current = iter;
+          if (stopped) iter.stop();
+          for await (const e of iter) deliver(e);
+        } catch (error) {
+          if (initial) failReady(error);
+          options.onError?.(error);
+          if (initial) return;
+        }
+        // The consumer ended (server restart, connection drop): come back from the last revision seen.
+        if (!stopped) await new Promise((r) => setTimeout(r, this.rewatchDelayMs));
+      }
+    };
+    void run();
+    const handle: RegistryWatch = {
+      ready,
+      get revision() {
+        return last;
+      },
+      stop: () => {
+        stopped = true;
+        current?.stop();
+        this.watches.delete(handle);
+        return Promise.resolve();
+      },
+    };
+    this.watches.add(handle);
+    return handle;
+  }
+
+  history(name: string, options?: RegistryHistoryOptions): Promise<RulesChangeRecord[]> {
+    return this.audit.history(name, options);
+  }
+
+  /** Stops the watches; the connection belongs to the caller and stays open. */
+  async close(): Promise<void> {
+    await Promise.all([...this.watches].map((w) => w.stop()));
+    await this.ownedEvents?.close();
+  }
+}

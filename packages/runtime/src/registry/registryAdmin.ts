@@ -1,0 +1,81 @@
+// Operator actions on the registry (register, activate, weights, shadow, kill switch, jurisdictions): read, edit purely, compare-and-set, retry on a race.
+import {
+  activateVersion,
+  initialRules,
+  LucentError,
+  registerVersion,
+  setEnabled,
+  setJurisdictions,
+  setPlacement,
+  setShadow,
+  setWeights,
+  type ChangeAudit,
+  type FunctionRules,
+  type JurisdictionRules,
+  type PlacementRules,
+  type RegisteredVersion,
+  type RulesEntry,
+} from '@lucent/core';
+import type { RegistryStore } from './registryStore.js';
+
+export class RegistryAdmin {
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly maxAttempts = 5,
+  ) {}
+
+  /**
+   * Apply a pure edit to the current rules and write it with compare-and-swap. A concurrent writer
+   * makes the write conflict; the edit is then re-applied to the fresh rules, so nobody's change is lost.
+   */
+  async update(name: string, edit: (current: FunctionRules | undefined) => FunctionRules, audit: ChangeAudit): Promise<RulesEntry> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(name);
+      try {
+        return await this.store.compareAndSet(name, current?.revision ?? 0, edit(current?.rules), audit);
+      } catch (error) {
+        if (!(error instanceof LucentError) || error.code !== 'REGISTRY_CONFLICT' || attempt >= this.maxAttempts) throw error;
+      }
+    }
+  }
+
+  private existing(name: string, edit: (rules: FunctionRules) => FunctionRules): (current: FunctionRules | undefined) => FunctionRules {
+    return (current) => {
+      if (current === undefined) throw new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name} in the registry`, { name });
+      return edit(current);
+    };
+  }
+
+  /** Register a version (inactive, no traffic); the first version of a function becomes active. */
+  register(name: string, version: RegisteredVersion, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, (current) => (current === undefined ? initialRules(name, version) : registerVersion(current, version)), audit);
+  }
+
+  activate(name: string, version: string, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => activateVersion(r, version)), audit);
+  }
+
+  weights(name: string, weights: Readonly<Record<string, number>>, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setWeights(r, weights)), audit);
+  }
+
+  shadow(name: string, version: string | undefined, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setShadow(r, version)), audit);
+  }
+
+  enable(name: string, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setEnabled(r, true)), audit);
+  }
+
+  disable(name: string, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setEnabled(r, false)), audit);
+  }
+
+  jurisdictions(name: string, rules: JurisdictionRules, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setJurisdictions(r, rules)), audit);
+  }
+
+  placement(name: string, rules: PlacementRules, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setPlacement(r, rules)), audit);
+  }
+}

@@ -1,0 +1,48 @@
+// Records each registry change as an event (stream `registry-<function>`) and reads them back as history.
+import type { ChangeAudit, FunctionRules, RulesChangeRecord } from '@lucent/core';
+import type { EventStore } from '../eventStore/eventStore.js';
+import type { RegistryHistoryOptions } from './registryStore.js';
+
+export const rulesChangedEvent = 'RegistryRulesChanged';
+
+export const registryStreamOf = (name: string): string => `registry-${name}`;
+
+interface RulesChangedData {
+  readonly name: string;
+  readonly revision: number;
+  readonly who: string;
+  readonly why: string;
+  readonly forced: boolean;
+  readonly old: FunctionRules | null;
+  readonly new: FunctionRules;
+}
+
+export class RegistryAuditLog {
+  constructor(private readonly events: EventStore) {}
+
+  async record(name: string, revision: number, old: FunctionRules | null, next: FunctionRules, audit: ChangeAudit): Promise<void> {
+    const data: RulesChangedData = {
+      name,
+      revision,
+      who: audit.who,
+      why: audit.why,
+      forced: audit.force === true,
+      old,
+      new: next,
+    };
+    // The store revision is the idempotency key, so a retried write of the same record is stored once.
+    await this.events.append(registryStreamOf(name), [{ type: rulesChangedEvent, data, metadata: { userId: audit.who } }], {
+      idempotencyKey: `registry:${name}:${revision}`,
+    });
+  }
+
+  async history(name: string, options?: RegistryHistoryOptions): Promise<RulesChangeRecord[]> {
+    const stored = await this.events.readStream(registryStreamOf(name), {
+      direction: options?.direction ?? 'forwards',
+      ...(options?.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+    });
+    return stored
+      .filter((e) => e.type === rulesChangedEvent)
+      .map((e) => ({ ...(e.data as RulesChangedData), at: e.timestamp }));
+  }
+}
