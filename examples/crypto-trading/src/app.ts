@@ -1,32 +1,44 @@
-// Builds the crypto trading service: function manager with the generated registry, NestJS on Fastify.
+// Builds the crypto trading service: function manager with the generated registry, positions (CQRS), NestJS on Fastify.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FunctionManager, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
 import type { ServiceConfig } from './config.js';
+import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { functionRegistry } from './registry/function-registry.js';
 
 export interface CryptoService {
   readonly app: NestFastifyApplication;
   readonly functions: FunctionManager;
+  readonly portfolio: PortfolioManager;
   close(): Promise<void>;
 }
 
 export async function createCryptoService(config: ServiceConfig, options: { logs?: boolean } = {}): Promise<CryptoService> {
   const logger = createLogger({ enabled: options.logs ?? true });
   const functions = new FunctionManager({ logger }).register(functionRegistry);
+  // ':memory:' keeps the embedded event store in memory (tests); any other value is a directory.
+  const portfolio = await createPortfolioManager({
+    functions,
+    dataDir: config.dataDir === ':memory:' ? undefined : config.dataDir,
+    postgresUrl: config.postgresUrl,
+    redisUrl: config.redisUrl,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ functions }),
+    AppModule.forRoot({ functions, portfolio }),
     new FastifyAdapter({ bodyLimit: 1_048_576 }),
     { logger: options.logs === false ? false : ['error', 'warn'] },
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  void config;
   return {
     app,
     functions,
-    close: () => app.close(),
+    portfolio,
+    close: async () => {
+      await app.close();
+      await portfolio.close();
+    },
   };
 }

@@ -9,10 +9,18 @@ await service.app.listen(config.port, config.host);
 const base = `http://${config.host}:${config.port}`;
 console.log(`Lucent crypto trading service on ${base} (${service.functions.list().length} functions)`);
 console.log(`  curl ${base}/functions`);
+const post = (name: string, body: string): string =>
+  `  curl -X POST ${base}/functions/${name} -H 'content-type: application/json' \\\n       -d '${body}'`;
+console.log(post('risk.healthFactor', '{"collateral":[{"asset":"ETH","amount":10,"priceUsd":3000,"liquidationThreshold":0.825}],"debtUsd":15000}'));
+console.log(post('yield.aprToApy', '{"apr":0.12,"compoundsPerYear":12}'));
 console.log(
-  `  curl -X POST ${base}/functions/risk.healthFactor -H 'content-type: application/json' \\\n` +
-    `       -d '{"collateral":[{"asset":"ETH","amount":10,"priceUsd":3000,"liquidationThreshold":0.825}],"debtUsd":15000}'`,
+  post(
+    'arbitrage.triangular',
+    '{"rates":[{"from":"USDT","to":"ETH","rate":0.0005},{"from":"ETH","to":"BTC","rate":0.05},{"from":"BTC","to":"USDT","rate":41000}],"startCurrency":"USDT"}',
+  ),
 );
+console.log('  # bad input → 400 VALIDATION_FAILED naming the field:');
+console.log(post('risk.healthFactor', '{"collateral":"lots","debtUsd":15000}'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

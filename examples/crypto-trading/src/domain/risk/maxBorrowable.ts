@@ -1,0 +1,54 @@
+// risk.maxBorrowable: how much more a position may borrow given each collateral's loan-to-value limit.
+import { z } from 'zod';
+import { defineFunction } from '@lucent/core';
+import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+
+/*
+ * Aave's borrowing power is Σ value_i · LTV_i, and what is still available is that minus the
+ * current debt, never below 0 (Aave V3 Technical Paper; GenericLogic.calculateAvailableBorrows).
+ * LTV (the borrowing limit) sits below the liquidation threshold, so a fresh maximum loan is
+ * not immediately liquidatable.
+ */
+export const maxBorrowable = defineFunction(
+  {
+    name: 'risk.maxBorrowable',
+    version: '1.0.0',
+    description: 'Borrowing power Σ value·LTV minus current debt',
+    shardAffinity: ['aave'],
+    priority: 'normal',
+    timeoutMs: 250,
+    resources: { cpu: 1, memory: 1 },
+    tags: ['risk', 'aave', 'lending'],
+    input: z.object({
+      collateral: z.array(z.object({ asset: Asset, amount: Amount, priceUsd: PriceUsd, ltv: Share })).max(100),
+      debtUsd: UsdAmount,
+      /** Price of the asset to borrow, to express the answer in its units too. */
+      borrowAssetPriceUsd: PriceUsd.positive().optional(),
+    }),
+    output: z.object({
+      collateralUsd: z.number(),
+      borrowingPowerUsd: z.number(),
+      availableUsd: z.number(),
+      availableUnits: z.number().nullable(),
+      /** Debt over collateral value; null without collateral. */
+      currentLtv: z.number().nullable(),
+    }),
+  },
+  ({ collateral, debtUsd, borrowAssetPriceUsd }) => {
+    let collateralUsd = 0;
+    let borrowingPowerUsd = 0;
+    for (const c of collateral) {
+      const valueUsd = c.amount * c.priceUsd;
+      collateralUsd += valueUsd;
+      borrowingPowerUsd += valueUsd * c.ltv;
+    }
+    const availableUsd = Math.max(0, borrowingPowerUsd - debtUsd);
+    return {
+      collateralUsd,
+      borrowingPowerUsd,
+      availableUsd,
+      availableUnits: borrowAssetPriceUsd === undefined ? null : availableUsd / borrowAssetPriceUsd,
+      currentLtv: collateralUsd > 0 ? debtUsd / collateralUsd : null,
+    };
+  },
+);
