@@ -68,7 +68,11 @@ export interface FunctionContext {
 
 /** What the shell supplies to build a context. Two equal seeds give two equal runs. */
 export interface ContextSeed {
-  readonly now: number;
+  /**
+   * The clock reading, or the shell's clock itself: then it is read once, on first use, and
+   * fixed for the rest of the call (a clock read costs more than a fast call on some VMs).
+   */
+  readonly now: number | (() => number);
   /** Seeds random() and newId(); defaults to the correlation id. */
   readonly seed?: string;
   readonly business?: BusinessMetadata;
@@ -76,6 +80,15 @@ export interface ContextSeed {
   readonly execution?: Partial<ExecutionInfo>;
   readonly log?: Logger;
   readonly span?: Span;
+  /** Makes the correlation id, on first use only, when `execution.correlationId` is absent (else 'local'). */
+  readonly correlationIds?: CorrelationIdSource;
+  /** Without `execution.deadline`: the deadline is now() + timeoutMs (infinite when absent too). */
+  readonly timeoutMs?: number;
+}
+
+/** The shell's id source: asked only when a function (or the shell) reads the correlation id. */
+export interface CorrelationIdSource {
+  nextCorrelationId(): string;
 }
 
 const noop = (): void => {};
@@ -86,20 +99,25 @@ const noBusiness: BusinessMetadata = Object.freeze({});
 
 /**
  * The concrete context. A class (methods on the prototype, generators created lazily)
- * because one is built per call and the in-process path is measured in nanoseconds.
+ * because one is built per call and the in-process path is measured in nanoseconds:
+ * `execution` (and the correlation id in it) is built only when something reads it.
  */
 export class InvocationContext implements FunctionContext {
   readonly log: Logger;
   readonly span: Span;
   readonly business: BusinessMetadata;
   readonly shard: ShardInfo;
-  readonly execution: ExecutionInfo;
   /** Events emitted so far, in order; `undefined` until the first emit. */
   events: DomainEvent[] | undefined = undefined;
-  private readonly time: number;
-  private readonly seed: string | undefined;
+  private time: number | (() => number);
+  /** The seed of random()/newId() when the shell chose one; read by the worker pool to rebuild this context in a thread. */
+  readonly seed: string | undefined;
   private rng: (() => number) | undefined = undefined;
   private idRng: (() => number) | undefined = undefined;
+  private readonly executionSeed: Partial<ExecutionInfo> | undefined;
+  private readonly correlationIds: CorrelationIdSource | undefined;
+  private readonly timeoutMs: number | undefined;
+  private executionInfo: ExecutionInfo | undefined = undefined;
 
   constructor(seed: ContextSeed) {
     this.time = seed.now;
@@ -108,18 +126,31 @@ export class InvocationContext implements FunctionContext {
     this.span = seed.span ?? noopSpan;
     this.business = seed.business ?? noBusiness;
     this.shard = seed.shard ?? localShard;
-    const ex = seed.execution;
-    this.execution = {
-      correlationId: ex?.correlationId ?? 'local',
-      deadline: ex?.deadline ?? Number.POSITIVE_INFINITY,
+    this.executionSeed = seed.execution;
+    this.correlationIds = seed.correlationIds;
+    this.timeoutMs = seed.timeoutMs;
+  }
+
+  get execution(): ExecutionInfo {
+    return (this.executionInfo ??= this.buildExecution());
+  }
+
+  private buildExecution(): ExecutionInfo {
+    const ex = this.executionSeed;
+    const info: { -readonly [K in keyof ExecutionInfo]: ExecutionInfo[K] } = {
+      correlationId: ex?.correlationId ?? this.correlationIds?.nextCorrelationId() ?? 'local',
+      deadline: ex?.deadline ?? (this.timeoutMs === undefined ? Number.POSITIVE_INFINITY : this.now() + this.timeoutMs),
       attempt: ex?.attempt ?? 1,
-      ...(ex?.causationId === undefined ? {} : { causationId: ex.causationId }),
-      ...(ex?.traceparent === undefined ? {} : { traceparent: ex.traceparent }),
     };
+    if (ex?.causationId !== undefined) info.causationId = ex.causationId;
+    if (ex?.traceparent !== undefined) info.traceparent = ex.traceparent;
+    return info;
   }
 
   now(): number {
-    return this.time;
+    const t = this.time;
+    if (typeof t === 'number') return t;
+    return (this.time = t());
   }
 
   random(): number {

@@ -31,12 +31,9 @@ type MethodOf<I extends StandardSchemaV1, O extends StandardSchemaV1> = (
 export function LucentFunction<Name extends string, I extends StandardSchemaV1, O extends StandardSchemaV1>(
   spec: FunctionSpec<Name, I, O>,
 ) {
-  function decorate(
-    target: object,
-    key: string | symbol,
-    descriptor: TypedPropertyDescriptor<MethodOf<I, O>>,
-  ): void;
-  function decorate(value: MethodOf<I, O>, context: ClassMethodDecoratorContext): void;
+  // Generic in the method so a narrower method (one argument, a sync return) still fits the contract.
+  function decorate<M extends MethodOf<I, O>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void;
+  function decorate<M extends MethodOf<I, O>>(value: M, context: ClassMethodDecoratorContext): void;
   function decorate(target: unknown, key: unknown, descriptor?: TypedPropertyDescriptor<MethodOf<I, O>>): void {
     if (typeof key === 'object' && key !== null && (key as ClassMethodDecoratorContext).kind === 'method') {
       // Standard (TC39) decorators: the class is known once its static initialisers run.

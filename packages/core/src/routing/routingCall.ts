@@ -1,0 +1,87 @@
+// The routing policy's inputs and outputs: the call to place, the caller's own view of each shard, the decision.
+import type { AnyFunctionDefinition, Priority, ResourceClass } from '../functions/defineFunction.js';
+import type { PlacementRules } from '../registry/functionRules.js';
+
+/** A fact about one call that placement rules may test, e.g. `notional: 2_500_000` or `tradingPair: 'ETH-USDC'`. */
+export type CallFact = string | number | boolean;
+
+/** What the router knows about the call it places. */
+export interface RoutingCall {
+  readonly functionName: string;
+  /** The version the caller selected; any hosted version when absent. */
+  readonly version?: string;
+  /** Tags the function prefers (its `shardAffinity` metadata). */
+  readonly shardAffinity?: readonly string[];
+  readonly resources?: ResourceClass;
+  readonly priority?: Priority;
+  /** Business facts of this call for routing rules (notional, tradingPair, riskLevel, …). */
+  readonly facts?: Readonly<Record<string, CallFact>>;
+  /** The registry's placement for this function (required/preferred tags, pinned shards). */
+  readonly placement?: PlacementRules;
+}
+
+/** Build a RoutingCall from a definition's metadata plus the facts of this call. */
+export function routingCallOf(
+  fn: AnyFunctionDefinition,
+  facts?: Readonly<Record<string, CallFact>>,
+  registry?: { readonly priority?: Priority; readonly placement?: PlacementRules },
+): RoutingCall {
+  const meta = fn.meta;
+  const p = registry?.priority ?? meta.priority;
+  return {
+    functionName: fn.name,
+    version: fn.version,
+    ...(meta.shardAffinity === undefined ? {} : { shardAffinity: meta.shardAffinity }),
+    ...(meta.resources === undefined ? {} : { resources: meta.resources }),
+    ...(p === undefined ? {} : { priority: p }),
+    ...(facts === undefined ? {} : { facts }),
+    ...(registry?.placement === undefined ? {} : { placement: registry.placement }),
+  };
+}
+
+/**
+ * The caller's own state per shard. Only the caller knows it exactly and without delay,
+ * which is why the score is built on it rather than on the shards' (stale) reports.
+ */
+export interface CallerView {
+  /** Calls this caller has outstanding on each shard. */
+  readonly inFlight: ReadonlyMap<string, number>;
+  /** Times (epoch ms, the caller's clock) of this caller's recent failed calls to each shard. */
+  readonly recentErrors: ReadonlyMap<string, readonly number[]>;
+  /** When this caller first saw each shard alive (epoch ms): drives slow start. */
+  readonly firstSeen: ReadonlyMap<string, number>;
+}
+
+export const emptyCallerView: CallerView = Object.freeze({
+  inFlight: new Map<string, number>(),
+  recentErrors: new Map<string, readonly number[]>(),
+  firstSeen: new Map<string, number>(),
+});
+
+/** Why no shard can take the call. Stable codes; `routingDeniedError` maps them to LucentErrors. */
+export type RoutingDenialCode =
+  /** No candidate shard is alive (or every one was already tried). */
+  | 'NO_LIVE_SHARD'
+  /** No live shard hosts this function at this version. */
+  | 'NOT_HOSTED'
+  /** Hosted, but disabled on every shard that hosts it. */
+  | 'DISABLED'
+  /** A required placement rule (e.g. notional above a threshold → `whale`) matches no live shard. */
+  | 'PLACEMENT_UNSATISFIED'
+  /** No shard's capacity fits the function's resource class. */
+  | 'NO_CAPACITY'
+  /** Every eligible shard is overloaded or draining, and the tuning says to refuse rather than pile on. */
+  | 'OVERLOADED';
+
+export type RoutingDecision =
+  | { readonly shardId: string }
+  | { readonly denied: RoutingDenialCode; readonly reason: string };
+
+/** Shards in the order to try them: the first is the policy's choice, the rest are for failover. */
+export type RoutingPlan =
+  | { readonly order: readonly string[] }
+  | { readonly denied: RoutingDenialCode; readonly reason: string };
+
+export function isDenied(decision: RoutingDecision | RoutingPlan): decision is { denied: RoutingDenialCode; reason: string } {
+  return 'denied' in decision;
+}

@@ -1,0 +1,74 @@
+// Routing rules: operator-written conditions on a call's facts that confine it to shards with (or without) some tags.
+import type { CallFact, RoutingCall } from './routingCall.js';
+
+/** A test on one fact of the call; every comparison given must hold. A missing fact never matches. */
+export interface FactCondition {
+  readonly fact: string;
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+  readonly equals?: CallFact;
+  readonly in?: readonly CallFact[];
+}
+
+export interface RoutingRule {
+  /** Shown in denial reasons and docs, e.g. 'whales'. */
+  readonly name: string;
+  /** Function names (or prefixes ending in '.*', e.g. 'trading.*') this rule covers; all when absent. */
+  readonly functions?: readonly string[];
+  /** All conditions must hold for the rule to apply; it always applies when absent. */
+  readonly when?: readonly FactCondition[];
+  /** A shard must carry every one of these tags. */
+  readonly requireTags?: readonly string[];
+  /** A shard must carry none of these tags (e.g. keep small trades off `whale`). */
+  readonly avoidTags?: readonly string[];
+  /**
+   * 'require' (default): no fitting shard → the call is denied.
+   * 'prefer': fitting shards are used when there are any, the others otherwise.
+   */
+  readonly mode?: 'require' | 'prefer';
+}
+
+function conditionHolds(c: FactCondition, facts: Readonly<Record<string, CallFact>> | undefined): boolean {
+  const value = facts?.[c.fact];
+  if (value === undefined) return false;
+  if (c.equals !== undefined && value !== c.equals) return false;
+  if (c.in !== undefined && !c.in.includes(value)) return false;
+  const numeric = c.gt !== undefined || c.gte !== undefined || c.lt !== undefined || c.lte !== undefined;
+  if (numeric) {
+    if (typeof value !== 'number') return false;
+    if (c.gt !== undefined && !(value > c.gt)) return false;
+    if (c.gte !== undefined && !(value >= c.gte)) return false;
+    if (c.lt !== undefined && !(value < c.lt)) return false;
+    if (c.lte !== undefined && !(value <= c.lte)) return false;
+  }
+  return true;
+}
+
+function coversFunction(rule: RoutingRule, name: string): boolean {
+  if (rule.functions === undefined) return true;
+  return rule.functions.some((f) => (f.endsWith('.*') ? name.startsWith(f.slice(0, -1)) : f === name));
+}
+
+/** Whether a rule applies to this call. */
+export function ruleApplies(rule: RoutingRule, call: RoutingCall): boolean {
+  return coversFunction(rule, call.functionName) && (rule.when ?? []).every((c) => conditionHolds(c, call.facts));
+}
+
+/** Whether a shard with these tags satisfies the rule's tag constraints. */
+export function tagsSatisfy(rule: RoutingRule, tags: readonly string[]): boolean {
+  if (rule.requireTags && !rule.requireTags.every((t) => tags.includes(t))) return false;
+  if (rule.avoidTags && rule.avoidTags.some((t) => tags.includes(t))) return false;
+  return true;
+}
+
+/** Ready-made rule: calls whose `fact` is at least `threshold` go only to shards tagged `tag`. */
+export function thresholdRule(name: string, fact: string, threshold: number, tag: string, functions?: readonly string[]): RoutingRule {
+  return {
+    name,
+    when: [{ fact, gte: threshold }],
+    requireTags: [tag],
+    ...(functions === undefined ? {} : { functions }),
+  };
+}

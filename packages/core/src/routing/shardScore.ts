@@ -1,0 +1,89 @@
+// The soft score of one eligible shard for one call: lower is better.
+import type { LoadReport } from './loadReport.js';
+import type { CallerView, RoutingCall } from './routingCall.js';
+import type { RoutingTuning } from './routingTuning.js';
+
+/**
+ * Decayed count of this caller's recent errors on a shard: each error weighs 1 when fresh
+ * and halves every `errorHalfLifeMs`, so a shard that failed a while ago earns its traffic back.
+ */
+export function decayedErrors(times: readonly number[] | undefined, now: number, tuning: RoutingTuning): number {
+  if (times === undefined || times.length === 0) return 0;
+  const horizon = tuning.errorHalfLifeMs * tuning.errorHorizonHalfLives;
+  let sum = 0;
+  for (const t of times) {
+    const age = Math.max(0, now - t);
+    if (age < horizon) sum += 2 ** (-age / tuning.errorHalfLifeMs);
+  }
+  return sum;
+}
+
+/**
+ * Share of its fair traffic a shard gets while slow-starting: ramps linearly from
+ * `slowStartMinWeight` to 1 over `slowStartMs` after the caller first saw it, so a new shard
+ * with no latency history and cold caches is not flooded by every caller at once.
+ */
+export function slowStartWeight(firstSeen: number | undefined, now: number, tuning: RoutingTuning): number {
+  if (firstSeen === undefined || tuning.slowStartMs <= 0) return 1;
+  const elapsed = now - firstSeen;
+  if (elapsed >= tuning.slowStartMs) return 1;
+  return Math.max(tuning.slowStartMinWeight, elapsed / tuning.slowStartMs);
+}
+
+/**
+ * The typical latency of the function across the eligible shards: the median of their EWMAs,
+ * or the tuning's default when none has reported one. Unknown shards are assumed typical.
+ */
+export function referenceLatencyMs(
+  call: RoutingCall,
+  eligible: readonly string[],
+  reports: ReadonlyMap<string, LoadReport>,
+  tuning: RoutingTuning,
+): number {
+  const known: number[] = [];
+  for (const id of eligible) {
+    const ewma = reports.get(id)?.functions[call.functionName]?.latencyEwmaMs;
+    if (ewma !== undefined && ewma > 0) known.push(ewma);
+  }
+  if (known.length === 0) return tuning.defaultLatencyMs;
+  known.sort((a, b) => a - b);
+  const mid = known.length >> 1;
+  return known.length % 2 === 1 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+}
+
+/**
+ * A shard's latency as the score sees it: its distance from the reference shrunk by the
+ * tolerance in log space, so noise (within ×tolerance either way) counts as "typical" while a
+ * 5× slower shard still counts as about 3× slower (with the default 1.5).
+ */
+export function effectiveLatencyMs(latency: number | undefined, reference: number, tuning: RoutingTuning): number {
+  if (latency === undefined || !(latency > 0)) return reference;
+  const distance = Math.log(latency / reference);
+  const band = Math.log(Math.max(1, tuning.latencyTolerance));
+  const shrunk = Math.sign(distance) * Math.max(0, Math.abs(distance) - band);
+  return reference * Math.exp(shrunk);
+}
+
+/**
+ * (caller's in-flight on the shard + 1) × the shard's effective latency for this function — an
+ * estimate of how long a new call would wait there — raised after errors and for slow start.
+ * The +1 lets latency decide between idle shards.
+ */
+export function shardScore(
+  shardId: string,
+  call: RoutingCall,
+  report: LoadReport | undefined,
+  view: CallerView,
+  now: number,
+  tuning: RoutingTuning,
+  referenceLatency: number,
+): number {
+  const fn = report?.functions[call.functionName];
+  const latency = effectiveLatencyMs(fn?.latencyEwmaMs, referenceLatency, tuning);
+  const inFlight = view.inFlight.get(shardId) ?? 0;
+  const reportedRate = fn?.calls !== undefined && fn.calls > 0 ? Math.min(1, (fn.errors ?? 0) / fn.calls) : 0;
+  const errorFactor =
+    (1 + tuning.errorWeight * decayedErrors(view.recentErrors.get(shardId), now, tuning)) *
+    (1 + tuning.reportedErrorWeight * reportedRate);
+  return ((inFlight + 1) * latency * errorFactor) / slowStartWeight(view.firstSeen.get(shardId), now, tuning);
+}
