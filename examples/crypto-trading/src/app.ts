@@ -2,9 +2,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FunctionManager, createLogger } from '@lucent/runtime';
+import { FunctionManager, MemoryTimerStore, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
 import type { ServiceConfig } from './config.js';
+import { startScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { functionRegistry } from './registry/function-registry.js';
 
@@ -12,6 +13,8 @@ export interface CryptoService {
   readonly app: NestFastifyApplication;
   readonly functions: FunctionManager;
   readonly portfolio: PortfolioManager;
+  /** Cron yield projections and liquidation-risk alerts on the durable scheduler. */
+  readonly scheduling: ScheduledWork;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,12 @@ export async function createCryptoService(config: ServiceConfig, options: { logs
     postgresUrl: config.postgresUrl,
     redisUrl: config.redisUrl,
   });
+  const scheduling = await startScheduledWork({
+    functions,
+    events: portfolio.events,
+    postgresUrl: config.postgresUrl,
+    ...(config.dataDir === ':memory:' ? { store: new MemoryTimerStore() } : { dataDir: config.dataDir }),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ functions, portfolio }),
     new FastifyAdapter({ bodyLimit: 1_048_576 }),
@@ -36,8 +45,10 @@ export async function createCryptoService(config: ServiceConfig, options: { logs
     app,
     functions,
     portfolio,
+    scheduling,
     close: async () => {
       await app.close();
+      await scheduling.close();
       await portfolio.close();
     },
   };

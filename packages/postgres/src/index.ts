@@ -2,3 +2,5 @@
 export * from './eventStore/sqlClient.js';
 export * from './eventStore/migrations.js';
 export * from './eventStore/sqlEventStore.js';
+export * from './timers/timerMigrations.js';
+export * from './timers/sqlTimerStore.js';

@@ -1,0 +1,135 @@
+// Scheduling: timer firing lag with many pending timers, Lucent's PostgreSQL scheduler vs BullMQ delayed jobs on Redis.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import pg from 'pg';
+import { createPostgresTimerStore } from '@lucent/postgres';
+import { Scheduler } from '@lucent/runtime';
+import { LatencyRecorder } from '../harness/latencyRecorder.js';
+import { wants, type BenchArea, type BenchOptions, type BenchResult } from '../harness/types.js';
+
+/** The issue's figures: 10,000 pending timers due over 10 s. Smaller through the environment for a smoke run. */
+const timerCount = (): number => Number(process.env['LUCENT_BENCH_TIMERS'] ?? 10_000);
+const spreadMs = (): number => Number(process.env['LUCENT_BENCH_TIMER_SPREAD_MS'] ?? 10_000);
+/** Handlers run at once per side: Lucent fires a claimed batch together, BullMQ's worker gets the same concurrency. */
+const concurrency = 200;
+
+const preciseNow = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Lag {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly fired: number;
+}
+
+/** Due times of one run: arming all timers must finish before the first is due, so the lead grows with the count. */
+function dueTimes(n: number, spread: number): number[] {
+  const first = Date.now() + 2_000 + Math.ceil(n * 0.5);
+  return Array.from({ length: n }, (_, i) => Math.round(first + (i * spread) / n));
+}
+
+async function waitForAll(count: () => number, n: number, lastDue: number): Promise<void> {
+  const deadline = lastDue + 15_000;
+  while (count() < n && Date.now() < deadline) await sleep(50);
+}
+
+async function lucentLag(options: BenchOptions, tag: string, round: number): Promise<Lag> {
+  const schema = `bench_timers_${tag}_${round}`;
+  const store = await createPostgresTimerStore({ connectionString: options.postgresUrl, schema, maxConnections: 10 });
+  const lag = new LatencyRecorder();
+  const scheduler = new Scheduler({ store, nodeId: `bench-${tag}`, batchSize: concurrency, pollIntervalMs: 500 });
+  scheduler.handle('bench.tick', (f) => lag.recordMs(preciseNow() - f.scheduledFor));
+  try {
+    const due = dueTimes(timerCount(), spreadMs());
+    // Armed through the public API, 32 at a time (what a busy service arming timers looks like).
+    for (let i = 0; i < due.length; i += 32) {
+      await Promise.all(due.slice(i, i + 32).map((dueAt, k) => scheduler.schedule({ id: `t${i + k}`, dueAt, handler: 'bench.tick' })));
+    }
+    if (Date.now() > (due[0] as number)) console.warn(`timer.lag: arming overran the first due time by ${Date.now() - (due[0] as number)} ms`);
+    scheduler.start();
+    await waitForAll(() => lag.count, due.length, due[due.length - 1] as number);
+    return { p50Ms: lag.percentileMs(50), p99Ms: lag.percentileMs(99), fired: lag.count };
+  } finally {
+    await scheduler.stop();
+    await store.close();
+    const admin = new pg.Client({ connectionString: options.postgresUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+async function bullmqLag(options: BenchOptions, tag: string, round: number): Promise<Lag> {
+  const url = new URL(options.redisUrl);
+  const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
+  const prefix = `lucent-bench-${tag}-${round}`;
+  const queue = new Queue('timers', { connection, prefix });
+  const lag = new LatencyRecorder();
+  let worker: Worker | undefined;
+  try {
+    const due = dueTimes(timerCount(), spreadMs());
+    for (let i = 0; i < due.length; i += 500) {
+      const now = Date.now();
+      await queue.addBulk(
+        due.slice(i, i + 500).map((dueAt, k) => ({
+          name: 'tick',
+          data: { dueAt },
+          opts: { jobId: `t${i + k}`, delay: Math.max(0, dueAt - now), removeOnComplete: true, removeOnFail: true },
+        })),
+      );
+    }
+    if (Date.now() > (due[0] as number)) console.warn(`timer.lag: BullMQ arming overran the first due time by ${Date.now() - (due[0] as number)} ms`);
+    worker = new Worker(
+      'timers',
+      async (job) => {
+        lag.recordMs(preciseNow() - (job.data as { dueAt: number }).dueAt);
+      },
+      { connection, prefix, concurrency },
+    );
+    await waitForAll(() => lag.count, due.length, due[due.length - 1] as number);
+    return { p50Ms: lag.percentileMs(50), p99Ms: lag.percentileMs(99), fired: lag.count };
+  } finally {
+    await worker?.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+export const timersArea: BenchArea = {
+  area: 'scheduling',
+  cases: ['timer.lag'],
+  requires: ['postgres', 'redis'],
+  async run(options) {
+    if (!wants(options, 'timer.lag')) return [];
+    const tag = randomBytes(4).toString('hex');
+    const lucent: Lag[] = [];
+    const bullmq: Lag[] = [];
+    // Each round is ~15 s a side, so at most two, alternating so machine drift hits both.
+    for (let round = 0; round < Math.min(2, options.rounds); round++) {
+      lucent.push(await lucentLag(options, tag, round));
+      bullmq.push(await bullmqLag(options, tag, round));
+    }
+    const n = timerCount();
+    const incomplete = [...lucent, ...bullmq].filter((l) => l.fired < n).length;
+    const note =
+      `${n} timers armed up front, due evenly over ${spreadMs()} ms; lag = handler start − due time. Lucent: PostgreSQL timer store ` +
+      `(fsync on), one scheduler process, claims of ${concurrency} with FOR UPDATE SKIP LOCKED. BullMQ 5: delayed jobs on the same ` +
+      `machine's Redis, one worker, concurrency ${concurrency}. Median of ${lucent.length} round(s) a side.` +
+      (incomplete > 0 ? ` WARNING: ${incomplete} run(s) did not fire every timer before the deadline.` : '');
+    return (['p50', 'p99'] as const).map((p) => ({
+      case: 'timer.lag',
+      metric: `${p}_ms` as const,
+      higherIsBetter: false,
+      lucent: median(lucent.map((l) => l[`${p}Ms`])),
+      baselines: { bullmq: median(bullmq.map((l) => l[`${p}Ms`])) },
+      note,
+    })) satisfies BenchResult[];
+  },
+};

@@ -1,0 +1,182 @@
+// Versioned schema migrations of the durable timer store, serialized across processes by an advisory lock.
+import { checkSchemaName } from '../eventStore/migrations.js';
+import type { SqlClient } from '../eventStore/sqlClient.js';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: (s: string) => string;
+}
+
+/** Default lookback of an external wait (7 days), applied when a timer does not state one. */
+export const defaultLookbackMs = 7 * 24 * 3_600_000;
+
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'timers, outcomes, external arrivals, schedule and deliver functions',
+    sql: (s) => `
+-- Times are epoch ms from the scheduler's clock (bigint), not now(): a virtual clock drives tests,
+-- and every node of one deployment compares the same kind of reading.
+CREATE TABLE ${s}.lucent_timers (
+  id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('once', 'cron', 'external', 'condition')),
+  handler text NOT NULL,
+  timeout_handler text,
+  due_at bigint NOT NULL,
+  deadline bigint,
+  payload jsonb NOT NULL,
+  owner text,
+  wait_key text,
+  lookback_ms bigint,
+  cron text,
+  timezone text,
+  misfire text,
+  state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'cancelled')),
+  outcome text,
+  registered_at bigint NOT NULL,
+  attempts int NOT NULL DEFAULT 0,
+  match jsonb,
+  claimed_by text,
+  claimed_until bigint,
+  claim_token text
+);
+CREATE INDEX lucent_timers_due ON ${s}.lucent_timers (due_at) WHERE state = 'pending';
+CREATE INDEX lucent_timers_lease ON ${s}.lucent_timers (claimed_until) WHERE state = 'pending' AND claim_token IS NOT NULL;
+CREATE INDEX lucent_timers_wait ON ${s}.lucent_timers (wait_key, registered_at) WHERE wait_key IS NOT NULL;
+CREATE INDEX lucent_timers_owner ON ${s}.lucent_timers (owner) WHERE owner IS NOT NULL;
+CREATE TABLE ${s}.lucent_timer_outcomes (
+  timer_id text NOT NULL,
+  scheduled_for bigint NOT NULL,
+  outcome text NOT NULL,
+  node text NOT NULL,
+  at bigint NOT NULL,
+  detail jsonb,
+  PRIMARY KEY (timer_id, scheduled_for, outcome)
+);
+CREATE TABLE ${s}.lucent_external_arrivals (
+  arrival_id text PRIMARY KEY,
+  key text NOT NULL,
+  payload jsonb NOT NULL,
+  arrived_at bigint NOT NULL,
+  status text NOT NULL CHECK (status IN ('matched', 'late', 'stored')),
+  timer_id text
+);
+CREATE INDEX lucent_external_arrivals_key ON ${s}.lucent_external_arrivals (key, arrived_at);
+
+-- Registering a wait and delivering an arrival both take a transaction-scoped advisory lock on
+-- the key: without it a wait and an arrival committing at the same moment could each miss the
+-- other under READ COMMITTED, and an early confirmation would be lost.
+CREATE FUNCTION ${s}.lucent_timer_schedule(p jsonb, p_now bigint)
+RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_id text := p->>'id';
+  v_kind text := p->>'kind';
+  v_key text := p->>'waitKey';
+  v_due bigint := (p->>'dueAt')::bigint;
+  v_lookback bigint := coalesce((p->>'lookbackMs')::bigint, ${defaultLookbackMs});
+  v_arrival ${s}.lucent_external_arrivals%ROWTYPE;
+BEGIN
+  IF v_kind = 'external' THEN
+    PERFORM pg_advisory_xact_lock(hashtext('lucent.wait.' || v_key));
+  END IF;
+  INSERT INTO ${s}.lucent_timers (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key,
+      lookback_ms, cron, timezone, misfire, registered_at)
+    VALUES (v_id, v_kind, p->>'handler', p->>'timeoutHandler', v_due,
+      CASE WHEN v_kind IN ('external', 'condition') THEN v_due END, p->'payload', p->>'owner', v_key,
+      CASE WHEN v_kind = 'external' THEN v_lookback END, p->>'cron', p->>'timezone', p->>'misfire', p_now)
+    ON CONFLICT (id) DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  IF v_kind = 'external' THEN
+    SELECT * INTO v_arrival FROM ${s}.lucent_external_arrivals a
+      WHERE a.key = v_key AND a.status = 'stored' AND a.arrived_at >= p_now - v_lookback AND a.arrived_at < v_due
+      ORDER BY a.arrived_at, a.arrival_id LIMIT 1 FOR UPDATE;
+    IF FOUND THEN
+      UPDATE ${s}.lucent_external_arrivals SET status = 'matched', timer_id = v_id WHERE arrival_id = v_arrival.arrival_id;
+      UPDATE ${s}.lucent_timers SET due_at = p_now,
+          match = jsonb_build_object('arrivalId', v_arrival.arrival_id, 'payload', v_arrival.payload, 'arrivedAt', v_arrival.arrived_at)
+        WHERE id = v_id;
+    END IF;
+  END IF;
+  RETURN true;
+END
+$fn$;
+
+CREATE FUNCTION ${s}.lucent_timer_deliver(p_key text, p_arrival_id text, p_payload jsonb, p_now bigint)
+RETURNS TABLE (status text, timer_id text, arrived_at bigint, payload jsonb, duplicate boolean)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_timer text;
+  v_status text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('lucent.wait.' || p_key));
+  RETURN QUERY SELECT a.status, a.timer_id, a.arrived_at, a.payload, true
+    FROM ${s}.lucent_external_arrivals a WHERE a.arrival_id = p_arrival_id;
+  IF FOUND THEN
+    RETURN;
+  END IF;
+  -- The earliest wait still open takes it; a wait whose timeout is running (claimed) takes nothing.
+  UPDATE ${s}.lucent_timers t SET due_at = p_now,
+      match = jsonb_build_object('arrivalId', p_arrival_id, 'payload', p_payload, 'arrivedAt', p_now)
+    WHERE t.id = (SELECT w.id FROM ${s}.lucent_timers w
+        WHERE w.wait_key = p_key AND w.kind = 'external' AND w.state = 'pending' AND w.match IS NULL
+          AND w.claim_token IS NULL AND p_now < w.deadline AND p_now >= w.registered_at - w.lookback_ms
+        ORDER BY w.registered_at, w.id LIMIT 1 FOR UPDATE)
+    RETURNING t.id INTO v_timer;
+  IF v_timer IS NOT NULL THEN
+    v_status := 'matched';
+  ELSE
+    SELECT w.id INTO v_timer FROM ${s}.lucent_timers w
+      WHERE w.wait_key = p_key AND w.kind = 'external' AND p_now >= w.registered_at - w.lookback_ms
+        AND ((w.state = 'done' AND w.outcome = 'timeout') OR (w.state = 'pending' AND w.match IS NULL AND p_now >= w.deadline))
+      ORDER BY w.registered_at DESC, w.id DESC LIMIT 1;
+    v_status := CASE WHEN v_timer IS NULL THEN 'stored' ELSE 'late' END;
+  END IF;
+  INSERT INTO ${s}.lucent_external_arrivals (arrival_id, key, payload, arrived_at, status, timer_id)
+    VALUES (p_arrival_id, p_key, p_payload, p_now, v_status, v_timer);
+  RETURN QUERY SELECT v_status, v_timer, p_now, p_payload, false;
+END
+$fn$;`,
+  },
+];
+
+export const latestTimerMigration = migrations[migrations.length - 1]?.version ?? 0;
+
+/**
+ * Bring the timer tables in `schema` up to the latest version. Safe from many processes at
+ * once: a session advisory lock lets one run the steps while the others wait.
+ */
+export async function migrateTimerStore(client: SqlClient, schema: string): Promise<number[]> {
+  const s = checkSchemaName(schema);
+  const lockKey = `lucent.timer_store.${s}`;
+  return client.session(async (run) => {
+    await run(`SELECT pg_advisory_lock(hashtext($1))`, [lockKey]);
+    try {
+      await run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await run(`CREATE TABLE IF NOT EXISTS ${s}.lucent_timer_store_migrations (
+        version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const done = await run(`SELECT version FROM ${s}.lucent_timer_store_migrations`);
+      const have = new Set(done.rows.map((r) => Number((r as { version: number }).version)));
+      const applied: number[] = [];
+      for (const m of migrations) {
+        if (have.has(m.version)) continue;
+        await run('BEGIN');
+        try {
+          await run(m.sql(s));
+          await run(`INSERT INTO ${s}.lucent_timer_store_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+          await run('COMMIT');
+        } catch (error) {
+          await run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+        applied.push(m.version);
+      }
+      return applied;
+    } finally {
+      await run(`SELECT pg_advisory_unlock(hashtext($1))`, [lockKey]).catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,268 @@
+// In-memory timer store: the embedded twin of the SQL store, same contract, one process only.
+import { randomUUID } from 'node:crypto';
+import { firstMatchingArrival, judgeArrival, type ExternalWaitView } from '@lucent/core';
+import type {
+  ArrivalRecord,
+  ClaimedTimer,
+  CompleteInput,
+  DeliveryResult,
+  ExternalMatch,
+  NewArrival,
+  NewTimer,
+  ScheduleResult,
+  TimerOutcomeKind,
+  TimerOutcomeRecord,
+  TimerQuery,
+  TimerRecord,
+  TimerStore,
+} from './timerStore.js';
+
+interface Row {
+  timer: NewTimer;
+  state: TimerRecord['state'];
+  outcome: TimerOutcomeKind | undefined;
+  registeredAt: number;
+  deadline: number | undefined;
+  dueAt: number;
+  attempts: number;
+  match: ExternalMatch | undefined;
+  claimedBy: string | undefined;
+  claimedUntil: number | undefined;
+  claimToken: string | undefined;
+}
+
+const defaultLookbackMs = 7 * 24 * 3_600_000;
+const isWait = (kind: NewTimer['kind']): boolean => kind === 'external' || kind === 'condition';
+
+function toRecord(r: Row): TimerRecord {
+  return {
+    ...r.timer,
+    dueAt: r.dueAt,
+    state: r.state,
+    ...(r.outcome !== undefined ? { outcome: r.outcome } : {}),
+    registeredAt: r.registeredAt,
+    ...(r.deadline !== undefined ? { deadline: r.deadline } : {}),
+    attempts: r.attempts,
+    ...(r.match !== undefined ? { match: r.match } : {}),
+    ...(r.claimedBy !== undefined ? { claimedBy: r.claimedBy } : {}),
+    ...(r.claimedUntil !== undefined ? { claimedUntil: r.claimedUntil } : {}),
+  };
+}
+
+function waitView(r: Row): ExternalWaitView {
+  const timedOut = r.state === 'done' && r.outcome === 'timeout';
+  return {
+    key: r.timer.waitKey ?? '',
+    registeredAt: r.registeredAt,
+    deadline: r.deadline ?? r.dueAt,
+    lookbackMs: r.timer.lookbackMs ?? defaultLookbackMs,
+    state: timedOut ? 'timedOut' : r.state === 'pending' && r.match === undefined ? 'waiting' : r.state === 'cancelled' ? 'cancelled' : 'matched',
+  };
+}
+
+/** JSON round trip, so callers can never mutate what the store holds (as with a database). */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export class MemoryTimerStore implements TimerStore {
+  private readonly rows = new Map<string, Row>();
+  private readonly outcomeLog: TimerOutcomeRecord[] = [];
+  private readonly outcomeKeys = new Set<string>();
+  private readonly arrivalsById = new Map<string, ArrivalRecord>();
+
+  async schedule(timer: NewTimer, now: number): Promise<ScheduleResult> {
+    const existing = this.rows.get(timer.id);
+    if (existing) return { created: false, timer: toRecord(existing) };
+    const row: Row = {
+      timer: copy(timer),
+      state: 'pending',
+      outcome: undefined,
+      registeredAt: now,
+      deadline: isWait(timer.kind) ? timer.dueAt : undefined,
+      dueAt: timer.dueAt,
+      attempts: 0,
+      match: undefined,
+      claimedBy: undefined,
+      claimedUntil: undefined,
+      claimToken: undefined,
+    };
+    if (timer.kind === 'external') {
+      const unclaimed = [...this.arrivalsById.values()].filter((a) => a.key === timer.waitKey && a.status === 'stored');
+      const early = firstMatchingArrival(waitView(row), unclaimed);
+      if (early) {
+        this.arrivalsById.set(early.arrivalId, { ...early, status: 'matched', timerId: timer.id });
+        row.match = { arrivalId: early.arrivalId, payload: early.payload, arrivedAt: early.arrivedAt };
+        row.dueAt = now;
+      }
+    }
+    this.rows.set(timer.id, row);
+    return { created: true, timer: toRecord(row) };
+  }
+
+  async replace(timer: NewTimer, now: number): Promise<TimerRecord> {
+    const existing = this.rows.get(timer.id);
+    if (!existing) return (await this.schedule(timer, now)).timer;
+    Object.assign(existing, {
+      timer: copy(timer),
+      state: 'pending',
+      outcome: undefined,
+      deadline: isWait(timer.kind) ? timer.dueAt : undefined,
+      dueAt: timer.dueAt,
+      attempts: 0,
+      match: undefined,
+      claimedBy: undefined,
+      claimedUntil: undefined,
+      claimToken: undefined,
+    } satisfies Partial<Row>);
+    return toRecord(existing);
+  }
+
+  async cancel(id: string, now: number): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.state !== 'pending') return false;
+    this.finish(row, 'cancelled', now, [{ outcome: 'cancelled', scheduledFor: row.dueAt }], 'store');
+    return true;
+  }
+
+  async cancelOwner(owner: string, now: number): Promise<number> {
+    let n = 0;
+    for (const row of this.rows.values()) {
+      if (row.timer.owner === owner && (await this.cancel(row.timer.id, now))) n++;
+    }
+    return n;
+  }
+
+  async claimDue(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedTimer[]> {
+    const due = [...this.rows.values()]
+      .filter((r) => r.state === 'pending' && r.dueAt <= now && (r.claimedUntil === undefined || r.claimedUntil < now))
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, limit);
+    return due.map((r) => {
+      r.claimedBy = node;
+      r.claimedUntil = now + leaseMs;
+      r.claimToken = randomUUID();
+      const reason = r.match !== undefined ? 'matched' : isWait(r.timer.kind) ? 'timeout' : 'due';
+      return { ...toRecord(r), claimedBy: node, claimedUntil: r.claimedUntil, claimToken: r.claimToken, reason };
+    });
+  }
+
+  private holds(claim: ClaimedTimer): Row | undefined {
+    const row = this.rows.get(claim.id);
+    return row && row.state === 'pending' && row.claimToken === claim.claimToken ? row : undefined;
+  }
+
+  private record(timerId: string, node: string, now: number, outcomes: CompleteInput['outcomes']): void {
+    for (const o of outcomes) {
+      const key = `${timerId}\u0000${o.scheduledFor}\u0000${o.outcome}`;
+      if (this.outcomeKeys.has(key)) continue;
+      this.outcomeKeys.add(key);
+      this.outcomeLog.push(copy({ timerId, node, at: now, ...o }));
+    }
+  }
+
+  private finish(row: Row, state: 'done' | 'cancelled', now: number, outcomes: CompleteInput['outcomes'], node: string): void {
+    row.state = state;
+    row.outcome = state === 'cancelled' ? 'cancelled' : finalOutcome(outcomes);
+    row.claimedBy = row.claimedUntil = row.claimToken = undefined;
+    this.record(row.timer.id, node, now, outcomes);
+  }
+
+  async complete(claim: ClaimedTimer, input: CompleteInput, now: number): Promise<boolean> {
+    const row = this.holds(claim);
+    if (!row) return false;
+    if (input.rearmAt !== undefined) {
+      this.record(row.timer.id, claim.claimedBy, now, input.outcomes);
+      row.dueAt = input.rearmAt;
+      row.attempts = 0;
+      row.claimedBy = row.claimedUntil = row.claimToken = undefined;
+      return true;
+    }
+    this.finish(row, 'done', now, input.outcomes, claim.claimedBy);
+    return true;
+  }
+
+  async retry(claim: ClaimedTimer, retryAt: number, _error: string, _now: number): Promise<boolean> {
+    const row = this.holds(claim);
+    if (!row) return false;
+    row.dueAt = retryAt;
+    row.attempts++;
+    row.claimedBy = row.claimedUntil = row.claimToken = undefined;
+    return true;
+  }
+
+  async match(id: string, match: ExternalMatch, now: number): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || row.state !== 'pending' || !isWait(row.timer.kind) || row.match !== undefined || row.claimToken !== undefined) return false;
+    if (now >= (row.deadline ?? row.dueAt)) return false;
+    row.match = copy(match);
+    row.dueAt = now;
+    return true;
+  }
+
+  async deliver(arrival: NewArrival, now: number): Promise<DeliveryResult> {
+    const seen = this.arrivalsById.get(arrival.arrivalId);
+    if (seen) return { arrival: copy(seen), duplicate: true };
+    const at = { key: arrival.key, arrivedAt: now };
+    const waits = [...this.rows.values()]
+      .filter((r) => r.timer.kind === 'external' && r.timer.waitKey === arrival.key)
+      .sort((a, b) => a.registeredAt - b.registeredAt || (a.timer.id < b.timer.id ? -1 : 1));
+    let record: ArrivalRecord = { ...copy(arrival), arrivedAt: now, status: 'stored' };
+    // A claimed wait is settling (its timeout is running): it takes no arrival.
+    const taker = waits.find((r) => r.claimToken === undefined && judgeArrival(waitView(r), at) === 'match');
+    if (taker) {
+      taker.match = { arrivalId: arrival.arrivalId, payload: copy(arrival.payload), arrivedAt: now };
+      taker.dueAt = now;
+      record = { ...record, status: 'matched', timerId: taker.timer.id };
+    } else {
+      const missed = waits.filter((r) => judgeArrival(waitView(r), at) === 'late').pop();
+      if (missed) record = { ...record, status: 'late', timerId: missed.timer.id };
+    }
+    this.arrivalsById.set(arrival.arrivalId, record);
+    return { arrival: copy(record), duplicate: false };
+  }
+
+  async get(id: string): Promise<TimerRecord | undefined> {
+    const row = this.rows.get(id);
+    return row ? copy(toRecord(row)) : undefined;
+  }
+
+  async list(query: TimerQuery): Promise<TimerRecord[]> {
+    return [...this.rows.values()]
+      .filter(
+        (r) =>
+          (query.owner === undefined || r.timer.owner === query.owner) &&
+          (query.kind === undefined || r.timer.kind === query.kind) &&
+          (query.waitKey === undefined || r.timer.waitKey === query.waitKey) &&
+          (query.state === undefined || r.state === query.state),
+      )
+      .sort((a, b) => a.dueAt - b.dueAt || (a.timer.id < b.timer.id ? -1 : 1))
+      .slice(0, query.limit ?? 1_000)
+      .map((r) => copy(toRecord(r)));
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    let best: number | undefined;
+    for (const r of this.rows.values()) {
+      if (r.state !== 'pending') continue;
+      // A timer held by a live claim is next due when that claim could lapse, not at its past due time.
+      const at = Math.max(r.dueAt, r.claimedUntil ?? -Infinity);
+      if (best === undefined || at < best) best = at;
+    }
+    return best;
+  }
+
+  async outcomes(timerId: string): Promise<TimerOutcomeRecord[]> {
+    return this.outcomeLog.filter((o) => o.timerId === timerId).map(copy);
+  }
+
+  async arrivals(key: string): Promise<ArrivalRecord[]> {
+    return [...this.arrivalsById.values()].filter((a) => a.key === key).sort((a, b) => a.arrivedAt - b.arrivedAt).map(copy);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The outcome a finished timer is remembered by: the last run's, so a late arrival can tell a timed-out wait. */
+export function finalOutcome(outcomes: CompleteInput['outcomes']): TimerOutcomeKind {
+  const runs = outcomes.filter((o) => o.outcome !== 'skipped');
+  return runs[runs.length - 1]?.outcome ?? 'fired';
+}

@@ -1,0 +1,583 @@
+// The Scheduler: arms timers in the durable store, claims due ones for this node and runs their handlers.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ScheduleInvalidError,
+  ValidationError,
+  checkTimerRequest,
+  decideMisfire,
+  firstDueAt,
+  jsonValueIssues,
+  matchesEventFilter,
+  retryDelay,
+  silentLogger,
+  validate,
+  type Contract,
+  type JsonValue,
+  type Logger,
+  type RetryPolicy,
+} from '@lucent/core';
+import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
+import { cronOccurrences } from './cronSchedule.js';
+import type {
+  ConditionDefinition,
+  ConditionWait,
+  CronJob,
+  DeliverOptions,
+  EventTrigger,
+  ExternalWait,
+  HandlerOptions,
+  OneOffTimer,
+  TimerFiring,
+  TimerHandler,
+  TriggerRequest,
+  WaitRegistration,
+} from './schedulerApi.js';
+import { triggerKinds } from './schedulerApi.js';
+import type {
+  ClaimedTimer,
+  DeliveryResult,
+  NewTimer,
+  OutcomeInput,
+  ScheduleResult,
+  TimerOutcomeRecord,
+  TimerRecord,
+  TimerStore,
+} from './timerStore.js';
+
+export interface SchedulerOptions {
+  readonly store: TimerStore;
+  /** This process's name in claims and outcomes; make it unique per process. */
+  readonly nodeId?: string;
+  /** Wall clock, epoch ms. A virtual clock makes every timer testable without waiting. */
+  readonly clock?: () => number;
+  /** How long a claim protects a firing from other nodes; a crashed node's claims expire after it (default 30 s). */
+  readonly leaseMs?: number;
+  /** Longest sleep between looks at the store, so timers armed by other nodes are seen (default 500 ms). */
+  readonly pollIntervalMs?: number;
+  /** Timers claimed per round trip (default 200). */
+  readonly batchSize?: number;
+  /** Retries of a failed one-off or wait handler (cron runs are not retried: the next occurrence is the retry). */
+  readonly retry?: RetryPolicy;
+  /** Misfire grace: a run later than this after its occurrence counts as missed (default 60 s). */
+  readonly graceMs?: number;
+  /** Needed for event-triggered and conditional triggers. */
+  readonly eventStore?: EventStore;
+  /** Durable checkpoint name of the trigger subscription (default `lucent.scheduler`). */
+  readonly subscriberId?: string;
+  readonly logger?: Logger;
+  /** Randomness for retry jitter, in [0, 1). */
+  readonly random?: () => number;
+}
+
+interface HandlerEntry {
+  readonly fn: TimerHandler<unknown>;
+  readonly contract: Contract | undefined;
+}
+
+const defaultRetry: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+const defaultLookbackMs = 7 * 24 * 3_600_000;
+/** Due time of a condition without a deadline: it waits until it holds or is cancelled. */
+export const neverDue = Number.MAX_SAFE_INTEGER;
+
+export class Scheduler {
+  readonly nodeId: string;
+  private readonly store: TimerStore;
+  private readonly clock: () => number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly graceMs: number;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private readonly handlers = new Map<string, HandlerEntry>();
+  private readonly externalContracts = new Map<string, Contract>();
+  private readonly eventTriggers = new Map<string, EventTrigger>();
+  private readonly conditions = new Map<string, ConditionDefinition>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private draining: Promise<number> | undefined;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.store = options.store;
+    this.nodeId = options.nodeId ?? `scheduler-${randomUUID().slice(0, 8)}`;
+    this.clock = options.clock ?? Date.now;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 200;
+    this.retryPolicy = options.retry ?? defaultRetry;
+    this.graceMs = options.graceMs ?? 60_000;
+    this.log = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+  }
+
+  // ── registration (in code, on every node) ────────────────────────────────────────────
+
+  /** Register what runs when a timer naming `name` fires. Register before arming or starting. */
+  handle<P = JsonValue>(name: string, fn: TimerHandler<P>, options: HandlerOptions<P> = {}): this {
+    if (typeof name !== 'string' || name.length === 0) throw new ScheduleInvalidError('handler', 'A handler needs a non-empty name');
+    this.handlers.set(name, { fn: fn as TimerHandler<unknown>, contract: options.payload as Contract | undefined });
+    return this;
+  }
+
+  /** Contract that outside events whose key starts with `keyPrefix` must satisfy; malformed ones are refused, not stored. */
+  defineExternal<P>(keyPrefix: string, contract: Contract<P>): this {
+    this.externalContracts.set(keyPrefix, contract as Contract);
+    return this;
+  }
+
+  /** Fire `trigger.handler` once (across all nodes) for each appended event matching the filter. */
+  onEvent(trigger: EventTrigger): this {
+    this.requireHandler(trigger.handler, 'handler');
+    this.eventTriggers.set(trigger.name, trigger);
+    return this;
+  }
+
+  /** Define a predicate that `whenCondition` waits on. */
+  defineCondition(definition: ConditionDefinition): this {
+    this.conditions.set(definition.name, definition);
+    return this;
+  }
+
+  // ── arming (durable) ─────────────────────────────────────────────────────────────────
+
+  /** A recurring job. Idempotent by id: every node may register it at start; one stored timer results. */
+  async cron(job: CronJob): Promise<ScheduleResult> {
+    const timezone = job.timezone ?? 'UTC';
+    const next = cronOccurrences(job.expression, timezone);
+    const payload = job.payload ?? null;
+    await this.checkPayload(job.handler, payload);
+    const now = this.clock();
+    const dueAt = firstDueAt(next, now);
+    if (dueAt === undefined) throw new ScheduleInvalidError('cron', `Cron expression ${job.expression} has no future occurrence`);
+    const timer: NewTimer = {
+      id: job.id,
+      kind: 'cron',
+      handler: job.handler,
+      dueAt,
+      payload,
+      cron: job.expression,
+      timezone,
+      misfire: job.misfire,
+    };
+    checkTimerRequest(timer);
+    const result = await this.store.schedule(timer, now);
+    const stored = result.timer;
+    const changed =
+      !result.created &&
+      (stored.state !== 'pending' ||
+        stored.cron !== job.expression ||
+        stored.timezone !== timezone ||
+        stored.handler !== job.handler ||
+        stored.misfire !== job.misfire ||
+        JSON.stringify(stored.payload) !== JSON.stringify(payload));
+    if (changed && job.replace !== false) {
+      // A changed job definition replaces the stored one; missed runs of the old definition are dropped.
+      const replaced = await this.store.replace(timer, now);
+      this.wake();
+      return { created: false, timer: replaced };
+    }
+    this.wake();
+    return result;
+  }
+
+  /** A one-off timer after a delay or at an absolute time. Idempotent by id. */
+  async schedule(t: OneOffTimer): Promise<ScheduleResult> {
+    const now = this.clock();
+    if ((t.dueAt === undefined) === (t.delayMs === undefined)) {
+      throw new ScheduleInvalidError('dueAt', 'Give exactly one of dueAt and delayMs');
+    }
+    if (t.delayMs !== undefined && (!Number.isFinite(t.delayMs) || t.delayMs < 0)) {
+      throw new ScheduleInvalidError('delayMs', 'delayMs must be a finite number ≥ 0');
+    }
+    const payload = t.payload ?? null;
+    const timer: NewTimer = {
+      id: t.id,
+      kind: 'once',
+      handler: t.handler,
+      dueAt: t.dueAt ?? now + (t.delayMs as number),
+      payload,
+      ...(t.owner !== undefined ? { owner: t.owner } : {}),
+    };
+    checkTimerRequest(timer);
+    await this.checkPayload(t.handler, payload);
+    const result = await this.store.schedule(timer, now);
+    if (result.created) this.wake();
+    return result;
+  }
+
+  /**
+   * Wait for an outside event by key. Runs `onMatch` once when it arrives (including an
+   * arrival that came before this call, within the lookback) or `onTimeout` once at the deadline.
+   */
+  async waitFor(wait: ExternalWait): Promise<WaitRegistration> {
+    if (!Number.isFinite(wait.timeoutMs) || wait.timeoutMs <= 0) {
+      throw new ScheduleInvalidError('timeoutMs', 'timeoutMs must be a finite number > 0');
+    }
+    const lookbackMs = wait.lookbackMs ?? defaultLookbackMs;
+    if (!Number.isFinite(lookbackMs) || lookbackMs < 0) throw new ScheduleInvalidError('lookbackMs', 'lookbackMs must be ≥ 0');
+    const now = this.clock();
+    const payload = wait.payload ?? null;
+    const timer: NewTimer = {
+      id: wait.id ?? `wait:${wait.key}`,
+      kind: 'external',
+      handler: wait.onMatch,
+      timeoutHandler: wait.onTimeout,
+      dueAt: now + wait.timeoutMs,
+      waitKey: wait.key,
+      lookbackMs,
+      payload,
+      ...(wait.owner !== undefined ? { owner: wait.owner } : {}),
+    };
+    checkTimerRequest(timer);
+    await this.checkPayload(wait.onMatch, payload);
+    this.requireHandler(wait.onTimeout, 'onTimeout');
+    const result = await this.store.schedule(timer, now);
+    const matchedOnArrival = result.created && result.timer.match !== undefined;
+    this.wake();
+    return { id: timer.id, created: result.created, matchedOnArrival };
+  }
+
+  /**
+   * Hand in an outside event (an HTTP callback, a NATS message, a chain confirmation). It is
+   * validated, stored durably and matched to the waiting wait on its key; late ones are recorded only.
+   */
+  async deliverExternal(key: string, payload: unknown, options: DeliverOptions = {}): Promise<DeliveryResult> {
+    if (typeof key !== 'string' || key.length === 0) throw new ScheduleInvalidError('key', 'An outside event needs a non-empty key');
+    const issues = jsonValueIssues(payload);
+    if (issues.length > 0) throw new ValidationError('input', `outside event ${key}`, issues);
+    const contract = this.externalContractFor(key);
+    if (contract) await validate(contract, payload, 'input', `outside event ${key}`);
+    const arrivalId = options.arrivalId ?? createHash('sha256').update(key).update('\u0000').update(JSON.stringify(payload)).digest('hex');
+    const result = await this.store.deliver({ key, payload: payload as JsonValue, arrivalId }, this.clock());
+    if (result.arrival.status === 'late') {
+      this.log.warn('outside event arrived after its wait timed out; recorded, not applied', { key, timerId: result.arrival.timerId });
+    }
+    if (result.arrival.status === 'matched') this.wake();
+    return result;
+  }
+
+  /**
+   * Wait until a defined condition holds for a subject. It is checked at once, then again on
+   * every relevant appended event; `onTrue` runs once, or `onTimeout` once at the deadline.
+   */
+  async whenCondition(wait: ConditionWait): Promise<WaitRegistration> {
+    const definition = this.conditions.get(wait.condition);
+    if (!definition) throw new ScheduleInvalidError('condition', `No condition named ${wait.condition} is defined`);
+    if (wait.timeoutMs !== undefined && (!Number.isFinite(wait.timeoutMs) || wait.timeoutMs <= 0)) {
+      throw new ScheduleInvalidError('timeoutMs', 'timeoutMs must be a finite number > 0');
+    }
+    if ((wait.timeoutMs === undefined) !== (wait.onTimeout === undefined)) {
+      throw new ScheduleInvalidError('onTimeout', 'Give onTimeout together with timeoutMs');
+    }
+    const now = this.clock();
+    const payload = wait.payload ?? null;
+    const waitKey = `${wait.condition}:${wait.subject}`;
+    const timer: NewTimer = {
+      id: wait.id ?? `condition:${waitKey}`,
+      kind: 'condition',
+      handler: wait.onTrue,
+      dueAt: wait.timeoutMs !== undefined ? now + wait.timeoutMs : neverDue,
+      waitKey,
+      payload,
+      ...(wait.onTimeout !== undefined ? { timeoutHandler: wait.onTimeout } : {}),
+      ...(wait.owner !== undefined ? { owner: wait.owner } : {}),
+    };
+    checkTimerRequest(timer);
+    await this.checkPayload(wait.onTrue, payload);
+    if (wait.onTimeout !== undefined) this.requireHandler(wait.onTimeout, 'onTimeout');
+    const result = await this.store.schedule(timer, now);
+    let matched = false;
+    if (result.created) matched = await this.checkCondition(definition, wait.subject, undefined, [result.timer]);
+    this.wake();
+    return { id: timer.id, created: result.created, matchedOnArrival: matched };
+  }
+
+  /** Arm any trigger from a tagged value (configuration, an HTTP body); unknown kinds are refused. */
+  async arm(request: TriggerRequest): Promise<{ readonly id: string; readonly created: boolean }> {
+    const kind = (request as { trigger?: unknown } | null)?.trigger;
+    switch (request?.trigger) {
+      case 'cron': {
+        const r = await this.cron(request);
+        return { id: r.timer.id, created: r.created };
+      }
+      case 'delay': {
+        const r = await this.schedule(request);
+        return { id: r.timer.id, created: r.created };
+      }
+      case 'external':
+        return this.waitFor(request);
+      case 'condition':
+        return this.whenCondition(request);
+      default:
+        throw new ScheduleInvalidError('trigger', `Unknown trigger kind ${JSON.stringify(kind)}; expected one of ${triggerKinds.join(', ')}`, {
+          trigger: String(kind),
+        });
+    }
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    return this.store.cancel(id, this.clock());
+  }
+
+  async cancelOwner(owner: string): Promise<number> {
+    return this.store.cancelOwner(owner, this.clock());
+  }
+
+  get(id: string): Promise<TimerRecord | undefined> {
+    return this.store.get(id);
+  }
+
+  history(id: string): Promise<TimerOutcomeRecord[]> {
+    return this.store.outcomes(id);
+  }
+
+  // ── running ──────────────────────────────────────────────────────────────────────────
+
+  /** Start the firing loop and, when triggers or conditions are defined, the event subscription. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const es = this.options.eventStore;
+    if (es && (this.eventTriggers.size > 0 || this.conditions.size > 0)) {
+      this.subscription = es.subscribe({
+        subscriberId: this.options.subscriberId ?? 'lucent.scheduler',
+        handler: (events) => this.handleEvents(events),
+        onError: (error) => this.log.error('scheduler trigger subscription failed; retrying', { error: String(error) }),
+      });
+    }
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** Resolves once every appended event up to `position` has been seen by the triggers. */
+  async triggersCaughtUp(position: number, timeoutMs?: number): Promise<void> {
+    await this.subscription?.waitFor(position, timeoutMs);
+  }
+
+  /**
+   * Claim and fire every timer due at the clock's current reading, repeatedly until none is
+   * left; returns how many fired. The loop calls it; a virtual-clock test calls it directly.
+   */
+  async runDue(): Promise<number> {
+    // Concurrent callers share one drain so a test's manual call and the loop never interleave claims.
+    if (this.draining) return this.draining;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async drain(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const claims = await this.store.claimDue(this.nodeId, this.clock(), this.leaseMs, this.batchSize);
+      if (claims.length === 0) return fired;
+      await Promise.all(claims.map((c) => this.fire(c)));
+      fired += claims.length;
+      if (claims.length < this.batchSize) return fired;
+    }
+  }
+
+  /** Feed appended events to event triggers and conditions (the subscription does; a test kit may too). */
+  async handleEvents(events: readonly StoredEvent[]): Promise<void> {
+    for (const event of events) {
+      for (const trigger of this.eventTriggers.values()) {
+        if (!matchesEventFilter(trigger.filter, event)) continue;
+        const payload = trigger.payloadOf
+          ? trigger.payloadOf(event)
+          : ({ stream: event.stream, type: event.type, data: event.data as JsonValue, globalPosition: event.globalPosition } as JsonValue);
+        // The id makes every node's copy of this event one timer, so the handler runs once in all.
+        const now = this.clock();
+        const r = await this.store.schedule(
+          { id: `event:${trigger.name}:${event.globalPosition}`, kind: 'once', handler: trigger.handler, dueAt: now, payload },
+          now,
+        );
+        if (r.created) this.wake();
+      }
+      for (const definition of this.conditions.values()) {
+        if (!matchesEventFilter(definition.filter, event)) continue;
+        const subject = definition.subjectOf(event);
+        if (subject === undefined) continue;
+        const waiting = (
+          await this.store.list({ kind: 'condition', waitKey: `${definition.name}:${subject}`, state: 'pending' })
+        ).filter((t) => t.match === undefined);
+        if (waiting.length > 0) await this.checkCondition(definition, subject, event, waiting);
+      }
+    }
+  }
+
+  private async checkCondition(
+    definition: ConditionDefinition,
+    subject: string,
+    event: StoredEvent | undefined,
+    waiting: readonly TimerRecord[],
+  ): Promise<boolean> {
+    const check = await definition.holds(subject, event);
+    if (!check.holds) return false;
+    const now = this.clock();
+    const evidenceId = event ? `event:${event.globalPosition}` : `check:${now}`;
+    let any = false;
+    for (const t of waiting) {
+      if (await this.store.match(t.id, { arrivalId: evidenceId, payload: check.evidence, arrivedAt: now }, now)) any = true;
+    }
+    if (any) this.wake();
+    return any;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let fired = 0;
+      try {
+        fired = await this.runDue();
+      } catch (error) {
+        this.log.error('scheduler could not claim due timers; retrying', { error: String(error) });
+      }
+      if (!this.running) break;
+      if (fired >= this.batchSize) continue;
+      let sleepMs = this.pollMs;
+      try {
+        const next = await this.store.nextDueAt();
+        if (next !== undefined) sleepMs = Math.max(0, Math.min(sleepMs, next - this.clock()));
+      } catch {
+        // The claim above reports store trouble; here the poll period is a safe default.
+      }
+      await this.sleep(sleepMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    if (w) w();
+    else this.woken = true;
+  }
+
+  // ── firing ───────────────────────────────────────────────────────────────────────────
+
+  private async fire(claim: ClaimedTimer): Promise<void> {
+    try {
+      if (claim.kind === 'cron') await this.fireCron(claim);
+      else await this.fireOnce(claim);
+    } catch (error) {
+      // Store trouble while finishing: the lease runs out and another node (or this one) fires it again.
+      this.log.error('scheduler could not finish a timer', { timerId: claim.id, error: String(error) });
+    }
+  }
+
+  private async fireOnce(claim: ClaimedTimer): Promise<void> {
+    const handlerName = claim.reason === 'timeout' ? claim.timeoutHandler : claim.handler;
+    const outcome: OutcomeInput['outcome'] = claim.reason === 'matched' ? 'matched' : claim.reason === 'timeout' ? 'timeout' : 'fired';
+    const scheduledFor = claim.reason === 'matched' ? (claim.match?.arrivedAt ?? claim.dueAt) : (claim.deadline ?? claim.dueAt);
+    const error = await this.invoke(handlerName, claim, scheduledFor);
+    const now = this.clock();
+    if (error === undefined) {
+      if (!(await this.store.complete(claim, { outcomes: [{ outcome, scheduledFor }] }, now))) this.lostClaim(claim);
+      return;
+    }
+    const delay = retryDelay(this.retryPolicy, claim.attempts + 1, this.random());
+    if (delay !== undefined) {
+      this.log.warn('timer handler failed; retrying', { timerId: claim.id, attempt: claim.attempts + 1, error });
+      if (!(await this.store.retry(claim, now + Math.max(delay, this.retryPolicy.baseDelayMs / 2), error, now))) this.lostClaim(claim);
+      return;
+    }
+    this.log.error('timer handler failed for the last time', { timerId: claim.id, attempts: claim.attempts + 1, error });
+    const done = await this.store.complete(claim, { outcomes: [{ outcome: 'failed', scheduledFor, detail: { error, reason: claim.reason } }] }, now);
+    if (!done) this.lostClaim(claim);
+  }
+
+  private async fireCron(claim: ClaimedTimer): Promise<void> {
+    const next = cronOccurrences(claim.cron ?? '', claim.timezone);
+    const decision = decideMisfire({ policy: claim.misfire ?? 'skip', dueAt: claim.dueAt, now: this.clock(), next, graceMs: this.graceMs });
+    const outcomes: OutcomeInput[] = [];
+    for (const scheduledFor of decision.fire) {
+      const error = await this.invoke(claim.handler, claim, scheduledFor);
+      outcomes.push(error === undefined ? { outcome: 'fired', scheduledFor } : { outcome: 'failed', scheduledFor, detail: { error } });
+      if (error !== undefined) this.log.error('cron run failed; the job continues at its next occurrence', { timerId: claim.id, scheduledFor, error });
+    }
+    if (decision.skipped > 0) {
+      outcomes.push({ outcome: 'skipped', scheduledFor: claim.dueAt, detail: { count: decision.skipped, policy: claim.misfire ?? 'skip' } });
+    }
+    const done = await this.store.complete(claim, { outcomes, ...(decision.nextDueAt !== undefined ? { rearmAt: decision.nextDueAt } : {}) }, this.clock());
+    if (!done) this.lostClaim(claim);
+  }
+
+  /** Run one handler; returns the error message when it failed. */
+  private async invoke(name: string | undefined, claim: ClaimedTimer, scheduledFor: number): Promise<string | undefined> {
+    const entry = name === undefined ? undefined : this.handlers.get(name);
+    if (entry === undefined) return `no handler named ${String(name)} is registered on node ${this.nodeId}`;
+    try {
+      const payload = entry.contract ? await validate(entry.contract, claim.payload, 'input', `timer ${claim.id}`) : claim.payload;
+      const firing: TimerFiring<unknown> = {
+        timer: claim,
+        payload,
+        reason: claim.reason,
+        scheduledFor,
+        firingKey: `${claim.id}@${scheduledFor}`,
+        ...(claim.match !== undefined ? { match: claim.match } : {}),
+        now: this.clock(),
+        attempt: claim.attempts,
+      };
+      await entry.fn(firing);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private lostClaim(claim: ClaimedTimer): void {
+    this.log.warn('timer claim expired before the run finished; another node may run it again', { timerId: claim.id, leaseMs: this.leaseMs });
+  }
+
+  // ── checks ───────────────────────────────────────────────────────────────────────────
+
+  private requireHandler(name: unknown, field: string): HandlerEntry {
+    const entry = typeof name === 'string' ? this.handlers.get(name) : undefined;
+    if (!entry) throw new ScheduleInvalidError(field, `No timer handler named ${JSON.stringify(name)} is registered; call scheduler.handle() first`);
+    return entry;
+  }
+
+  private async checkPayload(handler: string, payload: JsonValue): Promise<void> {
+    const entry = this.requireHandler(handler, 'handler');
+    const issues = jsonValueIssues(payload);
+    if (issues.length > 0) throw new ValidationError('input', `timer payload for ${handler}`, issues);
+    if (entry.contract) await validate(entry.contract, payload, 'input', `timer payload for ${handler}`);
+  }
+
+  private externalContractFor(key: string): Contract | undefined {
+    let best: string | undefined;
+    for (const prefix of this.externalContracts.keys()) {
+      if (key.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+    }
+    return best === undefined ? undefined : this.externalContracts.get(best);
+  }
+}

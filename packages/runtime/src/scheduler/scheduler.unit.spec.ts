@@ -1,0 +1,244 @@
+// The Scheduler on a virtual clock: one-offs, cron with each misfire policy, waits, conditions, event triggers, bad input.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LucentError, type JsonValue } from '@lucent/core';
+import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
+import type { TimerFiring } from './schedulerApi.js';
+import { Scheduler } from './scheduler.js';
+import { MemoryTimerStore } from './memoryTimerStore.js';
+
+const t0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+function kit(options: { graceMs?: number } = {}, start = t0) {
+  let now = start;
+  const store = new MemoryTimerStore();
+  const fired: TimerFiring[] = [];
+  const scheduler = new Scheduler({
+    store,
+    clock: () => now,
+    nodeId: 'test',
+    random: () => 0.5,
+    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 },
+    ...options,
+  });
+  const record = (f: TimerFiring): void => {
+    fired.push(f);
+  };
+  scheduler.handle('record', record).handle('record2', record);
+  return {
+    store,
+    scheduler,
+    fired,
+    at: () => now,
+    /** Move the virtual clock and fire whatever became due. */
+    advance: async (ms: number): Promise<number> => {
+      now += ms;
+      return scheduler.runDue();
+    },
+  };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(LucentError);
+    return (e as LucentError).code;
+  }
+  throw new Error('expected a typed error');
+}
+
+describe('Scheduler: one-off timers', () => {
+  it('fires a delayed timer once at its time, not before, with a stable firing key', async () => {
+    const k = kit();
+    await k.scheduler.schedule({ id: 'reminder', delayMs: 10 * 60_000, handler: 'record', payload: { n: 1 }, owner: 'saga:7' });
+    expect(await k.advance(10 * 60_000 - 1)).toBe(0);
+    expect(await k.advance(1)).toBe(1);
+    expect(await k.advance(60 * 60_000)).toBe(0);
+    expect(k.fired).toHaveLength(1);
+    expect(k.fired[0]).toMatchObject({ payload: { n: 1 }, reason: 'due', scheduledFor: t0 + 600_000, firingKey: `reminder@${t0 + 600_000}` });
+    expect(await k.scheduler.get('reminder')).toMatchObject({ state: 'done', outcome: 'fired' });
+  });
+
+  it('arms a timer id once: a saga replaying its step does not arm a second one', async () => {
+    const k = kit();
+    expect((await k.scheduler.schedule({ id: 'step-2', delayMs: 5, handler: 'record' })).created).toBe(true);
+    expect((await k.scheduler.schedule({ id: 'step-2', delayMs: 5, handler: 'record' })).created).toBe(false);
+    await k.advance(5);
+    expect(k.fired).toHaveLength(1);
+  });
+
+  it('retries a failing handler with backoff, then records it failed after the last attempt', async () => {
+    const k = kit();
+    let calls = 0;
+    k.scheduler.handle('flaky', () => {
+      calls++;
+      throw new Error('downstream 503');
+    });
+    await k.scheduler.schedule({ id: 'f', delayMs: 0, handler: 'flaky' });
+    await k.advance(0);
+    await k.advance(60_000);
+    await k.advance(60_000);
+    await k.advance(60_000);
+    expect(calls).toBe(3);
+    expect(await k.scheduler.get('f')).toMatchObject({ state: 'done', outcome: 'failed' });
+    expect((await k.scheduler.history('f'))[0]?.detail).toMatchObject({ error: 'downstream 503' });
+  });
+
+  it('cancels the timers of an owner (a compensated saga) so none fires', async () => {
+    const k = kit();
+    await k.scheduler.schedule({ id: 'a', delayMs: 10, handler: 'record', owner: 'saga:1' });
+    await k.scheduler.schedule({ id: 'b', delayMs: 20, handler: 'record', owner: 'saga:1' });
+    await k.scheduler.schedule({ id: 'c', delayMs: 20, handler: 'record', owner: 'saga:2' });
+    expect(await k.scheduler.cancelOwner('saga:1')).toBe(2);
+    await k.advance(100);
+    expect(k.fired.map((f) => f.timer.id)).toEqual(['c']);
+  });
+});
+
+describe('Scheduler: cron and misfire policies', () => {
+  it('fires every second on the second and re-arms itself', async () => {
+    // Registered just after a whole second, as a process starting at a random moment is.
+    const k = kit({}, t0 + 1);
+    await k.scheduler.cron({ id: 'tick', expression: '* * * * * *', handler: 'record', misfire: 'skip' });
+    for (let i = 0; i < 5; i++) await k.advance(1_000);
+    expect(k.fired.map((f) => f.scheduledFor - t0)).toEqual([1_000, 2_000, 3_000, 4_000, 5_000]);
+    expect(await k.scheduler.get('tick')).toMatchObject({ state: 'pending', dueAt: t0 + 6_000 });
+  });
+
+  it('after 10 minutes of downtime, each policy does what it states', async () => {
+    const outcomes: Record<string, number[]> = {};
+    for (const misfire of ['skip', 'fireOnce', 'catchUp'] as const) {
+      const k = kit({ graceMs: 30_000 }, t0 + 1);
+      await k.scheduler.cron({ id: `yield-${misfire}`, expression: '* * * * *', handler: 'record', misfire });
+      await k.advance(10 * 60_000 + 45_000 - 1);
+      outcomes[misfire] = k.fired.map((f) => (f.scheduledFor - t0) / 60_000);
+      expect(await k.scheduler.get(`yield-${misfire}`)).toMatchObject({ dueAt: t0 + 11 * 60_000 });
+    }
+    expect(outcomes).toEqual({ skip: [], fireOnce: [10], catchUp: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+  });
+
+  it('keeps a registered job across restarts and replaces it when its definition changes', async () => {
+    const k = kit({}, t0 + 1);
+    await k.scheduler.cron({ id: 'job', expression: '0 * * * * *', handler: 'record', misfire: 'skip' });
+    expect((await k.scheduler.cron({ id: 'job', expression: '0 * * * * *', handler: 'record', misfire: 'skip' })).created).toBe(false);
+    await k.scheduler.cron({ id: 'job', expression: '*/10 * * * * *', handler: 'record2', misfire: 'skip' });
+    expect(await k.scheduler.get('job')).toMatchObject({ cron: '*/10 * * * * *', handler: 'record2', dueAt: t0 + 10_000 });
+  });
+});
+
+describe('Scheduler: external waits', () => {
+  it('before, during, after: matched, matched, fallback ran and the late one is recorded, not applied', async () => {
+    const k = kit();
+    const applied: string[] = [];
+    k.scheduler.handle('confirmed', (f) => void applied.push(`${f.timer.waitKey}:${JSON.stringify(f.match?.payload)}`));
+    k.scheduler.handle('fallback', (f) => void applied.push(`${f.timer.waitKey}:fallback`));
+    const wait = (key: string) => k.scheduler.waitFor({ key, timeoutMs: 10 * 60_000, onMatch: 'confirmed', onTimeout: 'fallback' });
+
+    await k.scheduler.deliverExternal('tx:early', { confirmations: 12 });
+    await k.advance(1_000);
+    expect((await wait('tx:early')).matchedOnArrival).toBe(true);
+    await wait('tx:during');
+    await wait('tx:late');
+    await k.advance(60_000);
+    await k.scheduler.deliverExternal('tx:during', { confirmations: 12 });
+    await k.advance(0);
+    await k.advance(10 * 60_000);
+    const late = await k.scheduler.deliverExternal('tx:late', { confirmations: 12 });
+    await k.advance(60_000);
+
+    expect(late.arrival).toMatchObject({ status: 'late', timerId: 'wait:tx:late' });
+    expect(applied).toEqual(['tx:early:{"confirmations":12}', 'tx:during:{"confirmations":12}', 'tx:late:fallback']);
+    expect((await k.scheduler.get('wait:tx:late'))?.outcome).toBe('timeout');
+  });
+});
+
+describe('Scheduler: conditions and event triggers', () => {
+  it('raises once when a predicate over a projection becomes true on a relevant event, or times out', async () => {
+    const k = kit();
+    const healthFactor = new Map<string, number>([['p1', 1.8], ['p2', 1.8]]);
+    k.scheduler.defineCondition({
+      name: 'liquidation-risk',
+      filter: { types: ['HealthChanged'] },
+      subjectOf: (e) => (e.data as { positionId: string }).positionId,
+      holds: (subject) => {
+        const hf = healthFactor.get(subject) ?? Infinity;
+        return hf < 1.1 ? { holds: true, evidence: { hf } } : { holds: false };
+      },
+    });
+    await k.scheduler.whenCondition({ condition: 'liquidation-risk', subject: 'p1', onTrue: 'record', timeoutMs: 60_000, onTimeout: 'record2' });
+    await k.scheduler.whenCondition({ condition: 'liquidation-risk', subject: 'p2', onTrue: 'record', timeoutMs: 60_000, onTimeout: 'record2' });
+    const event = (position: string, globalPosition: number) => ({
+      id: `e${globalPosition}`,
+      stream: `position-${position}`,
+      type: 'HealthChanged',
+      data: { positionId: position },
+      metadata: {},
+      streamVersion: 1,
+      globalPosition,
+      timestamp: t0,
+    });
+    healthFactor.set('p1', 1.3);
+    await k.scheduler.handleEvents([event('p1', 1)]);
+    expect(await k.advance(1)).toBe(0);
+    healthFactor.set('p1', 1.05);
+    await k.scheduler.handleEvents([event('p1', 2), event('p1', 3)]);
+    await k.advance(1);
+    await k.advance(60_000);
+    expect(k.fired.map((f) => [f.timer.waitKey, f.reason, f.match?.payload ?? null])).toEqual([
+      ['liquidation-risk:p1', 'matched', { hf: 1.05 }],
+      ['liquidation-risk:p2', 'timeout', null],
+    ]);
+  });
+
+  it('runs an event-triggered handler once per matching appended event, through the store subscription', async () => {
+    const events = new MemoryEventStore();
+    const store = new MemoryTimerStore();
+    const seen: JsonValue[] = [];
+    const scheduler = new Scheduler({ store, eventStore: events, pollIntervalMs: 20, nodeId: 'a' });
+    scheduler.handle('onLargeTrade', (f) => void seen.push(f.payload));
+    scheduler.onEvent({ name: 'large-trade', filter: { types: ['TradeExecuted'], streamPrefix: 'trade-' }, handler: 'onLargeTrade', payloadOf: (e) => (e.data as { id: string }).id });
+    // A second node with the same triggers: each event still fires once in total.
+    const other = new Scheduler({ store, eventStore: events, pollIntervalMs: 20, nodeId: 'b' });
+    other.handle('onLargeTrade', (f) => void seen.push(f.payload));
+    other.onEvent({ name: 'large-trade', filter: { types: ['TradeExecuted'], streamPrefix: 'trade-' }, handler: 'onLargeTrade', payloadOf: (e) => (e.data as { id: string }).id });
+    scheduler.start();
+    other.start();
+    try {
+      await events.append('trade-1', [{ type: 'TradeExecuted', data: { id: 't1' } }, { type: 'TradeQuoted', data: { id: 'q1' } }]);
+      const r = await events.append('trade-2', [{ type: 'TradeExecuted', data: { id: 't2' } }]);
+      await events.append('order-1', [{ type: 'TradeExecuted', data: { id: 'not-a-trade-stream' } }]);
+      await scheduler.triggersCaughtUp(r.lastGlobalPosition + 1, 5_000);
+      await other.triggersCaughtUp(r.lastGlobalPosition + 1, 5_000);
+      const deadline = Date.now() + 5_000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      await new Promise((res) => setTimeout(res, 100));
+    } finally {
+      await scheduler.stop();
+      await other.stop();
+    }
+    expect([...seen].sort()).toEqual(['t1', 't2']);
+  });
+});
+
+describe('Scheduler: bad input gets a typed error and nothing is stored', () => {
+  it('refuses an invalid cron, an unknown trigger kind, an unregistered handler and a bad payload', async () => {
+    const k = kit();
+    k.scheduler.handle('typed', () => undefined, { payload: z.object({ positionId: z.string() }) });
+    expect(await codeOf(k.scheduler.cron({ id: 'bad', expression: '61 * * * *', handler: 'record', misfire: 'skip' }))).toBe('SCHEDULE_INVALID');
+    expect(await codeOf(k.scheduler.cron({ id: 'bad2', expression: 'every minute', handler: 'record', misfire: 'skip' }))).toBe('SCHEDULE_INVALID');
+    expect(await codeOf(k.scheduler.arm({ trigger: 'sometimes', id: 'bad3' } as never))).toBe('SCHEDULE_INVALID');
+    expect(await codeOf(k.scheduler.schedule({ id: 'bad4', delayMs: 1, handler: 'nobody' }))).toBe('SCHEDULE_INVALID');
+    expect(await codeOf(k.scheduler.schedule({ id: 'bad5', delayMs: 1, handler: 'typed', payload: { positionId: 42 } }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(k.scheduler.waitFor({ key: 'k', timeoutMs: -1, onMatch: 'record', onTimeout: 'record' }))).toBe('SCHEDULE_INVALID');
+    expect(await k.store.list({})).toEqual([]);
+  });
+
+  it('refuses a malformed callback payload for a wait key with a contract, and stores no arrival', async () => {
+    const k = kit();
+    k.scheduler.defineExternal('tx:', z.object({ confirmations: z.number().int().min(0) }));
+    expect(await codeOf(k.scheduler.deliverExternal('tx:1', { confirmations: 'twelve' }))).toBe('VALIDATION_FAILED');
+    expect(await k.store.arrivals('tx:1')).toEqual([]);
+    expect((await k.scheduler.deliverExternal('tx:1', { confirmations: 3 })).arrival.status).toBe('stored');
+  });
+});
