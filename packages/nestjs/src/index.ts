@@ -3,3 +3,4 @@ export * from './tokens.js';
 export * from './lucentModule.js';
 export * from './functions/functionsController.js';
 export * from './errors/lucentExceptionFilter.js';
+export * from './admin/index.js';

@@ -1,7 +1,19 @@
 // Every `lucent` subcommand, by name. Add a command with one line here.
 import type { Command } from './command.js';
 import { generateCommand } from './generate.js';
+import { publishCommand } from './publish.js';
+import { keygenCommand } from './keygen.js';
+import { registryCommand } from './registry.js';
+import { simulateCommand } from './simulate.js';
+import { shardCommand } from './shard.js';
+import { clusterCommand } from './cluster.js';
 
 export const commands: Record<string, Command> = {
   generate: generateCommand,
+  publish: publishCommand,
+  keygen: keygenCommand,
+  registry: registryCommand,
+  simulate: simulateCommand,
+  shard: shardCommand,
+  cluster: clusterCommand,
 };

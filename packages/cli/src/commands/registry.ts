@@ -1,0 +1,196 @@
+// `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|history`, against NATS KV or an admin URL.
+import { hostname, userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { LucentError, ValidationError, type ErrorCode, type RulesEntry } from '@lucent/core';
+import { formatEntry, formatHistory, formatList } from '../registry/formatRules.js';
+import { httpRegistryClient } from '../registry/httpRegistryClient.js';
+import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
+import type { Command } from './command.js';
+
+const usage = `usage: lucent registry <action> [args] (--nats URL [--bucket B] [--database PG_URL [--schema S]] | --admin URL [--token T])
+actions:
+  list                                  every function with state, active version, traffic split
+  show <fn>                             one function's rules and registered versions
+  activate <fn> <version> [--force --reason R]
+  weights <fn> <version>=<percent>...   e.g. 1.0.0=90 2.0.0=10 (the active version gets the rest)
+  shadow <fn> <version|off>
+  enable <fn> | disable <fn>
+  jurisdictions <fn> [--allow US,DE] [--deny FR] [--clear]
+  history <fn> [--limit N]
+options: --reason R (recorded with the change), --who NAME (NATS only; the token decides over HTTP), --json`;
+
+/** Exit codes by error family, so scripts can tell "not found" from "refused" from "try again". */
+const exitCodes: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 2,
+  FUNCTION_NOT_FOUND: 3,
+  UNAUTHORIZED: 4,
+  FORBIDDEN: 4,
+  CONTRACT_INCOMPATIBLE: 5,
+  REGISTRY_CONFLICT: 5,
+  CONFLICT: 5,
+  UNAVAILABLE: 6,
+};
+
+class UsageError extends Error {}
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function parseWeights(pairs: readonly string[], current: RulesEntry): Record<string, number> {
+  if (pairs.length === 0) throw new UsageError('give at least one <version>=<percent>');
+  const weights: Record<string, number> = {};
+  for (const pair of pairs) {
+    const m = /^([^=\s]+)=(\d+(?:\.\d{1,2})?)$/.exec(pair);
+    if (!m) throw new UsageError(`"${pair}" is not <version>=<percent>`);
+    weights[m[1]!] = Number(m[2]);
+  }
+  const active = current.rules.active;
+  if (active in weights) {
+    // Naming the active version means the split is complete: it must add up to 100.
+    const total = Object.values(weights).reduce((a, b) => a + b, 0);
+    if (Math.abs(total - 100) > 1e-9) {
+      throw new ValidationError('input', 'weights', [{ path: 'weights', message: `the percentages add up to ${total}, not 100` }]);
+    }
+    delete weights[active];
+  }
+  // Versions that had a weight and are not named lose it.
+  for (const v of Object.keys(current.rules.weights)) if (!(v in weights) && v !== active) weights[v] = 0;
+  return weights;
+}
+
+function splitCodes(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  return values.flatMap((v) => v.split(',')).map((c) => c.trim().toUpperCase()).filter(Boolean);
+}
+
+async function perform(client: RegistryClient, action: string, args: readonly string[], values: Record<string, unknown>): Promise<unknown> {
+  const name = (): string => need(args[0], '<fn>');
+  const reason = values['reason'] as string | undefined;
+  const force = values['force'] === true;
+  if (force && reason === undefined) throw new UsageError('--force needs --reason');
+  const write = (what: string): WriteOptions => ({ reason: reason ?? `lucent registry ${what}`, ...(force ? { force } : {}) });
+  switch (action) {
+    case 'list':
+      return client.list();
+    case 'show':
+      return client.show(name());
+    case 'history': {
+      const limit = values['limit'] === undefined ? undefined : Number(values['limit']);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive integer');
+      return client.history(name(), limit);
+    }
+    case 'activate':
+      return client.activate(name(), need(args[1], '<version>'), write('activate'));
+    case 'weights': {
+      const fn = name();
+      return client.weights(fn, parseWeights(args.slice(1), await client.show(fn)), write('weights'));
+    }
+    case 'shadow': {
+      const version = need(args[1], '<version|off>');
+      return client.shadow(name(), version === 'off' ? undefined : version, write('shadow'));
+    }
+    case 'enable':
+      return client.enable(name(), write('enable'));
+    case 'disable':
+      return client.disable(name(), write('disable'));
+    case 'jurisdictions': {
+      const allow = splitCodes(values['allow'] as string[] | undefined);
+      const deny = splitCodes(values['deny'] as string[] | undefined);
+      if (values['clear'] !== true && allow === undefined && deny === undefined) throw new UsageError('give --allow, --deny or --clear');
+      return client.jurisdictions(name(), { ...(allow ? { allow } : {}), ...(deny ? { deny } : {}) }, write('jurisdictions'));
+    }
+    default:
+      throw new UsageError(`unknown action "${action}"`);
+  }
+}
+
+function render(action: string, result: unknown): string {
+  if (action === 'list') return formatList(result as RulesEntry[]);
+  if (action === 'history') return formatHistory(result as Parameters<typeof formatHistory>[0]);
+  const entry = formatEntry(result as RulesEntry);
+  return action === 'show' ? entry : `lucent registry ${action}: applied\n${entry}`;
+}
+
+export const registryCommand: Command = {
+  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions)',
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          nats: { type: 'string' },
+          bucket: { type: 'string' },
+          database: { type: 'string' },
+          schema: { type: 'string' },
+          admin: { type: 'string' },
+          token: { type: 'string' },
+          who: { type: 'string' },
+          reason: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          allow: { type: 'string', multiple: true },
+          deny: { type: 'string', multiple: true },
+          clear: { type: 'boolean', default: false },
+          limit: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+    } catch (error) {
+      console.error(`lucent registry: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    const [action, ...args] = positionals;
+    if (!action) {
+      console.error(usage);
+      return 2;
+    }
+    let client: RegistryClient | undefined;
+    try {
+      const natsUrl = values.nats ?? (values.admin === undefined ? process.env['LUCENT_NATS_URL'] || undefined : undefined);
+      if (natsUrl !== undefined && values.admin !== undefined) throw new UsageError('give either --nats or --admin, not both');
+      if (values.admin !== undefined) {
+        const token = values.token ?? (process.env['LUCENT_ADMIN_TOKEN'] || undefined);
+        client = httpRegistryClient(values.admin, need(token, '--token (or LUCENT_ADMIN_TOKEN)'));
+      } else if (natsUrl !== undefined) {
+        const database = values.database ?? (process.env['LUCENT_PG_URL'] || undefined);
+        // Loaded on demand: NATS and PostgreSQL clients are not worth loading for every `lucent` command.
+        const { openNatsRegistryClient } = await import('../registry/natsRegistryClient.js');
+        const opened = await openNatsRegistryClient({
+          nats: natsUrl,
+          who: values.who ?? `cli:${userInfo().username}@${hostname()}`,
+          ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
+          ...(database === undefined ? {} : { database }),
+          ...(values.schema === undefined ? {} : { schema: values.schema }),
+        });
+        client = opened.client;
+        if (!opened.auditShared && action !== 'list' && action !== 'show') {
+          // The audit trail lives in the system's event store; without it, history is empty and a change's record is lost.
+          console.error(
+            action === 'history'
+              ? 'lucent registry: warning: no --database given; history is read from the event store (use --admin or --database)'
+              : 'lucent registry: warning: no --database given; the audit record of this change stays in this process (use --admin or --database)',
+          );
+        }
+      } else throw new UsageError('say which registry: --nats URL or --admin URL');
+      const result = await perform(client, action, args, values);
+      console.log(values.json ? JSON.stringify(result, null, 2) : render(action, result));
+      return 0;
+    } catch (error) {
+      if (error instanceof UsageError) {
+        console.error(`lucent registry: ${error.message}\n${usage}`);
+        return 2;
+      }
+      if (error instanceof LucentError) {
+        console.error(`lucent registry: ${error.code}: ${error.message}`);
+        return exitCodes[error.code] ?? 1;
+      }
+      throw error;
+    } finally {
+      await client?.close();
+    }
+  },
+};

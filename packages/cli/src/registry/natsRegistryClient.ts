@@ -1,0 +1,62 @@
+// `lucent registry --nats URL`: operates on the JetStream KV registry directly, auditing to PostgreSQL when given one.
+import { connect, type NatsConnection } from 'nats';
+import { LucentError, type ChangeAudit, type JurisdictionRules } from '@lucent/core';
+import { RegistryAdmin, type EventStore } from '@lucent/runtime';
+import { KvRegistryStore } from '@lucent/nats';
+import { createPostgresEventStore } from '@lucent/postgres';
+import type { RegistryClient, WriteOptions } from './registryClient.js';
+
+export interface NatsRegistryTarget {
+  readonly nats: string;
+  readonly bucket?: string;
+  /** PostgreSQL URL of the system's event store, where the audit trail (history) lives. */
+  readonly database?: string;
+  readonly schema?: string;
+  /** Recorded as `who` on every change. */
+  readonly who: string;
+}
+
+export async function openNatsRegistryClient(target: NatsRegistryTarget): Promise<{ client: RegistryClient; auditShared: boolean }> {
+  const connection: NatsConnection = await connect({ servers: target.nats, name: 'lucent-cli' });
+  let events: EventStore | undefined;
+  try {
+    if (target.database !== undefined) {
+      events = await createPostgresEventStore({
+        connectionString: target.database,
+        ...(target.schema === undefined ? {} : { schema: target.schema }),
+      });
+    }
+    const store = await KvRegistryStore.open({
+      connection,
+      ...(target.bucket === undefined ? {} : { bucket: target.bucket }),
+      ...(events === undefined ? {} : { eventStore: events }),
+    });
+    const admin = new RegistryAdmin(store);
+    const audit = (o: WriteOptions): ChangeAudit => (o.force ? { who: target.who, why: o.reason, force: true } : { who: target.who, why: o.reason });
+    const client: RegistryClient = {
+      list: () => store.list(),
+      show: async (name) => {
+        const entry = await store.get(name);
+        if (!entry) throw new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name} in the registry`, { name });
+        return entry;
+      },
+      history: (name, limit) => store.history(name, { direction: 'backwards', ...(limit === undefined ? {} : { maxCount: limit }) }),
+      activate: (name, version, o) => admin.activate(name, version, audit(o)),
+      weights: (name, weights, o) => admin.weights(name, weights, audit(o)),
+      shadow: (name, version, o) => admin.shadow(name, version, audit(o)),
+      enable: (name, o) => admin.enable(name, audit(o)),
+      disable: (name, o) => admin.disable(name, audit(o)),
+      jurisdictions: (name, rules: JurisdictionRules, o) => admin.jurisdictions(name, rules, audit(o)),
+      close: async () => {
+        await store.close();
+        await events?.close();
+        await connection.drain();
+      },
+    };
+    return { client, auditShared: events !== undefined };
+  } catch (error) {
+    await events?.close();
+    await connection.close();
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+// What `lucent registry` needs from a registry, whether reached through NATS KV directly or through the admin HTTP API.
+import type { JurisdictionRules, RulesChangeRecord, RulesEntry } from '@lucent/core';
+
+export interface WriteOptions {
+  readonly reason: string;
+  readonly force?: boolean;
+}
+
+export interface RegistryClient {
+  list(): Promise<RulesEntry[]>;
+  show(name: string): Promise<RulesEntry>;
+  history(name: string, limit?: number): Promise<RulesChangeRecord[]>;
+  activate(name: string, version: string, options: WriteOptions): Promise<RulesEntry>;
+  weights(name: string, weights: Readonly<Record<string, number>>, options: WriteOptions): Promise<RulesEntry>;
+  shadow(name: string, version: string | undefined, options: WriteOptions): Promise<RulesEntry>;
+  enable(name: string, options: WriteOptions): Promise<RulesEntry>;
+  disable(name: string, options: WriteOptions): Promise<RulesEntry>;
+  jurisdictions(name: string, rules: JurisdictionRules, options: WriteOptions): Promise<RulesEntry>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+// Hot deployment over NATS: the JetStream Object Store bundle store.
+export * from './natsBundleStore.js';

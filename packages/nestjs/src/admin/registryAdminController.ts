@@ -1,0 +1,85 @@
+// HTTP admin endpoints for the function registry (/admin/registry/...): the same operations as `lucent registry`, admins only.
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { LucentError, ValidationError, type ChangeAudit, type RulesChangeRecord, type RulesEntry } from '@lucent/core';
+import { RegistryAdmin, type RegistryStore } from '@lucent/runtime';
+import { LucentExceptionFilter } from '../errors/lucentExceptionFilter.js';
+import { AdminGuard, adminIdentityKey, type RequestWithAdmin } from './adminGuard.js';
+import { activateRequest, jurisdictionsRequest, plainRequest, shadowRequest, weightsRequest } from './adminRequests.js';
+import { ADMIN_REGISTRY_STORE } from './adminTokens.js';
+
+function audit(request: RequestWithAdmin, why: string, force = false): ChangeAudit {
+  const identity = request[adminIdentityKey];
+  // The guard always sets it; a missing identity means the guard was bypassed, so refuse.
+  if (!identity) throw new LucentError('UNAUTHORIZED', 'No verified identity on the request');
+  return force ? { who: identity.subject, why, force } : { who: identity.subject, why };
+}
+
+@Controller('admin/registry')
+@UseGuards(AdminGuard)
+@UseFilters(LucentExceptionFilter)
+export class RegistryAdminController {
+  private readonly admin: RegistryAdmin;
+
+  constructor(@Inject(ADMIN_REGISTRY_STORE) private readonly store: RegistryStore) {
+    this.admin = new RegistryAdmin(store);
+  }
+
+  @Get()
+  async list(): Promise<{ functions: RulesEntry[] }> {
+    return { functions: await this.store.list() };
+  }
+
+  @Get(':name')
+  async show(@Param('name') name: string): Promise<RulesEntry> {
+    const entry = await this.store.get(name);
+    if (!entry) throw new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name} in the registry`, { name });
+    return entry;
+  }
+
+  @Get(':name/history')
+  async history(@Param('name') name: string, @Query('limit') limit?: string): Promise<{ changes: RulesChangeRecord[] }> {
+    const maxCount = limit === undefined ? undefined : Number(limit);
+    if (maxCount !== undefined && (!Number.isInteger(maxCount) || maxCount < 1)) {
+      throw new ValidationError('input', 'history request', [{ path: 'limit', message: 'must be a positive integer' }]);
+    }
+    const changes = await this.store.history(name, { direction: 'backwards', ...(maxCount === undefined ? {} : { maxCount }) });
+    return { changes };
+  }
+
+  @Post(':name/activate')
+  @HttpCode(200)
+  activate(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    const r = activateRequest(body);
+    return this.admin.activate(name, r.version, audit(request, r.reason, r.force));
+  }
+
+  @Put(':name/weights')
+  weights(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    const r = weightsRequest(body);
+    return this.admin.weights(name, r.weights, audit(request, r.reason));
+  }
+
+  @Put(':name/shadow')
+  shadow(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    const r = shadowRequest(body);
+    return this.admin.shadow(name, r.version, audit(request, r.reason));
+  }
+
+  @Post(':name/enable')
+  @HttpCode(200)
+  enable(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    return this.admin.enable(name, audit(request, plainRequest(body, 'enable').reason));
+  }
+
+  @Post(':name/disable')
+  @HttpCode(200)
+  disable(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    return this.admin.disable(name, audit(request, plainRequest(body, 'disable').reason));
+  }
+
+  @Put(':name/jurisdictions')
+  jurisdictions(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    const r = jurisdictionsRequest(body);
+    return this.admin.jurisdictions(name, r.rules, audit(request, r.reason));
+  }
+}
