@@ -8,17 +8,20 @@ import {
   JurisdictionDeniedError,
   LucentError,
   resultOf,
+  selectVersion,
   silentLogger,
   validate,
   type AnyFunctionDefinition,
   type BusinessMetadata,
   type FunctionMap,
+  type FunctionRules,
   type InvocationResult,
   type Logger,
   type ShardInfo,
   type Span,
   type TypedInvoke,
 } from '@lucent/core';
+import { DeadlineWatch, type WatchedCall } from './deadlineWatch.js';
 
 export interface InvokeOptions {
   /** Exact version to run; the active version when omitted. */
@@ -61,7 +64,23 @@ interface Entry {
   readonly versions: Map<string, AnyFunctionDefinition>;
   active: AnyFunctionDefinition;
   enabled: boolean;
+  /** Registry rules; when set, every call goes through version selection. Replaced whole, never mutated. */
+  rules: FunctionRules | undefined;
 }
+
+/** A call whose rules named a shadow version, handed over once the live call has resolved. */
+export interface ShadowCall {
+  readonly name: string;
+  readonly live: AnyFunctionDefinition;
+  readonly shadow: AnyFunctionDefinition;
+  readonly input: unknown;
+  /** The live call's options, with the correlation id and clock reading the live run used. */
+  readonly options: InvokeOptions;
+  readonly result: InvocationResult<unknown>;
+}
+
+/** Receives shadow calls; must not throw and should do its work off the caller's path. */
+export type ShadowObserver = (call: ShadowCall) => void;
 
 export interface FunctionInfo {
   readonly name: string;
@@ -78,6 +97,36 @@ function jurisdictionAllowed(fn: AnyFunctionDefinition, jurisdiction: string | u
   return true;
 }
 
+/** One async call in flight, as the deadline watch sees it. */
+/** One async call in flight: its caller's promise, settled once, by the handler or by the deadline watch. */
+class AsyncCall implements WatchedCall {
+  settled = false;
+  constructor(
+    readonly fn: AnyFunctionDefinition,
+    /** The caller's deadline, or undefined when the call runs on its budget alone. */
+    private readonly deadline: number | undefined,
+    public expiresAt: number,
+    readonly budgetMs: number,
+    private readonly resolve: (result: InvocationResult<unknown>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  succeed(result: InvocationResult<unknown>): void {
+    this.settled = true;
+    this.resolve(result);
+  }
+
+  fail(error: unknown): void {
+    this.settled = true;
+    this.reject(error);
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.fail(new DeadlineExceededError(this.fn.name, this.deadline ?? this.expiresAt));
+  }
+}
+
 export class FunctionManager {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: () => number;
@@ -89,9 +138,14 @@ export class FunctionManager {
   private readonly heavyExecutor: FunctionExecutor | undefined;
   private readonly idPrefix: string;
   private sequence = 0;
+  private shadowObserver: ShadowObserver | undefined;
+  private readonly deadlines = new DeadlineWatch();
+  /** The clock is Date.now itself, so deadlines are already wall-clock times the watch can use as they are. */
+  private readonly wallClock: boolean;
 
   constructor(options: FunctionManagerOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.wallClock = this.clock === Date.now;
     const v = options.validate ?? true;
     this.validateInput = typeof v === 'boolean' ? v : v.input;
     this.validateOutput = typeof v === 'boolean' ? v : v.output;
@@ -114,7 +168,7 @@ export class FunctionManager {
   private add(fn: AnyFunctionDefinition): void {
     const entry = this.entries.get(fn.name);
     if (!entry) {
-      this.entries.set(fn.name, { versions: new Map([[fn.version, fn]]), active: fn, enabled: true });
+      this.entries.set(fn.name, { versions: new Map([[fn.version, fn]]), active: fn, enabled: true, rules: undefined });
       return;
     }
     const existing = entry.versions.get(fn.version);
@@ -171,6 +225,7 @@ export class FunctionManager {
   invoke(name: string, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
     const entry = this.entries.get(name);
     if (entry === undefined) return Promise.reject(new FunctionNotFoundError(name));
+    if (entry.rules !== undefined) return this.invokeByRules(entry, entry.rules, name, input, options);
     if (!entry.enabled) return Promise.reject(new FunctionDisabledError(name));
     let fn = entry.active;
     if (options?.version !== undefined && options.version !== fn.version) {
@@ -184,11 +239,92 @@ export class FunctionManager {
     return this.run(fn, input, options);
   }
 
+  /**
+   * Install (or with undefined, remove) a function's registry rules; one assignment, so a call sees
+   * either the old rules or the new ones. Returns false when the function is not registered here.
+   */
+  applyRules(name: string, rules: FunctionRules | undefined): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    if (rules === undefined) {
+      // Assigned, not deleted: every entry keeps one object shape, so the call site stays monomorphic.
+      entry.rules = undefined;
+      return true;
+    }
+    entry.active = entry.versions.get(rules.active) ?? entry.active;
+    entry.enabled = rules.enabled;
+    entry.rules = rules;
+    return true;
+  }
+
+  rulesOf(name: string): FunctionRules | undefined {
+    return this.entries.get(name)?.rules;
+  }
+
+  setShadowObserver(observer: ShadowObserver | undefined): void {
+    this.shadowObserver = observer;
+  }
+
+  /** The slow path, taken only by functions with rules: selection by the pure core, then the usual run. */
+  private invokeByRules(
+    entry: Entry,
+    rules: FunctionRules,
+    name: string,
+    input: unknown,
+    options: InvokeOptions | undefined,
+  ): Promise<InvocationResult<unknown>> {
+    const selection = selectVersion(rules, options?.business ?? {});
+    if ('denied' in selection) {
+      return Promise.reject(
+        selection.denied === 'FUNCTION_DISABLED'
+          ? new FunctionDisabledError(name)
+          : new JurisdictionDeniedError(name, options?.business?.jurisdiction),
+      );
+    }
+    // A pinned version (a replay) skips the weights but not the kill switch or the jurisdiction.
+    const version = options?.version ?? selection.version;
+    const fn = entry.versions.get(version);
+    if (fn === undefined) return Promise.reject(new FunctionNotFoundError(name, version));
+    if (fn.meta.jurisdictions !== undefined && !jurisdictionAllowed(fn, options?.business?.jurisdiction)) {
+      return Promise.reject(new JurisdictionDeniedError(name, options?.business?.jurisdiction));
+    }
+    const shadow = selection.shadow === undefined ? undefined : entry.versions.get(selection.shadow);
+    const observer = this.shadowObserver;
+    if (shadow === undefined || observer === undefined || shadow === fn) return this.run(fn, input, options);
+    // The shadow must see the same seed and clock reading as the live run, or pure outputs could differ.
+    const pinned: InvokeOptions = {
+      ...options,
+      correlationId: options?.correlationId ?? this.idPrefix + (++this.sequence).toString(36),
+      now: options?.now ?? this.clock(),
+    };
+    const live = this.run(fn, input, pinned);
+    live.then(
+      (result) => observer({ name, live: fn, shadow, input, options: pinned, result }),
+      () => undefined,
+    );
+    return live;
+  }
+
   /** Run one known definition: validate, build the context, call, enforce the deadline. */
   run(fn: AnyFunctionDefinition, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
-    const now = options?.now ?? this.clock();
-    const deadline = options?.deadline ?? now + (options?.timeoutMs ?? fn.meta.timeoutMs ?? this.defaultTimeoutMs);
-    if (now >= deadline) return Promise.reject(new DeadlineExceededError(fn.name, deadline));
+    const budget = options?.timeoutMs ?? fn.meta.timeoutMs ?? this.defaultTimeoutMs;
+    // The common call (no clock reading, deadline or timeout given, the manager's default budget)
+    // reads no clock here: the context reads it if the function asks, the deadline watch at its
+    // next turn. A clock read costs more than the whole call on some VMs.
+    let now: number | undefined;
+    let deadline: number | undefined;
+    if (
+      options?.deadline !== undefined ||
+      options?.now !== undefined ||
+      options?.timeoutMs !== undefined ||
+      fn.meta.timeoutMs !== undefined ||
+      !(budget > 0) ||
+      (fn.meta.heavy === true && this.heavyExecutor !== undefined)
+    ) {
+      now = options?.now ?? this.clock();
+      deadline = options?.deadline ?? now + budget;
+      if (now >= deadline) return Promise.reject(new DeadlineExceededError(fn.name, deadline));
+    }
 
     let parsed: unknown = input;
     if (this.validateInput) {
@@ -198,36 +334,57 @@ export class FunctionManager {
         return Promise.reject(error);
       }
       if (parsed instanceof Promise) {
-        return parsed.then((value) => this.call(fn, value, now, deadline, options));
+        return parsed.then((value) => this.call(fn, value, now, deadline, budget, options));
       }
     }
-    return this.call(fn, parsed, now, deadline, options);
+    return this.call(fn, parsed, now, deadline, budget, options);
   }
 
+  /** A fresh correlation id; a call without one gets it only when something reads ctx.execution. */
+  nextCorrelationId(): string {
+    return this.idPrefix + (++this.sequence).toString(36);
+  }
+
+  /** `now` and `deadline` are undefined together: the call runs on its budget, timed lazily. */
   private call(
     fn: AnyFunctionDefinition,
     input: unknown,
-    now: number,
-    deadline: number,
+    now: number | undefined,
+    deadline: number | undefined,
+    budget: number,
     options: InvokeOptions | undefined,
   ): Promise<InvocationResult<unknown>> {
-    const correlationId = options?.correlationId ?? this.idPrefix + (++this.sequence).toString(36);
-    const ctx = new InvocationContext({
-      now,
-      seed: options?.seed,
-      business: options?.business,
-      shard: this.shard,
-      log: this.logger,
-      span: options?.span,
-      execution: {
-        correlationId,
-        causationId: options?.causationId,
-        traceparent: options?.traceparent,
-        deadline,
-        attempt: options?.attempt ?? 1,
-      },
-    });
-    if (fn.meta.heavy === true && this.heavyExecutor !== undefined) {
+    const ctx =
+      now === undefined || deadline === undefined
+        ? new InvocationContext({
+            now: this.clock,
+            seed: options?.seed,
+            business: options?.business,
+            shard: this.shard,
+            log: this.logger,
+            span: options?.span,
+            // InvokeOptions carries the execution fields under the same names; deadline is unset here.
+            execution: options,
+            timeoutMs: budget,
+            correlationIds: this,
+          })
+        : new InvocationContext({
+            now,
+            seed: options?.seed,
+            business: options?.business,
+            shard: this.shard,
+            log: this.logger,
+            span: options?.span,
+            execution: {
+              correlationId: options?.correlationId,
+              causationId: options?.causationId,
+              traceparent: options?.traceparent,
+              deadline,
+              attempt: options?.attempt,
+            },
+            correlationIds: this,
+          });
+    if (deadline !== undefined && fn.meta.heavy === true && this.heavyExecutor !== undefined) {
       return this.heavyExecutor.run(fn, input, ctx).then((r) => this.finish(fn, r.output, r.events, deadline));
     }
     let out: unknown;
@@ -236,9 +393,10 @@ export class FunctionManager {
     } catch (error) {
       return Promise.reject(this.failure(fn, error));
     }
-    if (out instanceof Promise) return this.settleAsync(fn, out, ctx, deadline);
-    if (deadline !== Number.POSITIVE_INFINITY && this.clock() > deadline) {
+    if (out instanceof Promise) return this.settleAsync(fn, out, ctx, now, deadline, budget);
+    if (deadline !== undefined && deadline !== Number.POSITIVE_INFINITY && this.clock() > deadline) {
       // A synchronous function cannot be interrupted in this thread; its late result is discarded.
+      // Checked against a given deadline or timeout; on the manager's default budget a sync call is not timed.
       return Promise.reject(new DeadlineExceededError(fn.name, deadline));
     }
     try {
@@ -272,26 +430,34 @@ export class FunctionManager {
     fn: AnyFunctionDefinition,
     pending: Promise<unknown>,
     ctx: InvocationContext,
-    deadline: number,
+    now: number | undefined,
+    deadline: number | undefined,
+    budget: number,
   ): Promise<InvocationResult<unknown>> {
+    const expiresAt =
+      now === undefined || deadline === undefined
+        ? budget === Number.POSITIVE_INFINITY
+          ? budget
+          : Number.NaN
+        : this.wallClock
+          ? deadline
+          : Date.now() + (deadline - now);
+    // One deferred per call is what a hard deadline costs: a promise chained on the handler's
+    // could never be rejected while the handler hangs. The timer is shared (DeadlineWatch).
     return new Promise((resolve, reject) => {
-      const remaining = deadline - this.clock();
-      const timer =
-        deadline === Number.POSITIVE_INFINITY
-          ? undefined
-          : setTimeout(() => reject(new DeadlineExceededError(fn.name, deadline)), Math.max(0, remaining));
+      const call = new AsyncCall(fn, deadline, expiresAt, budget, resolve, reject);
+      if (expiresAt !== Number.POSITIVE_INFINITY) this.deadlines.watch(call);
       pending.then(
         (out) => {
-          if (timer) clearTimeout(timer);
+          if (call.settled) return;
           try {
-            resolve(this.checkOutput(fn, out, ctx));
+            call.succeed(this.checkOutput(fn, out, ctx));
           } catch (error) {
-            reject(error);
+            call.fail(error);
           }
         },
         (error: unknown) => {
-          if (timer) clearTimeout(timer);
-          reject(this.failure(fn, error));
+          if (!call.settled) call.fail(this.failure(fn, error));
         },
       );
     });

@@ -1,0 +1,19 @@
+// Every benchmark area `npm run bench` runs, in order. An area adds itself here with one line.
+import type { BenchArea } from '../harness/types.js';
+import { eventStoreArea } from './eventStore.js';
+import { invokeArea } from './invoke.js';
+import { remoteArea } from './remote.js';
+import { registryArea } from './registry.js';
+import { routingArea } from './routing.js';
+import { timersArea } from './timers.js';
+import { sagaArea } from './saga.js';
+
+export const areas: BenchArea[] = [
+  invokeArea,
+  remoteArea,
+  eventStoreArea,
+  registryArea,
+  routingArea,
+  timersArea,
+  sagaArea,
+];
