@@ -1,0 +1,7 @@
+// @lucent/nats: NATS adapters — the transport between callers and shards, shard processes, and the registry store.
+export * from './transport/wireFormat.js';
+export * from './transport/natsTransport.js';
+export * from './transport/connectNats.js';
+export * from './shard/index.js';
+export * from './registry/index.js';
+export * from './deploy/index.js';

@@ -1,0 +1,3 @@
+// Shard processes on NATS: their config and how to start one.
+export * from './shardConfig.js';
+export * from './startNatsShard.js';

@@ -1,0 +1,90 @@
+// The JSON a shard process starts from (`lucent shard --config file.json`), checked field by field.
+import { ValidationError, type FieldIssue, type ResourceClass } from '@lucent/core';
+import type { ChaosSettings } from '@lucent/runtime';
+
+export interface ShardConfig {
+  /** Unique address of the shard, e.g. 'aave-1'; letters, digits, '-' and '_'. */
+  readonly id: string;
+  /** Placement tags: 'aave', 'arbitrage', 'whale', … */
+  readonly tags: readonly string[];
+  /** NATS server URL(s), comma-separated. */
+  readonly nats: string;
+  /** First token of every subject; shards and callers of one cluster share it. */
+  readonly subjectPrefix: string;
+  /** Module (path relative to the config file) exporting `functions` or `functionRegistry`: a name → definition map. */
+  readonly module?: string;
+  /** Host only these function names of the module (all when absent). */
+  readonly only?: readonly string[];
+  readonly reportIntervalMs: number;
+  readonly capacity?: ResourceClass;
+  readonly chaos?: ChaosSettings;
+  /** Accept chaos settings at run time on `<prefix>.shard.<id>.chaos` (tests and demos only). */
+  readonly chaosControl: boolean;
+  /** Run `heavy: true` functions in a worker pool that kills a call at its deadline. */
+  readonly heavy?: HeavyPoolConfig;
+}
+
+export interface HeavyPoolConfig {
+  /** Built JavaScript module exporting the function map the workers load (path relative to the config file). */
+  readonly registryModule: string;
+  /** Its export holding the map; `functionRegistry` by default. */
+  readonly registryExport?: string;
+  /** The worker entry; the runtime's compiled one by default. */
+  readonly workerFile?: string;
+  readonly maxThreads?: number;
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Check parsed JSON (plus command-line overrides) and fill defaults; a ValidationError names every bad field. */
+export function parseShardConfig(raw: unknown, overrides: Partial<ShardConfig> = {}): ShardConfig {
+  const issues: FieldIssue[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ValidationError('config', 'shard config', [{ path: '', message: 'must be a JSON object' }]);
+  }
+  const r = { ...(raw as Record<string, unknown>), ...overrides } as Record<string, unknown>;
+  const id = r['id'];
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) issues.push({ path: 'id', message: "letters, digits, '-' and '_' only" });
+  const tags = r['tags'] ?? [];
+  if (!isStringArray(tags)) issues.push({ path: 'tags', message: 'a list of strings' });
+  const nats = r['nats'] ?? 'nats://127.0.0.1:4222';
+  if (typeof nats !== 'string' || !nats.includes('://')) issues.push({ path: 'nats', message: 'a URL such as nats://127.0.0.1:4222' });
+  const subjectPrefix = r['subjectPrefix'] ?? 'lucent';
+  if (typeof subjectPrefix !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) {
+    issues.push({ path: 'subjectPrefix', message: 'subject tokens without spaces or wildcards' });
+  }
+  const module = r['module'];
+  if (module !== undefined && typeof module !== 'string') issues.push({ path: 'module', message: 'a path to a module' });
+  const only = r['only'];
+  if (only !== undefined && !isStringArray(only)) issues.push({ path: 'only', message: 'a list of function names' });
+  const reportIntervalMs = r['reportIntervalMs'] ?? 1_000;
+  if (typeof reportIntervalMs !== 'number' || reportIntervalMs < 50 || reportIntervalMs > 60_000) {
+    issues.push({ path: 'reportIntervalMs', message: 'between 50 and 60000' });
+  }
+  const capacity = r['capacity'] as ResourceClass | undefined;
+  if (capacity !== undefined && (typeof capacity?.cpu !== 'number' || typeof capacity.memory !== 'number')) {
+    issues.push({ path: 'capacity', message: '{ "cpu": number, "memory": number }' });
+  }
+  const chaos = r['chaos'] as ChaosSettings | undefined;
+  if (chaos !== undefined && (typeof chaos !== 'object' || chaos === null)) issues.push({ path: 'chaos', message: 'an object' });
+  const chaosControl = r['chaosControl'] ?? false;
+  if (typeof chaosControl !== 'boolean') issues.push({ path: 'chaosControl', message: 'true or false' });
+  const heavy = r['heavy'] as HeavyPoolConfig | undefined;
+  if (heavy !== undefined && (typeof heavy !== 'object' || heavy === null || typeof heavy.registryModule !== 'string')) {
+    issues.push({ path: 'heavy.registryModule', message: 'the path of a built module exporting the function map' });
+  }
+  if (issues.length > 0) throw new ValidationError('config', 'shard config', issues);
+  return {
+    id: id as string,
+    tags: tags as string[],
+    nats: nats as string,
+    subjectPrefix: subjectPrefix as string,
+    ...(module === undefined ? {} : { module: module as string }),
+    ...(only === undefined ? {} : { only: only as string[] }),
+    reportIntervalMs: reportIntervalMs as number,
+    ...(capacity === undefined ? {} : { capacity }),
+    ...(chaos === undefined ? {} : { chaos }),
+    chaosControl: chaosControl as boolean,
+    ...(heavy === undefined ? {} : { heavy }),
+  };
+}

@@ -1,0 +1,102 @@
+// Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
+import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger } from '@lucent/core';
+import { FunctionManager, Shard, WorkerPoolExecutor, type ChaosSettings, type FunctionExecutor } from '@lucent/runtime';
+import { resolve } from 'node:path';
+import { connectNats } from '../transport/connectNats.js';
+import { NatsTransport } from '../transport/natsTransport.js';
+import type { ShardConfig } from './shardConfig.js';
+
+export interface StartShardOptions {
+  readonly config: ShardConfig;
+  /** The functions to host: a map (the module's export) or a ready FunctionManager. */
+  readonly functions: FunctionMap | FunctionManager;
+  /** Where `heavy` functions run; by default a worker pool built from `config.heavy` when it is set. */
+  readonly heavyExecutor?: FunctionExecutor;
+  /** Resolves relative paths in the config (the config file's directory); the working directory by default. */
+  readonly baseDir?: string;
+  readonly logger?: Logger;
+}
+
+export interface RunningShard {
+  readonly shard: Shard;
+  readonly transport: NatsTransport;
+  /** Drain: announce it, finish running calls, close the connection. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const chaosSubject = (prefix: string, id: string): string => `${prefix}.shard.${id}.chaos`;
+
+function hosted(map: FunctionMap, only: readonly string[] | undefined): AnyFunctionDefinition[] {
+  const all = Object.values(map);
+  if (only === undefined) return all;
+  const missing = only.filter((name) => !(name in map));
+  if (missing.length > 0) throw new Error(`The module has no function named ${missing.join(', ')}`);
+  return all.filter((f) => only.includes(f.name));
+}
+
+export async function startNatsShard(options: StartShardOptions): Promise<RunningShard> {
+  const { config } = options;
+  const logger = options.logger ?? silentLogger;
+  const pool =
+    options.heavyExecutor === undefined && config.heavy !== undefined
+      ? new WorkerPoolExecutor({
+          registryModule: resolve(options.baseDir ?? '.', config.heavy.registryModule),
+          ...(config.heavy.registryExport === undefined ? {} : { registryExport: config.heavy.registryExport }),
+          ...(config.heavy.workerFile === undefined ? {} : { workerFile: resolve(options.baseDir ?? '.', config.heavy.workerFile) }),
+          ...(config.heavy.maxThreads === undefined ? {} : { maxThreads: config.heavy.maxThreads }),
+        })
+      : undefined;
+  const heavyExecutor = options.heavyExecutor ?? pool;
+  const functions =
+    options.functions instanceof FunctionManager
+      ? options.functions
+      : new FunctionManager({
+          logger,
+          shard: { id: config.id, load: 0, peers: [] },
+          idPrefix: `${config.id}-`,
+          ...(heavyExecutor === undefined ? {} : { heavyExecutor }),
+        }).register(...hosted(options.functions, config.only));
+  const connection = await connectNats({ url: config.nats, name: `lucent-shard-${config.id}` });
+  const transport = new NatsTransport({ connection, subjectPrefix: config.subjectPrefix, ownsConnection: true, logger });
+  const shard = new Shard({
+    id: config.id,
+    tags: config.tags,
+    functions,
+    transport,
+    reportIntervalMs: config.reportIntervalMs,
+    ...(config.capacity === undefined ? {} : { capacity: config.capacity }),
+    ...(config.chaos === undefined ? {} : { chaos: config.chaos }),
+  });
+  if (config.chaosControl) {
+    connection.subscribe(chaosSubject(config.subjectPrefix, config.id), {
+      callback: (error, msg) => {
+        if (error) return;
+        try {
+          shard.setChaos(JSON.parse(new TextDecoder().decode(msg.data)) as ChaosSettings);
+          if (msg.reply) msg.respond(new TextEncoder().encode('{"ok":true}'));
+        } catch {
+          if (msg.reply) msg.respond(new TextEncoder().encode('{"ok":false}'));
+        }
+      },
+    });
+  }
+  await shard.start();
+  logger.info('shard started', { shard: config.id, tags: config.tags, functions: functions.list().length, prefix: config.subjectPrefix });
+  return {
+    shard,
+    transport,
+    stop: async (graceMs = 5_000) => {
+      await shard.stop(graceMs);
+      await transport.close();
+      await pool?.close();
+    },
+  };
+}
+
+/** Change a running shard's chaos settings from outside (its config must allow it). Resolves once applied. */
+export async function setShardChaos(transport: NatsTransport, shardId: string, chaos: ChaosSettings): Promise<void> {
+  const reply = await transport.connection.request(chaosSubject(transport.prefix, shardId), new TextEncoder().encode(JSON.stringify(chaos)), {
+    timeout: 2_000,
+  });
+  if (!new TextDecoder().decode(reply.data).includes('"ok":true')) throw new Error(`Shard ${shardId} refused the chaos settings`);
+}

@@ -1,0 +1,230 @@
+// The NATS transport: calls published to the chosen shard's own subject, replies on one wildcard inbox matched by id.
+import { silentLogger, type LoadReport, type Logger } from '@lucent/core';
+import {
+  noReplyInTime,
+  serializeError,
+  shardUnavailable,
+  type CallHandler,
+  type RemoteCall,
+  type RemoteReply,
+  type Served,
+  type Transport,
+} from '@lucent/runtime';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { PublishBatcher } from './publishBatcher.js';
+import {
+  asReply,
+  callSubject,
+  decodeCall,
+  decodeJson,
+  encodeCallHeaders,
+  encodeJson,
+  loadSubject,
+  readHeaders,
+} from './wireFormat.js';
+
+export interface NatsTransportOptions {
+  readonly connection: NatsConnection;
+  /** First token of every subject; give each test run (or each cluster sharing a server) its own. */
+  readonly subjectPrefix?: string;
+  /** Close the connection with the transport (true when the transport opened it). */
+  readonly ownsConnection?: boolean;
+  readonly clock?: () => number;
+  readonly logger?: Logger;
+}
+
+interface Pending {
+  readonly resolve: (reply: RemoteReply) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly shardId: string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Why not `nc.request()` per call: it creates a subscription-side promise and captures an async
+ * stack trace per call, which BENCHMARKS.md measures at a fraction of a plain pub/sub RPC. Here
+ * one wildcard subscription serves every reply, and an id → pending map matches them.
+ */
+export class NatsTransport implements Transport {
+  readonly prefix: string;
+  private readonly nc: NatsConnection;
+  private readonly ownsConnection: boolean;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly pending = new Map<string, Pending>();
+  private readonly loadListeners = new Set<(report: LoadReport) => void>();
+  private readonly served = new Set<Subscription>();
+  private readonly outbox: PublishBatcher;
+  private inbox: string | undefined;
+  private inboxSub: Subscription | undefined;
+  private loadSub: Subscription | undefined;
+  private sequence = 0;
+  private closed = false;
+
+  constructor(options: NatsTransportOptions) {
+    this.nc = options.connection;
+    this.outbox = new PublishBatcher(this.nc);
+    this.prefix = options.subjectPrefix ?? 'lucent';
+    this.ownsConnection = options.ownsConnection ?? false;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  request(shardId: string, call: RemoteCall, waitUntil: number): Promise<RemoteReply> {
+    if (this.closed || this.nc.isClosed()) return Promise.reject(shardUnavailable(shardId, 'the NATS connection is closed'));
+    const remaining = waitUntil - this.clock();
+    if (remaining <= 0) return Promise.reject(noReplyInTime(shardId, call.name, waitUntil));
+    const inbox = this.inbox ?? this.openInbox();
+    const id = (++this.sequence).toString(36);
+    let body: Uint8Array;
+    try {
+      body = encodeJson(call.input);
+    } catch (error) {
+      return Promise.reject(shardUnavailable(shardId, `the input cannot be encoded as JSON: ${String(error)}`));
+    }
+    return new Promise<RemoteReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(noReplyInTime(shardId, call.name, waitUntil));
+      }, remaining);
+      this.pending.set(id, { resolve, reject, timer, shardId });
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        if (this.pending.delete(id)) reject(shardUnavailable(shardId, `publish failed: ${error.message}`));
+      };
+      let headers: MsgHdrs;
+      try {
+        headers = encodeCallHeaders(call);
+      } catch (error) {
+        fail(error as Error);
+        return;
+      }
+      this.outbox.publish(callSubject(this.prefix, shardId), body, inbox + id, headers, fail);
+    });
+  }
+
+  async serve(shardId: string, handler: CallHandler): Promise<Served> {
+    const sub = this.nc.subscribe(callSubject(this.prefix, shardId), {
+      callback: (error, msg) => {
+        if (error) this.logger.warn('shard subscription error', { shard: shardId, error: error.message });
+        else this.answer(msg, handler);
+      },
+    });
+    this.served.add(sub);
+    // Once flushed, the server knows the subscription: a call sent right after start is not a "no responders".
+    await this.nc.flush();
+    return {
+      close: async () => {
+        this.served.delete(sub);
+        sub.unsubscribe();
+        if (!this.nc.isClosed()) await this.nc.flush().catch(() => undefined);
+      },
+    };
+  }
+
+  publishLoad(report: LoadReport): void {
+    if (this.closed || this.nc.isClosed()) return;
+    const { receivedAt: _local, ...wire } = report;
+    this.nc.publish(loadSubject(this.prefix), encoder.encode(JSON.stringify(wire)));
+  }
+
+  onLoad(listener: (report: LoadReport) => void): () => void {
+    this.loadListeners.add(listener);
+    this.loadSub ??= this.nc.subscribe(loadSubject(this.prefix), {
+      callback: (error, msg) => {
+        if (error) return;
+        let report: LoadReport;
+        try {
+          report = decodeJson(msg.data) as LoadReport;
+        } catch {
+          return;
+        }
+        if (typeof report?.shardId !== 'string') return;
+        for (const l of this.loadListeners) l(report);
+      },
+    });
+    return () => {
+      this.loadListeners.delete(listener);
+      if (this.loadListeners.size === 0 && this.loadSub) {
+        this.loadSub.unsubscribe();
+        this.loadSub = undefined;
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const sub of this.served) sub.unsubscribe();
+    this.served.clear();
+    this.inboxSub?.unsubscribe();
+    this.loadSub?.unsubscribe();
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(shardUnavailable(p.shardId, 'the transport was closed'));
+      this.pending.delete(id);
+    }
+    if (this.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private openInbox(): string {
+    const inbox = `${createInbox()}.`;
+    this.inboxSub = this.nc.subscribe(`${inbox}*`, { callback: (error, msg) => (error ? undefined : this.settle(inbox, msg)) });
+    this.inbox = inbox;
+    return inbox;
+  }
+
+  private settle(inbox: string, msg: Msg): void {
+    const id = msg.subject.slice(inbox.length);
+    const p = this.pending.get(id);
+    if (p === undefined) return; // a reply after its timeout: the caller has moved on
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    // The server answers a publish nobody listens to with an empty 503 status message.
+    if (msg.data.length === 0 && msg.headers?.code === 503) {
+      p.reject(shardUnavailable(p.shardId, 'no responder on its subject'));
+      return;
+    }
+    let reply: RemoteReply | undefined;
+    try {
+      reply = asReply(decodeJson(msg.data));
+    } catch {
+      reply = undefined;
+    }
+    if (reply === undefined) p.reject(shardUnavailable(p.shardId, 'its reply is not a Lucent reply'));
+    else p.resolve(reply);
+  }
+
+  private answer(msg: Msg, handler: CallHandler): void {
+    // A call without a reply subject cannot be answered; it is dropped, never run.
+    if (!msg.reply) return;
+    let call: RemoteCall;
+    try {
+      call = decodeCall(readHeaders(msg), msg.data);
+    } catch (error) {
+      this.respond(msg, { ok: false, error: serializeError(error, 'remote call') });
+      return;
+    }
+    handler(call).then(
+      (reply) => this.respond(msg, reply),
+      (error: unknown) => this.respond(msg, { ok: false, error: serializeError(error, call.name) }),
+    );
+  }
+
+  private respond(msg: Msg, reply: RemoteReply): void {
+    if (this.nc.isClosed()) return;
+    let body: Uint8Array;
+    try {
+      body = encodeJson(reply);
+    } catch (error) {
+      body = encodeJson({ ok: false, error: { code: 'FUNCTION_FAILED', message: `The reply cannot be encoded as JSON: ${String(error)}` } });
+    }
+    this.outbox.publish(msg.reply!, body);
+  }
+}

@@ -1,0 +1,170 @@
+// A shard: serves a FunctionManager's functions on its own transport address and publishes load reports about once a second.
+import { LucentError, ValidationError, type LoadReport, type ResourceClass } from '@lucent/core';
+import type { FunctionManager } from '../functionManager/functionManager.js';
+import type { RemoteCall, RemoteReply, Served, Transport } from '../transport/transport.js';
+import { serializeError } from '../transport/wireErrors.js';
+import { FunctionStats } from './functionStats.js';
+import { ProcessLoad } from './processLoad.js';
+
+/** Fault injection for tests and demos: make this shard slower without touching its functions. */
+export interface ChaosSettings {
+  /** Every reply takes this many times as long as the function did (5 = five times slower). */
+  readonly slowdownFactor?: number;
+  /** Added to every reply, ms. */
+  readonly extraDelayMs?: number;
+}
+
+export interface ShardOptions {
+  readonly id: string;
+  readonly tags?: readonly string[];
+  readonly functions: FunctionManager;
+  readonly transport: Transport;
+  /** Nominal gap between load reports, ms; each gap is jittered ±20% so shards do not report in lockstep. */
+  readonly reportIntervalMs?: number;
+  readonly capacity?: ResourceClass;
+  readonly chaos?: ChaosSettings;
+  readonly clock?: () => number;
+}
+
+// Codes that say the shard itself misbehaved; a domain rejection or a bad input says nothing about the shard.
+const shardFaults = new Set(['FUNCTION_FAILED', 'DEADLINE_EXCEEDED', 'UNAVAILABLE']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Reject a call whose envelope is not what a Lucent caller sends, naming the field. */
+function envelopeProblem(call: RemoteCall): ValidationError | undefined {
+  const issues: { path: string; message: string }[] = [];
+  if (typeof call !== 'object' || call === null) return new ValidationError('command', 'remote call', [{ path: '', message: 'not an object' }]);
+  if (typeof call.name !== 'string' || call.name.length === 0) issues.push({ path: 'name', message: 'a function name is required' });
+  if (typeof call.deadline !== 'number' || !Number.isFinite(call.deadline)) issues.push({ path: 'deadline', message: 'an epoch-ms deadline is required' });
+  if (typeof call.correlationId !== 'string') issues.push({ path: 'correlationId', message: 'a correlation id is required' });
+  if (call.version !== undefined && typeof call.version !== 'string') issues.push({ path: 'version', message: 'must be a string' });
+  return issues.length === 0 ? undefined : new ValidationError('command', 'remote call', issues);
+}
+
+export class Shard {
+  readonly id: string;
+  readonly tags: readonly string[];
+  private readonly functions: FunctionManager;
+  private readonly transport: Transport;
+  private readonly intervalMs: number;
+  private readonly capacity: ResourceClass | undefined;
+  private readonly clock: () => number;
+  private readonly stats = new FunctionStats();
+  private readonly startedAt: number;
+  private chaos: ChaosSettings;
+  private load: ProcessLoad | undefined;
+  private served: Served | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sequence = 0;
+  private inFlight = 0;
+  private draining = false;
+  private idle: (() => void) | undefined;
+
+  constructor(options: ShardOptions) {
+    if (!/^[A-Za-z0-9_-]+$/.test(options.id)) {
+      throw new LucentError('VALIDATION_FAILED', `Shard id "${options.id}" may only hold letters, digits, '-' and '_'`);
+    }
+    this.id = options.id;
+    this.tags = options.tags ?? [];
+    this.functions = options.functions;
+    this.transport = options.transport;
+    this.intervalMs = options.reportIntervalMs ?? 1_000;
+    this.capacity = options.capacity;
+    this.chaos = options.chaos ?? {};
+    this.clock = options.clock ?? Date.now;
+    this.startedAt = this.clock();
+  }
+
+  /** Start answering calls and reporting load; the first report goes out at once so callers find the shard quickly. */
+  async start(): Promise<void> {
+    this.load = new ProcessLoad();
+    this.served = await this.transport.serve(this.id, (call) => this.handle(call));
+    this.publish();
+  }
+
+  /** Tell callers to stop sending, stop taking calls, and wait (up to `graceMs`) for those running. */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.draining = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.transport.publishLoad(this.report());
+    await this.served?.close();
+    this.served = undefined;
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((r) => (this.idle = r)), sleep(graceMs)]);
+    }
+    this.load?.stop();
+  }
+
+  setChaos(chaos: ChaosSettings): void {
+    this.chaos = chaos;
+  }
+
+  get callsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Run one call through the FunctionManager; every outcome, bad envelope included, becomes a reply. */
+  async handle(call: RemoteCall): Promise<RemoteReply> {
+    const problem = envelopeProblem(call);
+    if (problem) return { ok: false, error: problem.toJSON() };
+    this.inFlight++;
+    const started = performance.now();
+    let reply: RemoteReply;
+    let failed = false;
+    try {
+      const r = await this.functions.invoke(call.name, call.input, {
+        version: call.version,
+        deadline: call.deadline,
+        correlationId: call.correlationId,
+        causationId: call.causationId,
+        traceparent: call.traceparent,
+        attempt: call.attempt,
+        business: call.business,
+        now: call.now,
+      });
+      reply = { ok: true, output: r.output, events: r.events };
+    } catch (error) {
+      const wire = serializeError(error, call.name);
+      failed = shardFaults.has(wire.code);
+      reply = { ok: false, error: wire };
+    }
+    const { slowdownFactor = 1, extraDelayMs = 0 } = this.chaos;
+    const extra = (performance.now() - started) * (slowdownFactor - 1) + extraDelayMs;
+    if (extra > 0) await sleep(extra);
+    // Only hosted names get counters: a stream of made-up names must not grow the shard's memory.
+    if (this.functions.has(call.name)) this.stats.record(call.name, performance.now() - started, failed);
+    if (--this.inFlight === 0 && this.idle) this.idle();
+    return reply;
+  }
+
+  /** This shard's load report as of now. Counts in it restart after each call. */
+  report(): LoadReport {
+    const sample = this.load?.sample() ?? { cpu: 0, memoryMb: 0, memoryFraction: 0, eventLoopLagMs: 0 };
+    const functions: Record<string, LoadReport['functions'][string]> = {};
+    for (const f of this.functions.list()) functions[f.name] = this.stats.take(f.name, f.versions, f.enabled);
+    return {
+      shardId: this.id,
+      tags: this.tags,
+      functions,
+      ...sample,
+      inFlight: this.inFlight,
+      ...(this.capacity === undefined ? {} : { capacity: this.capacity }),
+      sequence: this.sequence++,
+      sentAt: this.clock(),
+      startedAt: this.startedAt,
+      intervalMs: this.intervalMs,
+      ...(this.draining ? { draining: true } : {}),
+    };
+  }
+
+  private publish(): void {
+    if (this.draining) return;
+    this.transport.publishLoad(this.report());
+    // Jitter: shards started together would otherwise report, and be judged stale, in lockstep.
+    const next = this.intervalMs * (0.8 + 0.4 * Math.random());
+    this.timer = setTimeout(() => this.publish(), next);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,147 @@
+// The one contract suite every Transport implementation must pass; each implementation's spec calls it.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadReport } from '@lucent/core';
+import type { RemoteCall, RemoteReply, Transport } from './transport.js';
+
+export interface TransportPair {
+  /** The side that sends calls and hears reports. */
+  readonly caller: Transport;
+  /** The side that serves shards and publishes reports (may be the same object). */
+  readonly server: Transport;
+  close(): Promise<void>;
+}
+
+const call = (over: Partial<RemoteCall> = {}): RemoteCall => ({
+  name: 'risk.echo',
+  input: { n: 1 },
+  deadline: Date.now() + 5_000,
+  correlationId: `corr-${randomBytes(4).toString('hex')}`,
+  attempt: 1,
+  ...over,
+});
+
+const report = (shardId: string, sequence: number): LoadReport => ({
+  shardId,
+  tags: ['aave'],
+  functions: { 'risk.echo': { versions: ['1.0.0'], enabled: true, latencyEwmaMs: 1.5, calls: 3, errors: 0 } },
+  cpu: 0.1,
+  memoryMb: 80,
+  memoryFraction: 0.05,
+  eventLoopLagMs: 0.4,
+  inFlight: 0,
+  sequence,
+  sentAt: Date.now(),
+  startedAt: Date.now() - 1_000,
+  intervalMs: 1_000,
+});
+
+const until = async (check: () => boolean, ms = 3_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+export function transportContract(name: string, makePair: () => Promise<TransportPair>): void {
+  describe(`Transport contract: ${name}`, () => {
+    let pair: TransportPair;
+    const tag = randomBytes(3).toString('hex');
+    const shard = (n: string): string => `s${tag}-${n}`;
+    beforeAll(async () => {
+      pair = await makePair();
+    });
+    afterAll(async () => {
+      await pair.close();
+    });
+
+    it('delivers the whole call to the shard and returns its reply with output and events', async () => {
+      const seen: RemoteCall[] = [];
+      const served = await pair.server.serve(shard('echo'), (c) => {
+        seen.push(c);
+        return Promise.resolve({ ok: true, output: { echoed: c.input }, events: [{ type: 'Echoed', data: { by: 'a' } }] });
+      });
+      const sent = call({
+        version: '1.2.0',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        causationId: 'cause-1',
+        attempt: 2,
+        business: { userId: 'u-1', jurisdiction: 'DE' },
+        now: 1_700_000_000_000,
+        input: { n: 42, nested: { list: [1, 'two', null] } },
+      });
+      const reply = await pair.caller.request(shard('echo'), sent, Date.now() + 3_000);
+      expect(reply).toEqual({ ok: true, output: { echoed: sent.input }, events: [{ type: 'Echoed', data: { by: 'a' } }] });
+      expect(seen).toEqual([sent]);
+      await served.close();
+    });
+
+    it('returns a function error as a reply, code and details intact', async () => {
+      const error = { code: 'RULE_VIOLATED' as const, message: 'borrow exceeds collateral', details: { rule: 'ltv', max: 0.8 } };
+      const served = await pair.server.serve(shard('err'), () => Promise.resolve({ ok: false, error }));
+      const reply = await pair.caller.request(shard('err'), call(), Date.now() + 3_000);
+      expect(reply).toEqual({ ok: false, error });
+      await served.close();
+    });
+
+    it('rejects with UNAVAILABLE at once when nobody serves the shard', async () => {
+      const started = Date.now();
+      await expect(pair.caller.request(shard('nobody'), call(), Date.now() + 3_000)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(Date.now() - started).toBeLessThan(1_500);
+    });
+
+    it('rejects with DEADLINE_EXCEEDED at the wait limit when the shard never answers', async () => {
+      const served = await pair.server.serve(shard('mute'), () => new Promise<RemoteReply>(() => {}));
+      const started = Date.now();
+      await expect(pair.caller.request(shard('mute'), call(), started + 300)).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(290);
+      expect(waited).toBeLessThan(1_500);
+      await served.close();
+    });
+
+    it('stops delivering to a shard once its serving is closed', async () => {
+      const served = await pair.server.serve(shard('closing'), () => Promise.resolve({ ok: true, output: 1, events: [] }));
+      await expect(pair.caller.request(shard('closing'), call(), Date.now() + 3_000)).resolves.toMatchObject({ ok: true });
+      await served.close();
+      await expect(pair.caller.request(shard('closing'), call(), Date.now() + 3_000)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+
+    it('matches each reply to its call when many are in flight on several shards', async () => {
+      const slowly = (id: string) => (c: RemoteCall) =>
+        new Promise<RemoteReply>((r) =>
+          setTimeout(() => r({ ok: true, output: { shard: id, n: (c.input as { n: number }).n }, events: [] }), (c.input as { n: number }).n % 7),
+        );
+      const a = await pair.server.serve(shard('a'), slowly('a'));
+      const b = await pair.server.serve(shard('b'), slowly('b'));
+      const replies = await Promise.all(
+        Array.from({ length: 200 }, (_, n) => pair.caller.request(shard(n % 2 ? 'b' : 'a'), call({ input: { n } }), Date.now() + 5_000)),
+      );
+      replies.forEach((r, n) => expect(r).toEqual({ ok: true, output: { shard: n % 2 ? 'b' : 'a', n }, events: [] }));
+      await a.close();
+      await b.close();
+    });
+
+    it('carries load reports to every listener until it unsubscribes', async () => {
+      const heard: LoadReport[] = [];
+      const stop = pair.caller.onLoad((r) => {
+        if (r.shardId === shard('rep')) heard.push(r);
+      });
+      // A subscription over a network is in place a moment after `onLoad`: report until one is heard.
+      let sequence = 0;
+      await until(() => {
+        if (heard.length === 0) pair.server.publishLoad(report(shard('rep'), ++sequence));
+        return heard.length > 0;
+      }, 5_000);
+      const { sentAt: _sent, startedAt: _started, sequence: _seq, ...stable } = report(shard('rep'), 1);
+      expect(heard[0]).toMatchObject(stable);
+      await new Promise((r) => setTimeout(r, 100));
+      const before = heard.length;
+      stop();
+      pair.server.publishLoad(report(shard('rep'), ++sequence));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard.length).toBe(before);
+    });
+  });
+}
