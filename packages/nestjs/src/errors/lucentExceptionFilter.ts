@@ -4,6 +4,7 @@ import { httpStatusFor, LucentError, ValidationError } from '@lucent/core';
 
 interface ReplyLike {
   status(code: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
   send(body: unknown): void;
 }
 
@@ -31,6 +32,8 @@ export class LucentExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const { status, body } = toHttpError(error);
+    // RFC 6750: a 401 tells the client which scheme to retry with.
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
     reply.status(status).send(body);
   }
 }

@@ -1,0 +1,139 @@
+// GET /openapi.json documents every POST /functions/<name> with the JSON Schemas of its contracts and the error shape.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { contractJsonSchema, defineFunction } from '@lucent/core';
+import { FunctionManager } from '@lucent/runtime';
+import type { LucentModuleOptions } from '../lucentModule.js';
+import { LucentModule } from '../lucentModule.js';
+
+const Asset = z.string().min(1).max(20).meta({ id: 'Asset' });
+interface Route {
+  readonly asset: string;
+  readonly next: Route[];
+}
+const RouteSchema: z.ZodType<Route> = z.object({
+  asset: Asset,
+  get next() {
+    return z.array(RouteSchema);
+  },
+});
+
+const healthFactor = defineFunction(
+  {
+    name: 'risk.healthFactor',
+    version: '1.0.0',
+    description: 'Aave-style health factor',
+    input: z.object({ collateral: z.array(z.object({ asset: Asset, amount: z.number().nonnegative() })), debtUsd: z.number() }),
+    output: z.object({ healthFactor: z.number().nullable() }),
+  },
+  () => ({ healthFactor: null }),
+);
+const healthFactorV2 = defineFunction({ ...healthFactor, ...healthFactor.meta, version: '2.0.0' }, healthFactor.handler);
+const routes = defineFunction(
+  { name: 'arbitrage.routes', version: '1.0.0', input: z.object({ from: RouteSchema }), output: z.object({ count: z.number() }) },
+  () => ({ count: 0 }),
+);
+const functions = [healthFactor, healthFactorV2, routes];
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, { post: Record<string, unknown> & { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+  components: { schemas: Record<string, Record<string, unknown>>; responses: Record<string, unknown>; securitySchemes?: unknown };
+};
+
+const apps: NestFastifyApplication[] = [];
+async function fetchDocument(options: Omit<LucentModuleOptions, 'manager'> = {}): Promise<{ doc: Doc; status: number; manager: FunctionManager }> {
+  const manager = new FunctionManager().register(...functions);
+  const app = await NestFactory.create<NestFastifyApplication>(LucentModule.forRoot({ manager, ...options }), new FastifyAdapter(), { logger: false });
+  apps.push(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+  return { doc: res.json() as Doc, status: res.statusCode, manager };
+}
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+});
+
+/** Follow a local `#/components/...` reference through the document. */
+function resolve(doc: unknown, pointer: string): unknown {
+  return pointer
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
+}
+
+function refsOf(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) for (const n of node) refsOf(n, out);
+  else if (node !== null && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else refsOf(v, out);
+    }
+  }
+  return out;
+}
+
+describe('GET /openapi.json', () => {
+  it('lists each registered function as POST /functions/<name> with its input and output schema', async () => {
+    const { doc, status, manager } = await fetchDocument({ openApi: { title: 'Crypto desk', version: '3.1.4' } });
+    expect(status).toBe(200);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc).toMatchObject({ info: { title: 'Crypto desk', version: '3.1.4' } });
+    expect(Object.keys(doc.paths).sort()).toEqual(manager.list().map((f) => `/functions/${f.name}`).sort());
+
+    const op = doc.paths['/functions/risk.healthFactor']!.post;
+    expect(op).toMatchObject({ operationId: 'risk.healthFactor', summary: 'Aave-style health factor' });
+    const input = resolve(doc, op.requestBody.content['application/json']!.schema.$ref) as Record<string, unknown>;
+    const expected = contractJsonSchema(healthFactor.input, 'input')!;
+    expect(input['required']).toEqual(expected['required']);
+    const props = input['properties'] as Record<string, { items?: { properties: { asset: { $ref: string } } } }>;
+    expect(props['debtUsd']).toEqual((expected['properties'] as Record<string, unknown>)['debtUsd']);
+    // A shared schema (zod `.meta({ id })`) becomes a component of its own, referenced from the field.
+    expect(resolve(doc, props['collateral']!.items!.properties.asset.$ref)).toEqual({ type: 'string', minLength: 1, maxLength: 20 });
+    const okSchema = (op['responses'] as Record<string, { content: Record<string, { schema: { properties: { output: { $ref: string } } } }> }>)['200']!;
+    const output = resolve(doc, okSchema.content['application/json']!.schema.properties.output.$ref);
+    expect(output).toMatchObject({ type: 'object', properties: { healthFactor: {} } });
+    expect((op['parameters'] as { name: string; schema: { enum: string[] } }[])[0]).toMatchObject({ name: 'version', schema: { enum: ['1.0.0', '2.0.0'] } });
+  });
+
+  it('documents the error shape, with the field paths of a 400', async () => {
+    const { doc } = await fetchDocument();
+    const responses = doc.paths['/functions/risk.healthFactor']!.post['responses'] as Record<string, { $ref: string }>;
+    expect(Object.keys(responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404', '500', '504']));
+    expect(responses['401']).toBeUndefined();
+    const badRequest = resolve(doc, responses['400']!.$ref) as { content: Record<string, { schema: { $ref: string } }> };
+    expect(JSON.stringify(resolve(doc, badRequest.content['application/json']!.schema.$ref))).toContain('issues');
+    expect(doc.components.schemas['LucentError']).toMatchObject({ required: ['code', 'message'] });
+  });
+
+  it('keeps every $ref resolvable, including shared and recursive schemas', async () => {
+    const { doc } = await fetchDocument();
+    const refs = refsOf(doc);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const r of refs) expect(resolve(doc, r), r).toBeDefined();
+    // The recursive route points back at its own hoisted schema, not at the document root.
+    expect(refs).not.toContain('#');
+    expect(refs.some((r) => r.startsWith('#/components/schemas/arbitrage.routes.Input.'))).toBe(true);
+  });
+
+  it('declares the bearer scheme and the 401 answer when auth is configured', async () => {
+    const { doc } = await fetchDocument({ auth: { secret: 'a-test-secret-that-is-long-enough-for-hs256' } });
+    expect(doc.components.securitySchemes).toEqual({ bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    const op = doc.paths['/functions/arbitrage.routes']!.post;
+    expect(op['security']).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(op['responses'] as object)).toContain('401');
+  });
+
+  it('follows functions registered after start-up', async () => {
+    const { manager } = await fetchDocument();
+    const app = apps[apps.length - 1]!;
+    manager.register(defineFunction({ name: 'yield.apy', version: '1.0.0', input: z.object({ apr: z.number() }), output: z.number() }, ({ apr }) => apr));
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Doc;
+    expect(Object.keys(doc.paths)).toContain('/functions/yield.apy');
+  });
+});

@@ -1,0 +1,198 @@
+// Builds the OpenAPI 3.1 document of the functions endpoint from the registered functions' contracts.
+import { contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiInfo {
+  readonly title?: string;
+  readonly version?: string;
+  readonly description?: string;
+  readonly servers?: readonly { readonly url: string; readonly description?: string }[];
+}
+
+export interface DocumentedFunction {
+  /** The active version's definition: its contracts are the ones a call without `?version` meets. */
+  readonly definition: AnyFunctionDefinition;
+  readonly versions: readonly string[];
+}
+
+export interface OpenApiBuildOptions extends OpenApiInfo {
+  /** The endpoint verifies bearer tokens (LucentModule `auth`): adds the scheme and the 401 answer. */
+  readonly bearerAuth: boolean;
+}
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const componentName = (raw: string): string => raw.replace(/[^a-zA-Z0-9.\-_]/g, '_');
+
+function rewriteRefs(node: unknown, root: string, defs: ReadonlyMap<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, root, defs));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) {
+    if (key === '$ref' && typeof value === 'string') out[key] = rewriteRef(value, root, defs);
+    else out[key] = rewriteRefs(value, root, defs);
+  }
+  return out;
+}
+
+function rewriteRef(target: string, root: string, defs: ReadonlyMap<string, string>): string {
+  if (target === '#') return `#/components/schemas/${root}`;
+  const m = /^#\/\$defs\/([^/]+)(\/.*)?$/.exec(target);
+  const name = m === null ? undefined : defs.get(decodeURIComponent(m[1]!));
+  return name === undefined ? target : `#/components/schemas/${name}${m?.[2] ?? ''}`;
+}
+
+/**
+ * A contract's JSON Schema as components: the schema under `name`, each of its `$defs` beside it.
+ * References inside a standalone schema (`#`, `#/$defs/x`) would resolve against the whole
+ * document once embedded, so they are rewritten to point at the hoisted components.
+ */
+function addSchema(components: Json, name: string, schema: Json | undefined, what: string): void {
+  if (schema === undefined) {
+    components[name] = { description: `${what}: the contract's library gives no JSON Schema for it` };
+    return;
+  }
+  const { $schema: _dialect, $defs, ...rest } = schema as Json & { $defs?: Json };
+  const defs = new Map(Object.keys($defs ?? {}).map((d) => [d, componentName(`${name}.${d}`)]));
+  components[name] = rewriteRefs(rest, name, defs);
+  for (const [d, hoisted] of defs) components[hoisted] = rewriteRefs(($defs as Json)[d], name, defs);
+}
+
+const errorResponses: Record<string, { readonly name: string; readonly description: string }> = {
+  '400': { name: 'ValidationFailed', description: 'VALIDATION_FAILED: the body broke the input contract; details.issues names each field' },
+  '401': { name: 'Unauthorized', description: 'UNAUTHORIZED: no bearer token, or one that does not verify' },
+  '403': { name: 'Forbidden', description: 'JURISDICTION_DENIED or FUNCTION_DISABLED: the registry refuses this caller or this function' },
+  '404': { name: 'NotFound', description: 'FUNCTION_NOT_FOUND: no such function or version' },
+  '422': { name: 'RuleViolated', description: 'RULE_VIOLATED: the function refused the input in the current state' },
+  '500': { name: 'FunctionFailed', description: 'FUNCTION_FAILED: the function threw or broke its output contract' },
+  '504': { name: 'DeadlineExceeded', description: 'DEADLINE_EXCEEDED: the function did not finish within its budget' },
+};
+
+function sharedComponents(bearerAuth: boolean): Json {
+  const schemas: Json = {
+    LucentError: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable error code, e.g. VALIDATION_FAILED, JURISDICTION_DENIED' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+    LucentValidationError: {
+      allOf: [
+        ref('LucentError'),
+        {
+          type: 'object',
+          properties: {
+            details: {
+              type: 'object',
+              properties: {
+                where: { type: 'string' },
+                subject: { type: 'string' },
+                issues: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['path', 'message'],
+                    properties: { path: { type: 'string', description: 'Dotted path of the failing field' }, message: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+    LucentEvent: {
+      type: 'object',
+      required: ['type', 'data'],
+      properties: { type: { type: 'string' }, data: {} },
+      description: 'A domain event the function returned as data',
+    },
+  };
+  const responses: Json = {};
+  for (const [status, r] of Object.entries(errorResponses)) {
+    if (status === '401' && !bearerAuth) continue;
+    responses[r.name] = {
+      description: r.description,
+      content: { 'application/json': { schema: ref(status === '400' ? 'LucentValidationError' : 'LucentError') } },
+    };
+  }
+  return {
+    schemas,
+    responses,
+    ...(bearerAuth ? { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } } : {}),
+  };
+}
+
+function operation(fn: DocumentedFunction, components: Json, bearerAuth: boolean): Json {
+  const { definition: def } = fn;
+  const input = componentName(`${def.name}.Input`);
+  const output = componentName(`${def.name}.Output`);
+  addSchema(components, input, contractJsonSchema(def.input, 'input'), `Input of ${def.name}`);
+  addSchema(components, output, contractJsonSchema(def.output, 'output'), `Output of ${def.name}`);
+  const responses: Json = {
+    '200': {
+      description: `The result of ${def.name}: its output and the events it emitted`,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['output', 'events'],
+            properties: { output: ref(output), events: { type: 'array', items: ref('LucentEvent') } },
+          },
+        },
+      },
+    },
+  };
+  for (const [status, r] of Object.entries(errorResponses)) {
+    if (status === '401' && !bearerAuth) continue;
+    responses[status] = { $ref: `#/components/responses/${r.name}` };
+  }
+  return {
+    operationId: def.name,
+    summary: def.meta.description ?? `Run ${def.name}`,
+    tags: [def.name.split('.')[0]],
+    parameters: [
+      {
+        name: 'version',
+        in: 'query',
+        required: false,
+        description: 'Run this exact version, skipping the rollout weights (with auth on, only for the version-pin role); the kill switch and jurisdictions still apply',
+        schema: { type: 'string', enum: [...fn.versions] },
+      },
+    ],
+    requestBody: { required: true, content: { 'application/json': { schema: ref(input) } } },
+    responses,
+    ...(bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+    'x-lucent': {
+      version: def.version,
+      ...(def.meta.priority === undefined ? {} : { priority: def.meta.priority }),
+      ...(def.meta.tags === undefined ? {} : { tags: def.meta.tags }),
+      ...(def.meta.jurisdictions === undefined ? {} : { jurisdictions: def.meta.jurisdictions }),
+    },
+  };
+}
+
+/** One `POST /functions/<name>` per function, sorted by name, with its request, response and error schemas. */
+export function openApiDocument(functions: readonly DocumentedFunction[], options: OpenApiBuildOptions): Json {
+  const components = sharedComponents(options.bearerAuth);
+  const schemas = components['schemas'] as Json;
+  const paths: Json = {};
+  for (const fn of [...functions].sort((a, b) => (a.definition.name < b.definition.name ? -1 : 1))) {
+    paths[`/functions/${fn.definition.name}`] = { post: operation(fn, schemas, options.bearerAuth) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.title ?? 'Lucent functions',
+      version: options.version ?? '0.0.0',
+      ...(options.description === undefined ? {} : { description: options.description }),
+    },
+    ...(options.servers === undefined ? {} : { servers: options.servers }),
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths,
+    components,
+  };
+}
