@@ -1,7 +1,8 @@
 // Verifies an admin bearer token with jose: signature, expiry and the admin role claim; identity comes only from it.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { LucentError } from '@lucent/core';
+import { verifyBearerToken } from '../auth/bearerToken.js';
 
 export interface AdminAuthOptions {
   /** Shared secret for HS256 tokens. Give this or `publicKey`. */
@@ -76,20 +77,7 @@ export async function verifyAdminToken(
   options: AdminAuthOptions,
   key: VerifyKey = resolveVerifyKey(options),
 ): Promise<AdminIdentity> {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!match) throw new LucentError('UNAUTHORIZED', 'A bearer token is required', { reason: 'missing-token' });
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(match[1]!, key.key, {
-      algorithms: key.algorithms,
-      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-      ...(options.audience === undefined ? {} : { audience: options.audience }),
-      clockTolerance: options.clockToleranceSec ?? 5,
-    }));
-  } catch (error) {
-    const reason = error instanceof joseErrors.JWTExpired ? 'expired' : error instanceof joseErrors.JOSEError ? error.code : 'invalid';
-    throw new LucentError('UNAUTHORIZED', 'The bearer token is not valid', { reason });
-  }
+  const payload = await verifyBearerToken(authorization, options, key);
   if (typeof payload.sub !== 'string' || payload.sub === '') {
     throw new LucentError('UNAUTHORIZED', 'The bearer token names no subject', { reason: 'no-subject' });
   }
