@@ -1,13 +1,21 @@
-// The crypto trading service's NestJS module: HTTP on top of the function manager and the CQRS parts.
+// The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LucentModule } from '@lucent/nestjs';
+import { LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
 import type { FunctionManager } from '@lucent/runtime';
+import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
+import { ScheduledWorkModule } from './controllers/scheduled-work.controller.js';
+import type { AaveDepositManager } from './managers/aave-deposit-manager.js';
+import type { ScheduledWork } from './managers/liquidation-alerts.js';
 import type { PortfolioManager } from './managers/portfolio-manager.js';
 
 export interface AppDependencies {
   readonly functions: FunctionManager;
   readonly portfolio: PortfolioManager;
+  readonly deposits: AaveDepositManager;
+  readonly scheduling: ScheduledWork;
+  /** Verify bearer tokens and run functions as the caller they name; absent: no identity. */
+  readonly auth?: LucentAuthOptions;
 }
 
 @Module({})
@@ -15,7 +23,12 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      imports: [LucentModule.forRoot({ manager: deps.functions }), PositionsModule.forRoot(deps.portfolio)],
+      imports: [
+        LucentModule.forRoot({ manager: deps.functions, auth: deps.auth, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
+        PositionsModule.forRoot(deps.portfolio),
+        DepositsModule.forRoot(deps.deposits),
+        ScheduledWorkModule.forRoot(deps.scheduling),
+      ],
     };
   }
 }

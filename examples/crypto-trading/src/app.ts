@@ -1,55 +1,84 @@
-// Builds the crypto trading service: function manager with the generated registry, positions (CQRS), NestJS on Fastify.
+// Builds the crypto trading service: infrastructure opened once, function manager, positions, deposits, scheduled work, NestJS on Fastify.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FunctionManager, MemoryTimerStore, createLogger } from '@lucent/runtime';
+import { FunctionManager, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
 import type { ServiceConfig } from './config.js';
-import { startScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
+import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
+import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
+import { armScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { functionRegistry } from './registry/function-registry.js';
 
 export interface CryptoService {
   readonly app: NestFastifyApplication;
   readonly functions: FunctionManager;
+  /** The stores and the one Scheduler every part below shares. */
+  readonly infrastructure: Infrastructure;
   readonly portfolio: PortfolioManager;
-  /** Cron yield projections and liquidation-risk alerts on the durable scheduler. */
+  /** The Aave deposit saga (reserve → submit → confirmations → record) on the shared Scheduler. */
+  readonly deposits: AaveDepositManager;
+  /** Cron yield projections and liquidation-risk alerts on the shared Scheduler. */
   readonly scheduling: ScheduledWork;
   close(): Promise<void>;
 }
 
-export async function createCryptoService(config: ServiceConfig, options: { logs?: boolean } = {}): Promise<CryptoService> {
+export interface CryptoServiceOptions {
+  readonly logs?: boolean;
+  /** The exchange and chain the deposit saga talks to; the in-memory fake by default. */
+  readonly boundary?: AaveBoundary;
+}
+
+export async function createCryptoService(config: ServiceConfig, options: CryptoServiceOptions = {}): Promise<CryptoService> {
   const logger = createLogger({ enabled: options.logs ?? true });
   const functions = new FunctionManager({ logger }).register(functionRegistry);
-  // ':memory:' keeps the embedded event store in memory (tests); any other value is a directory.
-  const portfolio = await createPortfolioManager({
-    functions,
-    dataDir: config.dataDir === ':memory:' ? undefined : config.dataDir,
+  // ':memory:' keeps the embedded database in memory (tests); any other value is a directory.
+  const infrastructure = await openInfrastructure({
+    dataDir: config.dataDir,
     postgresUrl: config.postgresUrl,
     redisUrl: config.redisUrl,
+    ...(config.pgSchema !== undefined && { pgSchema: config.pgSchema }),
+    ...(config.redisPrefix !== undefined && { redisPrefix: config.redisPrefix }),
+    logger,
   });
-  const scheduling = await startScheduledWork({
-    functions,
-    events: portfolio.events,
-    postgresUrl: config.postgresUrl,
-    ...(config.dataDir === ':memory:' ? { store: new MemoryTimerStore() } : { dataDir: config.dataDir }),
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ functions, portfolio }),
-    new FastifyAdapter({ bodyLimit: 1_048_576 }),
-    { logger: options.logs === false ? false : ['error', 'warn'] },
-  );
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return {
-    app,
-    functions,
-    portfolio,
-    scheduling,
-    close: async () => {
-      await app.close();
-      await scheduling.close();
-      await portfolio.close();
-    },
-  };
+  try {
+    const portfolio = await createPortfolioManager({ functions, infrastructure });
+    const deposits = await createAaveDepositManager({
+      infrastructure,
+      ...(options.boundary !== undefined && { boundary: options.boundary }),
+      ...(config.depositTimeoutMs !== undefined && { confirmationTimeoutMs: config.depositTimeoutMs }),
+    });
+    const scheduling = await armScheduledWork({
+      functions,
+      infrastructure,
+      ...(config.yieldCron !== undefined && { yieldExpression: config.yieldCron }),
+      ...(config.liquidationThreshold !== undefined && { liquidationThreshold: config.liquidationThreshold }),
+    });
+    // Every handler, trigger and condition is registered: now timers may fire.
+    infrastructure.start();
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ functions, portfolio, deposits, scheduling, auth: config.auth }),
+      new FastifyAdapter({ bodyLimit: 1_048_576 }),
+      { logger: options.logs === false ? false : ['error', 'warn'] },
+    );
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return {
+      app,
+      functions,
+      infrastructure,
+      portfolio,
+      deposits,
+      scheduling,
+      close: async () => {
+        // Stop taking requests, then let the infrastructure stop the Scheduler, the parts and the stores in order.
+        await app.close();
+        await infrastructure.close();
+      },
+    };
+  } catch (error) {
+    await infrastructure.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,4 +1,6 @@
 // Service configuration from the environment; every server is optional (embedded defaults otherwise).
+import type { LucentAuthOptions } from '@lucent/nestjs';
+
 export interface ServiceConfig {
   readonly port: number;
   readonly host: string;
@@ -7,6 +9,33 @@ export interface ServiceConfig {
   readonly postgresUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly natsUrl: string | undefined;
+  /** PostgreSQL schema of the event and timer stores (LUCENT_PG_SCHEMA; default `lucent`). */
+  readonly pgSchema?: string;
+  /** Key prefix of the Redis read models (LUCENT_REDIS_PREFIX; default `lucent:crypto:`). */
+  readonly redisPrefix?: string;
+  /** How long a deposit waits for its chain confirmations unless the request says (LUCENT_DEPOSIT_TIMEOUT_MS; default 10 minutes). */
+  readonly depositTimeoutMs?: number;
+  /** Cron expression of the yield projection job (LUCENT_YIELD_CRON; default every minute, six fields for seconds). */
+  readonly yieldCron?: string;
+  /** Liquidation threshold the liquidation-risk alerts assume for collateral (LUCENT_LIQUIDATION_THRESHOLD; default 0.825). */
+  readonly liquidationThreshold?: number;
+  /** Bearer-token verification for the HTTP API; absent: calls run with no identity (embedded default). */
+  readonly auth?: LucentAuthOptions;
+}
+
+/** LUCENT_AUTH_SECRET (HS256) or LUCENT_AUTH_PUBLIC_KEY (PEM) turns caller identity on; issuer and audience are optional. */
+function authFromEnv(env: NodeJS.ProcessEnv): LucentAuthOptions | undefined {
+  const secret = env['LUCENT_AUTH_SECRET'] || undefined;
+  const publicKey = env['LUCENT_AUTH_PUBLIC_KEY'] || undefined;
+  if (secret === undefined && publicKey === undefined) return undefined;
+  const jurisdictionClaim = env['LUCENT_AUTH_JURISDICTION_CLAIM'] || undefined;
+  return {
+    ...(secret === undefined ? {} : { secret }),
+    ...(publicKey === undefined ? {} : { publicKey }),
+    ...(env['LUCENT_AUTH_ISSUER'] ? { issuer: env['LUCENT_AUTH_ISSUER'] } : {}),
+    ...(env['LUCENT_AUTH_AUDIENCE'] ? { audience: env['LUCENT_AUTH_AUDIENCE'] } : {}),
+    ...(jurisdictionClaim === undefined ? {} : { claims: { jurisdiction: jurisdictionClaim } }),
+  };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -17,5 +46,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     postgresUrl: env['LUCENT_PG_URL'] || undefined,
     redisUrl: env['LUCENT_REDIS_URL'] || undefined,
     natsUrl: env['LUCENT_NATS_URL'] || undefined,
+    ...(env['LUCENT_PG_SCHEMA'] ? { pgSchema: env['LUCENT_PG_SCHEMA'] } : {}),
+    ...(env['LUCENT_REDIS_PREFIX'] ? { redisPrefix: env['LUCENT_REDIS_PREFIX'] } : {}),
+    ...(env['LUCENT_DEPOSIT_TIMEOUT_MS'] ? { depositTimeoutMs: Number(env['LUCENT_DEPOSIT_TIMEOUT_MS']) } : {}),
+    ...(env['LUCENT_LIQUIDATION_THRESHOLD'] ? { liquidationThreshold: Number(env['LUCENT_LIQUIDATION_THRESHOLD']) } : {}),
+    ...(env['LUCENT_YIELD_CRON'] ? { yieldCron: env['LUCENT_YIELD_CRON'] } : {}),
+    auth: authFromEnv(env),
   };
 }

@@ -21,6 +21,15 @@ console.log(
 );
 console.log('  # bad input → 400 VALIDATION_FAILED naming the field:');
 console.log(post('risk.healthFactor', '{"collateral":"lots","debtUsd":15000}'));
+const send = (path: string, body: string, header = ''): string =>
+  `  curl -X POST ${base}${path} -H 'content-type: application/json'${header} \\\n       -d '${body}'`;
+console.log('  # a lending position (event-sourced), then its portfolio:');
+console.log(send('/positions', '{"positionId":"p1","owner":"alice","pair":"ETH-USD"}'));
+console.log(`  curl ${base}/portfolios/alice`);
+console.log('  # an Aave deposit saga: start it, confirm its txHash (the fake chain waits for you), read it:');
+console.log(send('/deposits', '{"account":"alice","asset":"USDC","amount":1000,"confirmations":3}', " -H 'idempotency-key: dep-1'"));
+console.log(send('/callbacks/chain/confirmations', '{"txHash":"<txHash from the answer>","confirmations":3}'));
+console.log(`  curl ${base}/deposits/<depositId from the answer>`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -9,11 +9,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LucentModule } from '@lucent/nestjs';
 import { FunctionManager } from '@lucent/runtime';
-import { createPortfolioManager, type PortfolioConfig, type PortfolioManager } from '../managers/portfolio-manager.js';
+import { openInfrastructure, type Infrastructure, type InfrastructureConfig } from '../managers/infrastructure.js';
+import { createPortfolioManager, type PortfolioManager } from '../managers/portfolio-manager.js';
 import { PositionsModule } from './positions.controller.js';
 
 const tag = randomBytes(4).toString('hex');
-const setups: Record<string, Omit<PortfolioConfig, 'functions'>> = {
+const setups: Record<string, InfrastructureConfig> = {
   'embedded (PGlite + in-memory projections)': {},
   'real servers (PostgreSQL + Redis)': {
     postgresUrl: 'postgres://postgres@127.0.0.1:5432/test',
@@ -38,6 +39,7 @@ for (const [name, setup] of Object.entries(setups)) {
   describe(`positions endpoints: ${name}`, () => {
     let app: NestFastifyApplication;
     let manager: PortfolioManager;
+    let infrastructure: Infrastructure;
     const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, headers?: Record<string, string>) => {
       const r = await app.inject({ method, url, payload: payload as string | object | undefined, headers });
       return { status: r.statusCode, body: r.json() as Record<string, unknown> };
@@ -45,7 +47,8 @@ for (const [name, setup] of Object.entries(setups)) {
 
     beforeAll(async () => {
       const functions = new FunctionManager();
-      manager = await createPortfolioManager({ functions, ...setup });
+      infrastructure = await openInfrastructure(setup);
+      manager = await createPortfolioManager({ functions, infrastructure });
       @Module({ imports: [LucentModule.forRoot({ manager: functions }), PositionsModule.forRoot(manager)] })
       class TestModule {}
       app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
@@ -55,7 +58,7 @@ for (const [name, setup] of Object.entries(setups)) {
 
     afterAll(async () => {
       await app.close();
-      await manager.close();
+      await infrastructure.close();
     });
 
     it('opens, funds, borrows, repays and closes a position; the portfolio follows', async () => {

@@ -1,22 +1,27 @@
 // AaveDepositManager: the shell around the Aave deposit saga — exchange and chain calls, the position record, runner and scheduler wiring.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { LucentError, RuleViolationError } from '@lucent/core';
-import { createPgliteEventStore, createPgliteTimerStore, createPostgresEventStore, createPostgresTimerStore } from '@lucent/postgres';
+import { LucentError, RuleViolationError, validate } from '@lucent/core';
 import {
   CommandBus,
-  MemoryTimerStore,
   SagaRunner,
   SagaScheduling,
-  Scheduler,
+  type DeliveryResult,
   type EventStore,
   type SagaCommandMessage,
   type SagaRunnerHooks,
   type SagaView,
-  type TimerStore,
+  type Scheduler,
+  type StartedSaga,
 } from '@lucent/runtime';
-import { aaveDepositSaga, confirmationKey, type AaveDepositCommand, type AaveDepositInput } from '../domain/sagas/aaveDepositSaga.js';
+import { z } from 'zod';
+import {
+  AaveDepositInput,
+  aaveDepositSaga,
+  confirmationKey,
+  type AaveDepositCommand,
+  type AaveDepositState,
+} from '../domain/sagas/aaveDepositSaga.js';
+import type { Infrastructure } from './infrastructure.js';
 
 /**
  * The outside world of a deposit: the exchange that holds the funds and the chain that takes
@@ -157,36 +162,42 @@ export function aaveDepositHandlers(boundary: AaveBoundary, events: EventStore):
 
 type SagaCommands = { [K in AaveDepositCommand['type']]: { message: SagaCommandMessage; result: unknown } };
 
+/** What the chain (or its indexer) reports for a transaction: the callback body, checked before anything is stored. */
+export const ChainConfirmation = z.object({
+  txHash: z.string().regex(/^0x[0-9a-fA-F]{8,128}$/, 'a transaction hash like 0x1f2e…'),
+  confirmations: z.number().int().min(0).max(1_000_000),
+});
+export type ChainConfirmation = z.infer<typeof ChainConfirmation>;
+
+/** The payload stored for a confirmation key, whatever path (HTTP, NATS, a test) delivers it. */
+const ConfirmationPayload = z.object({ confirmations: z.number().int().min(0).max(1_000_000) });
+
+/** A deposit request as a client sends it: the saga's input, with its defaults still to apply. */
+export type AaveDepositRequest = z.input<typeof AaveDepositInput>;
+
 export interface AaveDepositManagerOptions {
   readonly events: EventStore;
-  readonly timers: TimerStore;
+  /** The service's Scheduler: the saga's waits and wake-ups are armed there; its owner starts and stops it. */
+  readonly scheduler: Scheduler;
   readonly boundary: AaveBoundary;
   readonly clock?: () => number;
-  readonly nodeId?: string;
   readonly hooks?: SagaRunnerHooks;
-  /** Close the stores with the manager (when it built them). */
-  readonly ownsStores?: boolean;
-  /** Scheduler poll period (default 500 ms). */
-  readonly pollIntervalMs?: number;
-  /** How long a crashed node's claim on a timer blocks others (default 30 s). */
-  readonly leaseMs?: number;
+  /** How long a deposit that names no timeout waits for its confirmations (default the saga's, 10 minutes). */
+  readonly confirmationTimeoutMs?: number;
 }
 
 export class AaveDepositManager {
   readonly commands = new CommandBus<SagaCommands>();
   readonly scheduler: Scheduler;
   readonly runner: SagaRunner;
+  private closing: Promise<void> | undefined;
 
   constructor(readonly options: AaveDepositManagerOptions) {
     const handlers = aaveDepositHandlers(options.boundary, options.events);
     for (const [type, handler] of Object.entries(handlers)) this.commands.register(type as AaveDepositCommand['type'], handler);
-    this.scheduler = new Scheduler({
-      store: options.timers,
-      ...(options.clock !== undefined && { clock: options.clock }),
-      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
-      pollIntervalMs: options.pollIntervalMs ?? 500,
-      ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
-    });
+    this.scheduler = options.scheduler;
+    // A malformed confirmation is refused before it is stored, on every delivery path.
+    this.scheduler.defineExternal(confirmationKey(''), ConfirmationPayload);
     this.runner = new SagaRunner({
       store: options.events,
       commands: this.commands,
@@ -199,15 +210,38 @@ export class AaveDepositManager {
   }
 
   /** Start a deposit; `depositId` makes a repeated request start nothing new. */
-  deposit(input: Partial<AaveDepositInput> & Pick<AaveDepositInput, 'account' | 'asset' | 'amount'>, depositId?: string) {
-    return this.runner.start(aaveDepositSaga.type, input, depositId !== undefined ? { id: depositId } : {});
+  deposit(input: AaveDepositRequest, depositId?: string): Promise<StartedSaga> {
+    return this.runner.start(aaveDepositSaga.type, this.withDefaultTimeout(input), depositId !== undefined ? { id: depositId } : {});
+  }
+
+  /**
+   * Start a deposit once per (account, idempotency key): a repeat of the same request answers
+   * with the first deposit; the same key with a different request is a CONFLICT, and starts nothing.
+   */
+  async depositOnce(idempotencyKey: string, input: AaveDepositRequest): Promise<StartedSaga> {
+    const request = await validate(AaveDepositInput, this.withDefaultTimeout(input), 'input', `saga ${aaveDepositSaga.type}`);
+    const depositId = depositIdFor(request.account, idempotencyKey);
+    const started = await this.deposit(request, depositId);
+    if (started.created) return started;
+    const first = ((await this.status(depositId)).state as AaveDepositState).input;
+    // Field by field: the stored input comes back from JSON(B) with its keys in another order.
+    if ((Object.keys(AaveDepositInput.shape) as (keyof AaveDepositInput)[]).some((k) => first[k] !== request[k])) {
+      throw new LucentError('CONFLICT', `Idempotency key ${idempotencyKey} was already used for a different deposit`, { depositId });
+    }
+    return started;
   }
 
   /** A confirmation count reported by the chain for a transaction (repeats of one count are harmless). */
-  confirm(txHash: string, confirmations: number) {
-    if (!Number.isInteger(confirmations) || confirmations < 0) {
-      throw new LucentError('VALIDATION_FAILED', 'confirmations must be an integer >= 0', { confirmations });
-    }
+  confirm(txHash: string, confirmations: number): Promise<DeliveryResult> {
+    return this.confirmCallback({ txHash, confirmations });
+  }
+
+  /**
+   * The chain's callback as it arrives (an HTTP body, a message): checked against ChainConfirmation
+   * first, so a malformed one is a VALIDATION_FAILED naming the field and nothing is stored.
+   */
+  async confirmCallback(body: unknown): Promise<DeliveryResult> {
+    const { txHash, confirmations } = await validate(ChainConfirmation, body, 'input', 'chain confirmation');
     return this.runner.signal(confirmationKey(txHash), { confirmations }, `${txHash}:${confirmations}`);
   }
 
@@ -215,52 +249,62 @@ export class AaveDepositManager {
     return this.runner.get(depositId);
   }
 
-  /** Resume unfinished deposits from the event store, then start firing timers. */
-  async start(): Promise<number> {
-    const resumed = await this.runner.resume();
-    this.scheduler.start();
-    return resumed;
+  /** Positions recorded by completed deposits of an account, oldest first. */
+  async recorded(account: string): Promise<AaveDepositRecord[]> {
+    const events = await this.options.events.readStream(aaveDepositStream(account));
+    return events.filter((e) => e.type === 'AaveDepositRecorded').map((e) => ({ ...(e.data as Omit<AaveDepositRecord, 'recordedAt'>), recordedAt: e.timestamp }));
   }
 
-  async close(): Promise<void> {
-    await this.scheduler.stop();
-    await this.runner.close();
-    if (this.options.ownsStores === true) {
-      await this.options.timers.close();
-      await this.options.events.close();
-    }
+  /** Resume unfinished deposits from the event store (before the Scheduler starts firing). */
+  start(): Promise<number> {
+    return this.runner.resume();
   }
+
+  /** Let running saga work finish; call after the Scheduler has stopped. */
+  close(): Promise<void> {
+    return (this.closing ??= this.runner.close());
+  }
+
+  private withDefaultTimeout(input: AaveDepositRequest): AaveDepositRequest {
+    const timeout = this.options.confirmationTimeoutMs;
+    return timeout !== undefined && typeof input === 'object' && input !== null && input.timeoutMs === undefined ? { ...input, timeoutMs: timeout } : input;
+  }
+}
+
+/** A deposit the saga recorded as a position. */
+export interface AaveDepositRecord {
+  readonly depositId: string;
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: number;
+  readonly txHash: string;
+  readonly recordedAt: number;
+}
+
+/** Saga id of an account's deposit request: stable per idempotency key, safe as a stream name whatever the key holds. */
+export function depositIdFor(account: string, idempotencyKey: string): string {
+  return `dep-${createHash('sha256').update(account).update('\u0000').update(idempotencyKey).digest('hex').slice(0, 32)}`;
 }
 
 export interface AaveDepositConfig {
-  /** Real server (LUCENT_PG_URL); PGlite under `dataDir`, or in memory, otherwise. */
-  readonly postgresUrl?: string;
-  readonly dataDir?: string;
-  readonly pgSchema?: string;
+  /** The service's event store and Scheduler; the manager closes with them. */
+  readonly infrastructure: Pick<Infrastructure, 'events' | 'scheduler' | 'adopt'>;
   /** The outside world; the in-memory fake by default (the only mocked boundary). */
   readonly boundary?: AaveBoundary;
+  /** Default confirmation timeout of a deposit (default 10 minutes). */
+  readonly confirmationTimeoutMs?: number;
 }
 
-/** Build and start the deposit side of the service on embedded defaults or a real PostgreSQL. */
-export async function createAaveDepositManager(config: AaveDepositConfig = {}): Promise<AaveDepositManager> {
-  let events: EventStore;
-  let timers: TimerStore;
-  if (config.postgresUrl !== undefined) {
-    events = await createPostgresEventStore({ connectionString: config.postgresUrl, schema: config.pgSchema });
-    timers = await createPostgresTimerStore({ connectionString: config.postgresUrl, schema: config.pgSchema });
-  } else if (config.dataDir !== undefined) {
-    // One PGlite database per directory: events and timers each get their own.
-    const eventsDir = join(config.dataDir, 'aave-events');
-    const timersDir = join(config.dataDir, 'aave-timers');
-    mkdirSync(eventsDir, { recursive: true });
-    mkdirSync(timersDir, { recursive: true });
-    events = await createPgliteEventStore({ dataDir: eventsDir, schema: config.pgSchema });
-    timers = await createPgliteTimerStore({ dataDir: timersDir, schema: config.pgSchema });
-  } else {
-    events = await createPgliteEventStore({ schema: config.pgSchema });
-    timers = new MemoryTimerStore();
-  }
-  const manager = new AaveDepositManager({ events, timers, boundary: config.boundary ?? new FakeAaveBoundary(), ownsStores: true });
+/** Build the deposit side of the service on the shared infrastructure and resume unfinished deposits. */
+export async function createAaveDepositManager(config: AaveDepositConfig): Promise<AaveDepositManager> {
+  const { events, scheduler, adopt } = config.infrastructure;
+  const manager = new AaveDepositManager({
+    events,
+    scheduler,
+    boundary: config.boundary ?? new FakeAaveBoundary(),
+    ...(config.confirmationTimeoutMs !== undefined && { confirmationTimeoutMs: config.confirmationTimeoutMs }),
+  });
+  adopt(manager);
   await manager.start();
   return manager;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SagaTestKit } from '@lucent/runtime';
 import { aaveDepositSaga, confirmationKey } from '../domain/sagas/aaveDepositSaga.js';
 import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager, FakeAaveBoundary } from './aave-deposit-manager.js';
+import { openInfrastructure } from './infrastructure.js';
 
 const minutes = (n: number): number => n * 60_000;
 
@@ -98,9 +99,11 @@ describe('Aave deposit saga on a virtual clock', () => {
     expect(chain.balance('acct-7', 'USDC')).toBe(10_000);
   });
 
-  it('runs on the embedded defaults (PGlite events, in-memory timers, fake chain) in real time', async () => {
+  it('runs on the embedded defaults (events and timers on one in-memory PGlite, fake chain) in real time', async () => {
     const chain = new FakeAaveBoundary({ startingBalance: 5_000 });
-    const manager = await createAaveDepositManager({ boundary: chain });
+    const infrastructure = await openInfrastructure({ dataDir: ':memory:' });
+    const manager = await createAaveDepositManager({ infrastructure, boundary: chain });
+    infrastructure.start();
     try {
       expect(await manager.deposit({ account: 'emb-1', asset: 'USDC', amount: 1_200, confirmations: 2 }, 'dep-emb')).toEqual({
         sagaId: 'dep-emb',
@@ -115,7 +118,7 @@ describe('Aave deposit saga on a virtual clock', () => {
       await expect(manager.runner.start('aave.withdraw', {})).rejects.toMatchObject({ code: 'SAGA_TYPE_UNKNOWN' });
       await expect(manager.deposit({ account: '', asset: 'usdc', amount: -1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     } finally {
-      await manager.close();
+      await infrastructure.close();
     }
   });
 });

@@ -1,13 +1,11 @@
 // LiquidationAlerts: a conditional trigger per open position that raises an alert when its health factor falls below 1.1.
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import type { Logger, ProjectedEvent } from '@lucent/core';
-import { createPgliteTimerStore, createPostgresTimerStore } from '@lucent/postgres';
-import { Scheduler, type EventStore, type FunctionManager, type StoredEvent, type TimerFiring, type TimerStore } from '@lucent/runtime';
+import type { ProjectedEvent } from '@lucent/core';
+import type { EventStore, FunctionManager, Scheduler, StoredEvent, TimerFiring } from '@lucent/runtime';
 import { liquidationRisk, liquidationRiskCleared } from '../domain/alerts/liquidationRisk.js';
 import { portfolioProjection, type PositionSummary } from '../domain/positions/portfolioProjection.js';
 import { positionStream } from '../domain/positions/positionCommands.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
+import type { Infrastructure } from './infrastructure.js';
 import { YieldProjectionJob } from './yield-projection-job.js';
 
 export interface LiquidationAlert {
@@ -15,6 +13,16 @@ export interface LiquidationAlert {
   readonly positionId: string;
   readonly healthFactor: number | null;
   readonly at: number;
+}
+
+/** A position's alert state, as the alerts endpoint answers. */
+export interface LiquidationAlertStatus {
+  readonly positionId: string;
+  /** The last alert raised has not been cleared. */
+  readonly alertRaised: boolean;
+  /** Its health factor now (null without debt), folded from its stream. */
+  readonly healthFactor: number | null;
+  readonly alerts: readonly LiquidationAlert[];
 }
 
 const riskCondition = 'crypto.liquidation-risk';
@@ -78,6 +86,20 @@ export class LiquidationAlerts {
     return stored.map((e) => ({ type: e.type as LiquidationAlert['type'], ...(e.data as Omit<LiquidationAlert, 'type'>) }));
   }
 
+  /** A position's alerts and whether one is raised now; undefined for a position never opened. */
+  async status(positionId: string): Promise<LiquidationAlertStatus | undefined> {
+    const position = await this.position(positionId);
+    if (position === undefined) return undefined;
+    const alerts = await this.alerts(positionId);
+    const check = liquidationRisk(position, this.options.liquidationThreshold);
+    return {
+      positionId,
+      alertRaised: alerts[alerts.length - 1]?.type === 'LiquidationAlertRaised',
+      healthFactor: check.healthFactor,
+      alerts,
+    };
+  }
+
   /** The position now, folded from its own stream with the portfolio projection (never behind the log). */
   private async position(positionId: string): Promise<PositionSummary | undefined> {
     const events = (await this.options.events.readStream(positionStream(positionId))) as unknown as ProjectedEvent<PositionEvent>[];
@@ -119,64 +141,41 @@ function payloadPosition(f: TimerFiring): string {
   return (f.payload as { positionId: string }).positionId;
 }
 
-// ── wiring: the example service's scheduled work on embedded defaults or PostgreSQL ────────
+// ── wiring: the example service's scheduled work on the shared Scheduler ────────────────
 
 export interface ScheduledWorkConfig {
   readonly functions: FunctionManager;
-  /** The service's event store (positions live there); triggers and conditions follow it. */
-  readonly events: EventStore;
-  /** Embedded default: PGlite keeps timers under `<dataDir>/timers`; in memory when omitted. */
-  readonly dataDir?: string;
-  /** Real server (LUCENT_PG_URL); wins over dataDir. Many service processes then share one timer table. */
-  readonly postgresUrl?: string;
-  readonly pgSchema?: string;
-  readonly logger?: Logger;
-  /** Bring your own store (tests pass a MemoryTimerStore); it is not closed by `close`. */
-  readonly store?: TimerStore;
-  readonly clock?: () => number;
+  /** The service's Scheduler (its event store is where positions live), event store and read-model store. */
+  readonly infrastructure: Pick<Infrastructure, 'scheduler' | 'events' | 'views'>;
+  /** Cron expression of the yield recompute (default every minute). */
+  readonly yieldExpression?: string;
+  /** Liquidation threshold the alerts assume for collateral (default 0.825). */
+  readonly liquidationThreshold?: number;
 }
 
 export interface ScheduledWork {
-  readonly scheduler: Scheduler;
   readonly yieldJob: YieldProjectionJob;
   readonly alerts: LiquidationAlerts;
-  close(): Promise<void>;
 }
 
-/** Create the timer store and scheduler, register the yield cron job and the liquidation alerts, and start. */
-export async function startScheduledWork(config: ScheduledWorkConfig): Promise<ScheduledWork> {
-  let store = config.store;
-  const owned = store === undefined;
-  if (store === undefined) {
-    if (config.postgresUrl !== undefined) {
-      store = await createPostgresTimerStore({ connectionString: config.postgresUrl, schema: config.pgSchema });
-    } else if (config.dataDir !== undefined) {
-      const dir = join(config.dataDir, 'timers');
-      mkdirSync(dir, { recursive: true });
-      store = await createPgliteTimerStore({ dataDir: dir, schema: config.pgSchema });
-    } else {
-      store = await createPgliteTimerStore({ schema: config.pgSchema });
-    }
-  }
-  const scheduler = new Scheduler({
-    store,
-    eventStore: config.events,
-    subscriberId: 'crypto.scheduler',
-    ...(config.logger ? { logger: config.logger } : {}),
-    ...(config.clock ? { clock: config.clock } : {}),
-  });
-  const yieldJob = new YieldProjectionJob({ scheduler, functions: config.functions, events: config.events });
-  const alerts = new LiquidationAlerts({ scheduler, events: config.events });
-  await yieldJob.arm();
-  scheduler.start();
-  const timers = store;
-  return {
+/**
+ * Register the yield cron job and the liquidation alerts on the service's Scheduler and arm the
+ * job (idempotent across nodes). They fire once the infrastructure starts the Scheduler.
+ */
+export async function armScheduledWork(config: ScheduledWorkConfig): Promise<ScheduledWork> {
+  const { scheduler, events, views } = config.infrastructure;
+  const yieldJob = new YieldProjectionJob({
     scheduler,
-    yieldJob,
-    alerts,
-    close: async () => {
-      await scheduler.stop();
-      if (owned) await timers.close();
-    },
-  };
+    functions: config.functions,
+    events,
+    views,
+    ...(config.yieldExpression !== undefined && { expression: config.yieldExpression }),
+  });
+  const alerts = new LiquidationAlerts({
+    scheduler,
+    events,
+    ...(config.liquidationThreshold !== undefined && { liquidationThreshold: config.liquidationThreshold }),
+  });
+  await yieldJob.arm();
+  return { yieldJob, alerts };
 }

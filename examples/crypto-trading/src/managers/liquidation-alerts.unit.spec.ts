@@ -1,7 +1,7 @@
 // The example's scheduled work: liquidation alerts raised once below HF 1.1 and re-armed, and the yield cron job.
 import { describe, expect, it } from 'vitest';
-import { FunctionManager, MemoryEventStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
-import { LiquidationAlerts, startScheduledWork } from './liquidation-alerts.js';
+import { FunctionManager, MemoryEventStore, MemoryProjectionStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
+import { LiquidationAlerts, armScheduledWork } from './liquidation-alerts.js';
 import { YieldProjectionJob } from './yield-projection-job.js';
 
 const t0 = Date.UTC(2025, 5, 1, 9, 0, 0) + 1;
@@ -13,7 +13,7 @@ function virtualService() {
   const scheduler = new Scheduler({ store: new MemoryTimerStore(), clock: () => now, eventStore: events, nodeId: 'test' });
   const functions = new FunctionManager({ clock: () => now });
   const alerts = new LiquidationAlerts({ scheduler, events, liquidationThreshold: 0.8 });
-  const yieldJob = new YieldProjectionJob({ scheduler, functions, events });
+  const yieldJob = new YieldProjectionJob({ scheduler, functions, events, views: new MemoryProjectionStore() });
   let seen = 0;
   /** Let the scheduler see new events and fire what is due, the way its loop would. */
   const settle = async (advanceMs = 0): Promise<void> => {
@@ -78,19 +78,24 @@ describe('yield projection job (cron)', () => {
     expect(p).toMatchObject({ owner: 'alice', principalUsd: 6_000, apr: 0.021 });
     expect(p!.balances[365]).toBeCloseTo(6_000 * Math.exp(0.021), 4);
     expect(p!.apy).toBeCloseTo(Math.expm1(0.021), 9);
+    // Published to the read-model store, where every node's endpoint reads it.
+    expect(await s.yieldJob.lastRun()).toEqual({ asOf: p!.asOf, projections: [p] });
     await s.settle(60_000);
     expect(s.yieldJob.completedRuns).toBe(2);
+    expect((await s.yieldJob.lastRun())?.asOf).toBe(p!.asOf + 60_000);
   });
 });
 
 describe('scheduled work as the service starts it', () => {
-  // The PGlite store it uses by default passes the same TimerStore contract (packages/postgres); the
-  // in-memory twin keeps this test from paying PGlite's start-up on a loaded machine.
+  // The PGlite store the service uses by default passes the same TimerStore contract (packages/postgres); the
+  // in-memory twins keep this test from paying PGlite's start-up on a loaded machine.
   it('runs the real loop and event subscription and raises an alert from appended events', async () => {
     const events = new MemoryEventStore();
-    const work = await startScheduledWork({ functions: new FunctionManager(), events, store: new MemoryTimerStore() });
+    const scheduler = new Scheduler({ store: new MemoryTimerStore(), eventStore: events });
+    const work = await armScheduledWork({ functions: new FunctionManager(), infrastructure: { scheduler, events, views: new MemoryProjectionStore() } });
+    scheduler.start();
     try {
-      expect(await work.scheduler.get('crypto.yield-projections')).toMatchObject({ kind: 'cron', state: 'pending' });
+      expect(await scheduler.get('crypto.yield-projections')).toMatchObject({ kind: 'cron', state: 'pending' });
       await events.append('position-p9', [
         { type: 'PositionOpened', data: { positionId: 'p9', owner: 'bob', pair: 'ETH-USDC', openedAt: 0 } },
         { type: 'CollateralDeposited', data: { positionId: 'p9', owner: 'bob', amount: 1, priceUsd: 1_000 } },
@@ -100,7 +105,7 @@ describe('scheduled work as the service starts it', () => {
       while ((await work.alerts.alerts('p9')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect((await work.alerts.alerts('p9')).map((a) => a.type)).toEqual(['LiquidationAlertRaised']);
     } finally {
-      await work.close();
+      await scheduler.stop();
       await events.close();
     }
   }, 40_000);

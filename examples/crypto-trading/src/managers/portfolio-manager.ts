@@ -1,12 +1,8 @@
 // PortfolioManager: the shell around the positions domain — event store, decide through the FunctionManager, Redis read model.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { createPgliteEventStore, createPostgresEventStore } from '@lucent/postgres';
-import { RedisProjectionStore } from '@lucent/redis';
+import type { Projection } from '@lucent/core';
 import {
   CommandBus,
   DeciderCommandHandler,
-  MemoryProjectionStore,
   Projector,
   QueryBus,
   type CommandOptions,
@@ -19,6 +15,7 @@ import { portfolioProjection, type PortfolioView } from '../domain/positions/por
 import { positionStream, type PositionCommand } from '../domain/positions/positionCommands.js';
 import { decidePosition, positionDecider } from '../domain/positions/positionDecider.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
+import type { Infrastructure } from './infrastructure.js';
 
 type PositionCommands = {
   'positions.command': { message: { command: PositionCommand; options: CommandOptions }; result: CommandResult<PositionEvent> };
@@ -45,7 +42,7 @@ export class PortfolioManager {
     });
     this.commands.register('positions.command', ({ command, options }) => handler.handle(command, options));
     this.queries.register('portfolio.byOwner', ({ owner }) => views.get<PortfolioView>(portfolioProjection.name, owner));
-    this.projector = new Projector({ events, views, projection: portfolioProjection, pollIntervalMs: 500 });
+    this.projector = new Projector({ events, views, projection: positionsOnly, pollIntervalMs: 500 });
   }
 
   /** Run a position command (already shaped as the contract's union; the contract is checked by the FunctionManager). */
@@ -61,42 +58,32 @@ export class PortfolioManager {
     return this.projector.start();
   }
 
-  async close(): Promise<void> {
-    await this.projector.stop();
-    await this.views.close();
-    await this.events.close();
+  /** Stop following the log; the stores belong to the infrastructure and stay open. */
+  close(): Promise<void> {
+    return this.projector.stop();
   }
 }
+
+/**
+ * The portfolio fold over position streams only: the service's log also holds sagas, alerts
+ * and deposits, whose data may carry an unrelated `owner` (or none at all).
+ */
+const positionsOnly: Projection<PortfolioView, PositionEvent> = {
+  ...portfolioProjection,
+  keyOf: (event) => (event.stream.startsWith(positionStream('')) ? portfolioProjection.keyOf(event) : undefined),
+};
 
 export interface PortfolioConfig {
   readonly functions: FunctionManager;
-  /** Embedded default: PGlite keeps events under `<dataDir>/events` (e.g. `.lucent-data/events`). */
-  readonly dataDir?: string;
-  /** Real server (LUCENT_PG_URL); wins over dataDir. */
-  readonly postgresUrl?: string;
-  /** Real Redis (LUCENT_REDIS_URL); in-memory projections otherwise (rebuilt from the log at start). */
-  readonly redisUrl?: string;
-  readonly pgSchema?: string;
-  readonly redisPrefix?: string;
+  /** The service's event store and projection store (Redis or memory); the manager closes with it. */
+  readonly infrastructure: Pick<Infrastructure, 'events' | 'views' | 'adopt'>;
 }
 
-/** Build and start the positions side of the service on embedded defaults or real servers. */
+/** Build the positions side of the service on the shared infrastructure and start its projector. */
 export async function createPortfolioManager(config: PortfolioConfig): Promise<PortfolioManager> {
-  let events: EventStore;
-  if (config.postgresUrl !== undefined) {
-    events = await createPostgresEventStore({ connectionString: config.postgresUrl, schema: config.pgSchema });
-  } else if (config.dataDir !== undefined) {
-    const dir = join(config.dataDir, 'events');
-    mkdirSync(dir, { recursive: true });
-    events = await createPgliteEventStore({ dataDir: dir, schema: config.pgSchema });
-  } else {
-    events = await createPgliteEventStore({ schema: config.pgSchema });
-  }
-  const views: ProjectionStore =
-    config.redisUrl !== undefined
-      ? new RedisProjectionStore({ url: config.redisUrl, prefix: config.redisPrefix ?? 'lucent:crypto:' })
-      : new MemoryProjectionStore();
+  const { events, views, adopt } = config.infrastructure;
   const manager = new PortfolioManager(events, views, config.functions);
+  adopt(manager);
   await manager.start();
   return manager;
 }

@@ -1,5 +1,5 @@
 // YieldProjectionJob: a cron job that recomputes every open position's yield projections each minute via the FunctionManager.
-import type { FunctionManager, EventStore, Scheduler, ScheduleResult, StoredEvent, TimerFiring } from '@lucent/runtime';
+import type { FunctionManager, EventStore, ProjectionStore, Scheduler, ScheduleResult, StoredEvent, TimerFiring } from '@lucent/runtime';
 import type { MisfirePolicy, ProjectedEvent } from '@lucent/core';
 import { portfolioProjection, type PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
@@ -32,10 +32,22 @@ export interface YieldProjection {
   readonly asOf: number;
 }
 
+/** One run's projections: what the read endpoint answers with. */
+export interface YieldProjectionRun {
+  /** The cron occurrence they were computed for. */
+  readonly asOf: number;
+  readonly projections: readonly YieldProjection[];
+}
+
 export interface YieldProjectionJobOptions {
   readonly scheduler: Scheduler;
   readonly functions: FunctionManager;
   readonly events: EventStore;
+  /**
+   * Where each run's result is published (the service's Redis or in-memory read-model store), so
+   * every node answers with the last run, whichever node fired it. Without it: this process only.
+   */
+  readonly views?: ProjectionStore;
   readonly rates?: Readonly<Record<string, YieldRate>>;
   readonly horizonsDays?: readonly number[];
   /** Default every minute; six fields for seconds. */
@@ -45,11 +57,15 @@ export interface YieldProjectionJobOptions {
 }
 
 export const yieldJobId = 'crypto.yield-projections';
+/** The read-model name and key the last run is published under. */
+export const yieldProjectionView = 'yield-projections';
+const latestKey = 'latest';
 const handlerName = 'crypto.yield.recompute';
 const pageSize = 1_000;
 
 export class YieldProjectionJob {
-  private readonly latest = new Map<string, YieldProjection>();
+  private readonly byPosition = new Map<string, YieldProjection>();
+  private lastAsOf = 0;
   private runs = 0;
   private readonly rates: Readonly<Record<string, YieldRate>>;
   private readonly horizons: readonly number[];
@@ -73,11 +89,29 @@ export class YieldProjectionJob {
 
   /** The projections of the last run, by position id. */
   projections(): ReadonlyMap<string, YieldProjection> {
-    return this.latest;
+    return this.byPosition;
   }
 
   get completedRuns(): number {
     return this.runs;
+  }
+
+  /** The last run's projections, from the read-model store when there is one (any node's run), else this process's. */
+  async lastRun(): Promise<YieldProjectionRun | undefined> {
+    if (this.options.views !== undefined) return this.options.views.get<YieldProjectionRun>(yieldProjectionView, latestKey);
+    const projections = [...this.byPosition.values()];
+    return this.runs === 0 ? undefined : { asOf: this.lastAsOf, projections };
+  }
+
+  /** Publish a run unless one for this tick or a later one is there already (a repeated or overtaken run). */
+  private async publish(run: YieldProjectionRun): Promise<void> {
+    const views = this.options.views;
+    if (views === undefined) return;
+    const generation = await views.activeGeneration(yieldProjectionView);
+    const at = await views.checkpoint(yieldProjectionView, generation);
+    if (at >= run.asOf) return;
+    // The checkpoint is the tick published; a concurrent publisher of a later tick wins the compare.
+    await views.commit(yieldProjectionView, generation, at, run.asOf, new Map([[latestKey, { view: run, position: run.asOf }]]));
   }
 
   private async openPositions(): Promise<PortfolioView[]> {
@@ -129,8 +163,10 @@ export class YieldProjectionJob {
         });
       }
     }
-    this.latest.clear();
-    for (const [k, v] of next) this.latest.set(k, v);
+    await this.publish({ asOf: firing.scheduledFor, projections: [...next.values()] });
+    this.byPosition.clear();
+    for (const [k, v] of next) this.byPosition.set(k, v);
+    this.lastAsOf = firing.scheduledFor;
     this.runs++;
   }
 }
