@@ -7,8 +7,10 @@ import {
   finalOutcome,
   type ArrivalRecord,
   type ArrivalStatus,
+  type ClaimOptions,
   type ClaimedTimer,
   type CompleteInput,
+  type Completion,
   type DeliveryResult,
   type ExternalMatch,
   type NewArrival,
@@ -19,10 +21,12 @@ import {
   type TimerQuery,
   type TimerRecord,
   type TimerStore,
+  type TimerStoreListener,
 } from '@lucent/runtime';
 import { checkSchemaName } from '../eventStore/migrations.js';
 import { PgliteSqlClient, PgSqlClient, type SqlClient } from '../eventStore/sqlClient.js';
-import { migrateTimerStore } from './timerMigrations.js';
+import { listenForTimers } from './timerAnnouncements.js';
+import { migrateTimerStore, timerChannel } from './timerMigrations.js';
 
 type Num = string | number;
 
@@ -114,6 +118,7 @@ export interface SqlTimerStoreOptions {
 export class SqlTimerStore implements TimerStore {
   private readonly s: string;
   private readonly sql: Record<string, string>;
+  private readonly watchers = new Set<() => Promise<void>>();
 
   private constructor(
     private readonly client: SqlClient,
@@ -148,28 +153,49 @@ export class SqlTimerStore implements TimerStore {
         SELECT count(*)::int AS n FROM c`,
       // SKIP LOCKED: a row another node is claiming right now is passed over, not waited for, so
       // concurrent claimers split the due rows between them and no row is handed to two.
+      // The due rows are found through lucent_timers_due (due_at, partial on pending); the update
+      // then reaches them by primary key. Joining \`FROM due\` instead let the planner hash-join
+      // against a scan of the whole table, done rows included: a claim slowed as history grew.
+      // $6 (prefetch horizon) ≥ $2 (now). Prefetched rows (one-offs and cron only) are leased
+      // from their due time, so holding them early does not shorten the lease.
       claim: `WITH due AS (
           SELECT id FROM ${t}
-          WHERE state = 'pending' AND due_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2)
+          WHERE state = 'pending' AND due_at <= $6::bigint
+            AND (due_at <= $2::bigint OR (kind IN ('once', 'cron') AND match IS NULL))
+            AND (claimed_until IS NULL OR claimed_until < $2::bigint)
           ORDER BY due_at LIMIT $4
           FOR UPDATE SKIP LOCKED)
-        UPDATE ${t} t SET claimed_by = $1, claimed_until = $2 + $3, claim_token = $5 || ':' || t.id
-        FROM due WHERE t.id = due.id
+        UPDATE ${t} t SET claimed_by = $1, claimed_until = greatest(t.due_at, $2::bigint) + $3::bigint, claim_token = $5 || ':' || t.id
+        WHERE t.id = ANY (ARRAY(SELECT id FROM due))
         RETURNING t.*`,
-      complete: `WITH t AS (
-          UPDATE ${t} SET
-            state = CASE WHEN $3::bigint IS NULL THEN 'done' ELSE 'pending' END,
-            outcome = CASE WHEN $3::bigint IS NULL THEN $4 ELSE outcome END,
-            due_at = coalesce($3::bigint, due_at),
-            attempts = CASE WHEN $3::bigint IS NULL THEN attempts ELSE 0 END,
+      // Many completions in one statement (one commit, one fsync): each item finishes or re-arms
+      // its row only while it still holds the claim, and its outcomes are logged only then.
+      completeMany: `WITH input AS (
+          SELECT x->>'id' AS id, x->>'token' AS token, (x->>'rearmAt')::bigint AS rearm_at, x->>'final' AS final,
+            x->>'node' AS node, x->'outcomes' AS outcomes
+          FROM jsonb_array_elements($1::jsonb) AS x),
+        t AS (
+          UPDATE ${t} AS r SET
+            state = CASE WHEN i.rearm_at IS NULL THEN 'done' ELSE 'pending' END,
+            outcome = CASE WHEN i.rearm_at IS NULL THEN i.final ELSE r.outcome END,
+            due_at = coalesce(i.rearm_at, r.due_at),
+            attempts = CASE WHEN i.rearm_at IS NULL THEN r.attempts ELSE 0 END,
             claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-          WHERE id = $1 AND claim_token = $2 AND state = 'pending'
-          RETURNING id),
+          FROM input i
+          WHERE r.id = i.id AND r.claim_token = i.token AND r.state = 'pending'
+          RETURNING r.id),
         o AS (INSERT INTO ${s}.lucent_timer_outcomes (timer_id, scheduled_for, outcome, node, at, detail)
-          SELECT $1, (x->>'scheduledFor')::bigint, x->>'outcome', $5, $6, x->'detail'
-          FROM jsonb_array_elements($7::jsonb) AS x WHERE EXISTS (SELECT 1 FROM t)
+          SELECT i.id, (y->>'scheduledFor')::bigint, y->>'outcome', i.node, $2, y->'detail'
+          FROM input i JOIN t ON t.id = i.id CROSS JOIN LATERAL jsonb_array_elements(i.outcomes) AS y
           ON CONFLICT DO NOTHING)
-        SELECT count(*)::int AS n FROM t`,
+        SELECT id FROM t`,
+      renew: `UPDATE ${t} AS r SET claimed_until = greatest(r.claimed_until, $2::bigint)
+        FROM jsonb_to_recordset($1::jsonb) AS c(id text, token text)
+        WHERE r.id = c.id AND r.claim_token = c.token AND r.state = 'pending'
+        RETURNING r.id`,
+      release: `UPDATE ${t} AS r SET claimed_by = NULL, claimed_until = NULL, claim_token = NULL
+        FROM jsonb_to_recordset($1::jsonb) AS c(id text, token text)
+        WHERE r.id = c.id AND r.claim_token = c.token AND r.state = 'pending'`,
       retry: `UPDATE ${t} SET due_at = $3, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, claim_token = NULL
         WHERE id = $1 AND claim_token = $2 AND state = 'pending' RETURNING id`,
       match: `UPDATE ${t} SET match = $2::jsonb, due_at = $3
@@ -248,28 +274,58 @@ export class SqlTimerStore implements TimerStore {
     return Number(rows[0]?.n ?? 0);
   }
 
-  async claimDue(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedTimer[]> {
-    const { rows } = await this.q<TimerRow>('claim', [node, now, leaseMs, limit, randomUUID()]);
+  async claimDue(node: string, now: number, leaseMs: number, limit: number, options: ClaimOptions = {}): Promise<ClaimedTimer[]> {
+    const until = Math.max(now, options.prefetchUntil ?? now);
+    const { rows } = await this.q<TimerRow>('claim', [node, now, leaseMs, limit, randomUUID(), until]);
     return rows
       .map((r) => {
         const record = toRecord(r);
         const reason = record.match !== undefined ? 'matched' : r.kind === 'external' || r.kind === 'condition' ? 'timeout' : 'due';
-        return { ...record, claimedBy: node, claimedUntil: now + leaseMs, claimToken: r.claim_token as string, reason } as ClaimedTimer;
+        return { ...record, claimedBy: node, claimedUntil: Number(r.claimed_until), claimToken: r.claim_token as string, reason } as ClaimedTimer;
       })
       .sort((a, b) => a.dueAt - b.dueAt);
   }
 
   async complete(claim: ClaimedTimer, input: CompleteInput, now: number): Promise<boolean> {
-    const { rows } = await this.q<{ n: number }>('complete', [
-      claim.id,
-      claim.claimToken,
-      input.rearmAt ?? null,
-      finalOutcome(input.outcomes),
-      claim.claimedBy,
-      now,
-      JSON.stringify(input.outcomes),
-    ]);
-    return Number(rows[0]?.n ?? 0) > 0;
+    const [done] = await this.completeMany([{ claim, input }], now);
+    return done === true;
+  }
+
+  async completeMany(items: readonly Completion[], now: number): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const input = items.map(({ claim, input: i }) => ({
+      id: claim.id,
+      token: claim.claimToken,
+      rearmAt: i.rearmAt ?? null,
+      final: finalOutcome(i.outcomes),
+      node: claim.claimedBy,
+      outcomes: i.outcomes,
+    }));
+    const { rows } = await this.q<{ id: string }>('completeMany', [JSON.stringify(input), now]);
+    const done = new Set(rows.map((r) => r.id));
+    return items.map(({ claim }) => done.has(claim.id));
+  }
+
+  async renew(claims: readonly ClaimedTimer[], now: number, leaseMs: number): Promise<string[]> {
+    if (claims.length === 0) return [];
+    const held = claims.map((c) => ({ id: c.id, token: c.claimToken }));
+    const { rows } = await this.q<{ id: string }>('renew', [JSON.stringify(held), now + leaseMs]);
+    return rows.map((r) => r.id);
+  }
+
+  async release(claims: readonly ClaimedTimer[]): Promise<void> {
+    if (claims.length === 0) return;
+    await this.q('release', [JSON.stringify(claims.map((c) => ({ id: c.id, token: c.claimToken })))]);
+  }
+
+  async watch(listener: TimerStoreListener): Promise<() => Promise<void>> {
+    const stop = await listenForTimers(this.client, timerChannel(this.s), listener);
+    const once = async (): Promise<void> => {
+      if (!this.watchers.delete(once)) return;
+      await stop();
+    };
+    this.watchers.add(once);
+    return once;
   }
 
   async retry(claim: ClaimedTimer, retryAt: number, _error: string, _now: number): Promise<boolean> {
@@ -343,6 +399,7 @@ export class SqlTimerStore implements TimerStore {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.watchers].map((stop) => stop()));
     if (this.ownsClient) await this.client.close();
   }
 }

@@ -1,4 +1,5 @@
 // Versioned schema migrations of the durable timer store, serialized across processes by an advisory lock.
+import { announceWithinMs } from '@lucent/runtime';
 import { checkSchemaName } from '../eventStore/migrations.js';
 import type { SqlClient } from '../eventStore/sqlClient.js';
 
@@ -141,7 +142,45 @@ BEGIN
 END
 $fn$;`,
   },
+  {
+    version: 2,
+    name: 'announce timers due soon and claims taken away with NOTIFY',
+    sql: (s) => `
+-- Schedulers poll at least every pollIntervalMs, and a poll sees every timer due later than the
+-- poll plus the prefetch window. Only a timer armed to fire sooner than that (or matched, which
+-- makes it due at once) needs announcing, and only those are: every notifying commit takes
+-- PostgreSQL's cluster-wide notify lock, which would serialise bulk arming if every insert notified.
+CREATE FUNCTION ${s}.lucent_timer_announce() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.claim_token IS NOT NULL AND NEW.claim_token IS DISTINCT FROM OLD.claim_token THEN
+    -- A claim taken away (cancel, replace, takeover after a lapse; or the holder finishing, which
+    -- it ignores): a holder that claimed it ahead of its due time drops that claim, by token, so
+    -- a late notice can never drop a newer claim of the same timer.
+    IF length(OLD.claim_token) < 7900 THEN
+      PERFORM pg_notify('${timerChannel(s)}', 'drop:' || OLD.claim_token);
+    END IF;
+  END IF;
+  IF NEW.state = 'pending' AND NEW.claim_token IS NULL AND (TG_OP = 'INSERT' OR NEW.due_at < OLD.due_at) THEN
+    PERFORM pg_notify('${timerChannel(s)}', 'due:' || NEW.due_at);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER lucent_timers_announce_armed AFTER INSERT ON ${s}.lucent_timers FOR EACH ROW
+  WHEN (NEW.state = 'pending' AND NEW.due_at < NEW.registered_at + ${announceWithinMs})
+  EXECUTE FUNCTION ${s}.lucent_timer_announce();
+CREATE TRIGGER lucent_timers_announce_changed AFTER UPDATE ON ${s}.lucent_timers FOR EACH ROW
+  WHEN ((OLD.claim_token IS NOT NULL AND NEW.claim_token IS DISTINCT FROM OLD.claim_token AND NEW.state <> 'done')
+     OR (NEW.state = 'pending' AND NEW.claim_token IS NULL AND NEW.due_at < OLD.due_at))
+  EXECUTE FUNCTION ${s}.lucent_timer_announce();`,
+  },
 ];
+
+/** The NOTIFY channel of the timer store in `schema` (identifiers are at most 63 bytes). */
+export function timerChannel(schema: string): string {
+  return `lucent_timers_${schema}`.slice(0, 63);
+}
 
 export const latestTimerMigration = migrations[migrations.length - 1]?.version ?? 0;
 

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { firstMatchingArrival, judgeArrival, type ExternalWaitView } from '@lucent/core';
 import type {
   ArrivalRecord,
+  ClaimOptions,
   ClaimedTimer,
   CompleteInput,
+  Completion,
   DeliveryResult,
   ExternalMatch,
   NewArrival,
@@ -15,6 +17,7 @@ import type {
   TimerQuery,
   TimerRecord,
   TimerStore,
+  TimerStoreListener,
 } from './timerStore.js';
 
 interface Row {
@@ -33,6 +36,8 @@ interface Row {
 
 const defaultLookbackMs = 7 * 24 * 3_600_000;
 const isWait = (kind: NewTimer['kind']): boolean => kind === 'external' || kind === 'condition';
+/** Arming a timer due within this long announces it to watchers (the SQL store's trigger uses the same window). */
+export const announceWithinMs = 1_000;
 
 function toRecord(r: Row): TimerRecord {
   return {
@@ -68,6 +73,15 @@ export class MemoryTimerStore implements TimerStore {
   private readonly outcomeLog: TimerOutcomeRecord[] = [];
   private readonly outcomeKeys = new Set<string>();
   private readonly arrivalsById = new Map<string, ArrivalRecord>();
+  private readonly listeners = new Set<TimerStoreListener>();
+
+  private announceDue(dueAt: number): void {
+    for (const l of this.listeners) l.due(dueAt);
+  }
+
+  private announceDropped(claimToken: string | undefined): void {
+    if (claimToken !== undefined) for (const l of this.listeners) l.dropped(claimToken);
+  }
 
   async schedule(timer: NewTimer, now: number): Promise<ScheduleResult> {
     const existing = this.rows.get(timer.id);
@@ -95,12 +109,14 @@ export class MemoryTimerStore implements TimerStore {
       }
     }
     this.rows.set(timer.id, row);
+    if (row.dueAt < now + announceWithinMs) this.announceDue(row.dueAt);
     return { created: true, timer: toRecord(row) };
   }
 
   async replace(timer: NewTimer, now: number): Promise<TimerRecord> {
     const existing = this.rows.get(timer.id);
     if (!existing) return (await this.schedule(timer, now)).timer;
+    this.announceDropped(existing.claimToken);
     Object.assign(existing, {
       timer: copy(timer),
       state: 'pending',
@@ -119,7 +135,9 @@ export class MemoryTimerStore implements TimerStore {
   async cancel(id: string, now: number): Promise<boolean> {
     const row = this.rows.get(id);
     if (!row || row.state !== 'pending') return false;
+    const token = row.claimToken;
     this.finish(row, 'cancelled', now, [{ outcome: 'cancelled', scheduledFor: row.dueAt }], 'store');
+    this.announceDropped(token);
     return true;
   }
 
@@ -131,14 +149,22 @@ export class MemoryTimerStore implements TimerStore {
     return n;
   }
 
-  async claimDue(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedTimer[]> {
+  async claimDue(node: string, now: number, leaseMs: number, limit: number, options: ClaimOptions = {}): Promise<ClaimedTimer[]> {
+    const until = options.prefetchUntil ?? now;
     const due = [...this.rows.values()]
-      .filter((r) => r.state === 'pending' && r.dueAt <= now && (r.claimedUntil === undefined || r.claimedUntil < now))
+      .filter(
+        (r) =>
+          r.state === 'pending' &&
+          (r.dueAt <= now || (r.dueAt <= until && !isWait(r.timer.kind) && r.match === undefined)) &&
+          (r.claimedUntil === undefined || r.claimedUntil < now),
+      )
       .sort((a, b) => a.dueAt - b.dueAt)
       .slice(0, limit);
     return due.map((r) => {
+      // Taking over a lapsed claim: its old holder must not fire a copy it claimed ahead.
+      this.announceDropped(r.claimToken);
       r.claimedBy = node;
-      r.claimedUntil = now + leaseMs;
+      r.claimedUntil = Math.max(now, r.dueAt) + leaseMs;
       r.claimToken = randomUUID();
       const reason = r.match !== undefined ? 'matched' : isWait(r.timer.kind) ? 'timeout' : 'due';
       return { ...toRecord(r), claimedBy: node, claimedUntil: r.claimedUntil, claimToken: r.claimToken, reason };
@@ -180,6 +206,37 @@ export class MemoryTimerStore implements TimerStore {
     return true;
   }
 
+  async completeMany(items: readonly Completion[], now: number): Promise<boolean[]> {
+    const done: boolean[] = [];
+    for (const item of items) done.push(await this.complete(item.claim, item.input, now));
+    return done;
+  }
+
+  async renew(claims: readonly ClaimedTimer[], now: number, leaseMs: number): Promise<string[]> {
+    const held: string[] = [];
+    for (const claim of claims) {
+      const row = this.holds(claim);
+      if (!row) continue;
+      row.claimedUntil = Math.max(row.claimedUntil ?? 0, now + leaseMs);
+      held.push(claim.id);
+    }
+    return held;
+  }
+
+  async release(claims: readonly ClaimedTimer[]): Promise<void> {
+    for (const claim of claims) {
+      const row = this.holds(claim);
+      if (row) row.claimedBy = row.claimedUntil = row.claimToken = undefined;
+    }
+  }
+
+  async watch(listener: TimerStoreListener): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    return async () => {
+      this.listeners.delete(listener);
+    };
+  }
+
   async retry(claim: ClaimedTimer, retryAt: number, _error: string, _now: number): Promise<boolean> {
     const row = this.holds(claim);
     if (!row) return false;
@@ -195,6 +252,7 @@ export class MemoryTimerStore implements TimerStore {
     if (now >= (row.deadline ?? row.dueAt)) return false;
     row.match = copy(match);
     row.dueAt = now;
+    this.announceDue(now);
     return true;
   }
 
@@ -212,6 +270,7 @@ export class MemoryTimerStore implements TimerStore {
       taker.match = { arrivalId: arrival.arrivalId, payload: copy(arrival.payload), arrivedAt: now };
       taker.dueAt = now;
       record = { ...record, status: 'matched', timerId: taker.timer.id };
+      this.announceDue(now);
     } else {
       const missed = waits.filter((r) => judgeArrival(waitView(r), at) === 'late').pop();
       if (missed) record = { ...record, status: 'late', timerId: missed.timer.id };

@@ -17,6 +17,7 @@ import {
   type RetryPolicy,
 } from '@lucent/core';
 import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
+import { CompletionBatcher } from './completionBatcher.js';
 import { cronOccurrences } from './cronSchedule.js';
 import type {
   ConditionDefinition,
@@ -35,6 +36,7 @@ import type {
 import { triggerKinds } from './schedulerApi.js';
 import type {
   ClaimedTimer,
+  CompleteInput,
   DeliveryResult,
   NewTimer,
   OutcomeInput,
@@ -52,10 +54,24 @@ export interface SchedulerOptions {
   readonly clock?: () => number;
   /** How long a claim protects a firing from other nodes; a crashed node's claims expire after it (default 30 s). */
   readonly leaseMs?: number;
-  /** Longest sleep between looks at the store, so timers armed by other nodes are seen (default 500 ms). */
+  /**
+   * Longest sleep between looks at the store (default 500 ms). A timer another node arms to fire
+   * sooner than that is announced at once when the store can (PostgreSQL: NOTIFY).
+   */
   readonly pollIntervalMs?: number;
   /** Timers claimed per round trip (default 200). */
   readonly batchSize?: number;
+  /**
+   * How far ahead the firing loop claims one-off and cron timers, to fire each at its exact due
+   * time from memory; the claim's round trip then happens before the due time, not after it
+   * (default 250 ms; 0 claims only what is due). Waits and conditions are claimed when due.
+   */
+  readonly prefetchMs?: number;
+  /**
+   * Handlers running at once on this node (default: batchSize). Timers due while all slots are
+   * busy wait in due order. On top of these the node holds at most one batch claimed ahead.
+   */
+  readonly maxInFlight?: number;
   /** Retries of a failed one-off or wait handler (cron runs are not retried: the next occurrence is the retry). */
   readonly retry?: RetryPolicy;
   /** Misfire grace: a run later than this after its occurrence counts as missed (default 60 s). */
@@ -74,8 +90,17 @@ interface HandlerEntry {
   readonly contract: Contract | undefined;
 }
 
+/** A claim this node holds: waiting for its due time (prefetched) or running. */
+interface Held {
+  readonly claim: ClaimedTimer;
+  timer: NodeJS.Timeout | undefined;
+  run: Promise<void> | undefined;
+}
+
 const defaultRetry: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 60_000 };
 const defaultLookbackMs = 7 * 24 * 3_600_000;
+/** Least time between two batched completion writes while the loop runs (see CompletionBatcher). */
+const completionGapMs = 20;
 /** Due time of a condition without a deadline: it waits until it holds or is cancelled. */
 export const neverDue = Number.MAX_SAFE_INTEGER;
 
@@ -86,6 +111,8 @@ export class Scheduler {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly batchSize: number;
+  private readonly prefetchMs: number;
+  private readonly maxInFlight: number;
   private readonly retryPolicy: RetryPolicy;
   private readonly graceMs: number;
   private readonly log: Logger;
@@ -98,8 +125,21 @@ export class Scheduler {
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
   private wakeUp: (() => void) | undefined;
+  private sleepUntil = Number.POSITIVE_INFINITY;
   private woken = false;
   private draining: Promise<number> | undefined;
+  /** Claims held, by claim token: claimed ahead, waiting for a slot, or running. */
+  private readonly held = new Map<string, Held>();
+  private readonly maxHeld: number;
+  /** The loop claims again once at least this much room is free, so it never claims one timer at a time. */
+  private readonly minRoom: number;
+  private runningCount = 0;
+  /** Due runs waiting for a handler slot, in due order. */
+  private readonly waitingForSlot: (() => void)[] = [];
+  private readonly completions: CompletionBatcher;
+  private renewal: NodeJS.Timeout | undefined;
+  private renewing = false;
+  private unwatch: Promise<(() => Promise<void>) | undefined> | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.store = options.store;
@@ -108,6 +148,11 @@ export class Scheduler {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 200;
+    this.prefetchMs = Math.max(0, options.prefetchMs ?? 250);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? this.batchSize);
+    this.maxHeld = this.maxInFlight + this.batchSize;
+    this.minRoom = Math.max(1, Math.floor(this.batchSize / 4));
+    this.completions = new CompletionBatcher(this.store, this.clock, () => (this.running ? completionGapMs : 0));
     this.retryPolicy = options.retry ?? defaultRetry;
     this.graceMs = options.graceMs ?? 60_000;
     this.log = options.logger ?? silentLogger;
@@ -320,11 +365,15 @@ export class Scheduler {
   }
 
   async cancel(id: string): Promise<boolean> {
-    return this.store.cancel(id, this.clock());
+    const cancelled = await this.store.cancel(id, this.clock());
+    if (cancelled) this.dropHeld((c) => c.id === id);
+    return cancelled;
   }
 
   async cancelOwner(owner: string): Promise<number> {
-    return this.store.cancelOwner(owner, this.clock());
+    const n = await this.store.cancelOwner(owner, this.clock());
+    if (n > 0) this.dropHeld((c) => c.owner === owner);
+    return n;
   }
 
   get(id: string): Promise<TimerRecord | undefined> {
@@ -349,9 +398,22 @@ export class Scheduler {
         onError: (error) => this.log.error('scheduler trigger subscription failed; retrying', { error: String(error) }),
       });
     }
+    this.unwatch = this.store.watch
+      ? this.store
+          .watch({ due: (dueAt) => this.announced(dueAt), dropped: (token) => this.dropHeld((c) => c.claimToken === token) })
+          .catch((error: unknown) => {
+            this.log.warn('scheduler cannot watch the timer store; relying on polling', { error: String(error) });
+            return undefined;
+          })
+      : undefined;
+    // A handler running longer than its lease keeps its claim while this node lives; a node that
+    // dies stops renewing, and its timers go to another node once the lease lapses.
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewal.unref();
     this.loop = this.run();
   }
 
+  /** Stop claiming, give back timers claimed ahead and not yet fired, and wait for running handlers to finish. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
@@ -359,6 +421,21 @@ export class Scheduler {
     this.subscription = undefined;
     await this.loop;
     this.loop = undefined;
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = undefined;
+    const unfired = [...this.held.values()].filter((h) => h.run === undefined);
+    for (const h of unfired) {
+      clearTimeout(h.timer);
+      this.held.delete(h.claim.claimToken);
+    }
+    await this.store.release(unfired.map((h) => h.claim)).catch((error: unknown) => {
+      // Not fatal: their leases lapse and another node fires them then.
+      this.log.warn('scheduler could not give back prefetched timers', { count: unfired.length, error: String(error) });
+    });
+    await Promise.all([...this.held.values()].map((h) => h.run));
+    const unwatch = await this.unwatch;
+    this.unwatch = undefined;
+    await unwatch?.();
   }
 
   /** Resolves once every appended event up to `position` has been seen by the triggers. */
@@ -368,10 +445,11 @@ export class Scheduler {
 
   /**
    * Claim and fire every timer due at the clock's current reading, repeatedly until none is
-   * left; returns how many fired. The loop calls it; a virtual-clock test calls it directly.
+   * left, and wait for them; returns how many fired. A virtual-clock test calls it directly;
+   * the loop started by `start()` does the same work pipelined and ahead of time.
    */
   async runDue(): Promise<number> {
-    // Concurrent callers share one drain so a test's manual call and the loop never interleave claims.
+    // Concurrent callers share one drain so two manual calls never interleave claims.
     if (this.draining) return this.draining;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
@@ -384,7 +462,7 @@ export class Scheduler {
     for (;;) {
       const claims = await this.store.claimDue(this.nodeId, this.clock(), this.leaseMs, this.batchSize);
       if (claims.length === 0) return fired;
-      await Promise.all(claims.map((c) => this.fire(c)));
+      await Promise.all(claims.map((c) => this.hold(c, false)));
       fired += claims.length;
       if (claims.length < this.batchSize) return fired;
     }
@@ -436,40 +514,136 @@ export class Scheduler {
     return any;
   }
 
+  /**
+   * The firing loop. Claims never wait for handlers or their completions (those are written in
+   * batches beside it), and one-off and cron timers are claimed up to `prefetchMs` ahead and
+   * fired from memory at their due time, so the claim's commit is off the firing path. It wakes
+   * half a prefetch window before the next due time, so each claim carries that much work.
+   */
   private async run(): Promise<void> {
+    // Claim nothing ahead before listening: a cancellation announced meanwhile would be missed.
+    await this.unwatch;
     while (this.running) {
-      let fired = 0;
-      try {
-        fired = await this.runDue();
-      } catch (error) {
-        this.log.error('scheduler could not claim due timers; retrying', { error: String(error) });
+      const now = this.clock();
+      const room = this.maxHeld - this.held.size;
+      let claimed = 0;
+      if (room >= this.minRoom) {
+        try {
+          const limit = Math.min(this.batchSize, room);
+          const claims = await this.store.claimDue(this.nodeId, now, this.leaseMs, limit, { prefetchUntil: now + this.prefetchMs });
+          for (const c of claims) void this.hold(c, true);
+          claimed = claims.length;
+          if (claimed === limit) continue;
+        } catch (error) {
+          this.log.error('scheduler could not claim due timers; retrying', { error: String(error) });
+        }
       }
       if (!this.running) break;
-      if (fired >= this.batchSize) continue;
-      let sleepMs = this.pollMs;
-      try {
-        const next = await this.store.nextDueAt();
-        if (next !== undefined) sleepMs = Math.max(0, Math.min(sleepMs, next - this.clock()));
-      } catch {
-        // The claim above reports store trouble; here the poll period is a safe default.
+      let wakeAt = now + this.pollMs;
+      if (room >= this.minRoom) {
+        try {
+          const next = await this.store.nextDueAt();
+          if (next !== undefined) {
+            // A timer the last claim could have taken early but did not is a wait or a condition
+            // (never prefetched): wake exactly at its due time, not in a tight loop before it.
+            const early = next - this.prefetchMs / 2;
+            wakeAt = Math.min(wakeAt, early > now ? early : next);
+          }
+        } catch {
+          // The claim above reports store trouble; here the poll period is a safe default.
+        }
       }
-      await this.sleep(sleepMs);
+      await this.sleep(wakeAt);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Keep a claim until it has run: fire it at its due time (at once when `defer` is false or it is due). */
+  private hold(claim: ClaimedTimer, defer: boolean): Promise<void> {
+    const h: Held = { claim, timer: undefined, run: undefined };
+    this.held.set(claim.claimToken, h);
+    return new Promise((resolve) => {
+      const start = (): void => {
+        h.timer = undefined;
+        if (!this.held.has(claim.claimToken)) {
+          // Dropped (cancelled or given back) while it waited: pass its turn on.
+          if (this.runningCount < this.maxInFlight) this.waitingForSlot.shift()?.();
+          return resolve();
+        }
+        if (this.runningCount >= this.maxInFlight) {
+          this.waitingForSlot.push(start);
+          return;
+        }
+        this.runningCount++;
+        h.run = this.fire(claim).finally(() => {
+          this.runningCount--;
+          this.held.delete(claim.claimToken);
+          this.waitingForSlot.shift()?.();
+          // The loop may be waiting for room.
+          if (this.maxHeld - this.held.size === this.minRoom) this.wake();
+        });
+        void h.run.then(resolve);
+      };
+      const delay = claim.dueAt - this.clock();
+      if (!defer || claim.reason !== 'due' || delay <= 0) start();
+      else h.timer = setTimeout(start, delay);
+    });
+  }
+
+  /** Forget held claims that were cancelled before they fired (a running handler is not interrupted). */
+  private dropHeld(which: (claim: ClaimedTimer) => boolean): void {
+    let dropped = false;
+    for (const [token, h] of this.held) {
+      if (h.run !== undefined || !which(h.claim)) continue;
+      clearTimeout(h.timer);
+      this.held.delete(token);
+      dropped = true;
+    }
+    // The loop may be waiting for room.
+    if (dropped) this.wake();
+  }
+
+  /** Another process armed (or matched) a timer due soon: wake if it is due before the planned wake-up. */
+  private announced(dueAt: number): void {
+    if (dueAt - this.prefetchMs / 2 < this.sleepUntil) this.wake();
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    try {
+      const claims = [...this.held.values()].map((h) => h.claim);
+      const kept = new Set(await this.store.renew(claims, this.clock(), this.leaseMs));
+      for (const claim of claims) {
+        if (kept.has(claim.id)) continue;
+        const h = this.held.get(claim.claimToken);
+        if (h?.run !== undefined) this.lostClaim(claim);
+        else this.dropHeld((c) => c.claimToken === claim.claimToken);
+      }
+    } catch (error) {
+      this.log.warn('scheduler could not renew its leases; retrying', { error: String(error) });
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  /** Sleep until the clock reads `until` (at most the poll period), or until woken. */
+  private sleep(until: number): Promise<void> {
+    const ms = until - this.clock();
     if (this.woken) {
       this.woken = false;
       return Promise.resolve();
     }
     if (ms <= 0) return Promise.resolve();
+    this.sleepUntil = until;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = undefined;
+        this.sleepUntil = Number.POSITIVE_INFINITY;
         resolve();
       }, ms);
       this.wakeUp = () => {
         clearTimeout(timer);
+        this.sleepUntil = Number.POSITIVE_INFINITY;
         resolve();
       };
     });
@@ -480,6 +654,13 @@ export class Scheduler {
     this.wakeUp = undefined;
     if (w) w();
     else this.woken = true;
+  }
+
+  /** Finish or re-arm a claimed run through the batched completions; logs when the claim was lost meanwhile. */
+  private async finish(claim: ClaimedTimer, input: CompleteInput): Promise<void> {
+    if (!(await this.completions.complete({ claim, input }))) this.lostClaim(claim);
+    // A re-armed timer may be due before the loop's planned wake-up.
+    else if (input.rearmAt !== undefined) this.wake();
   }
 
   // ── firing ───────────────────────────────────────────────────────────────────────────
@@ -501,18 +682,18 @@ export class Scheduler {
     const error = await this.invoke(handlerName, claim, scheduledFor);
     const now = this.clock();
     if (error === undefined) {
-      if (!(await this.store.complete(claim, { outcomes: [{ outcome, scheduledFor }] }, now))) this.lostClaim(claim);
+      await this.finish(claim, { outcomes: [{ outcome, scheduledFor }] });
       return;
     }
     const delay = retryDelay(this.retryPolicy, claim.attempts + 1, this.random());
     if (delay !== undefined) {
       this.log.warn('timer handler failed; retrying', { timerId: claim.id, attempt: claim.attempts + 1, error });
       if (!(await this.store.retry(claim, now + Math.max(delay, this.retryPolicy.baseDelayMs / 2), error, now))) this.lostClaim(claim);
+      else this.wake();
       return;
     }
     this.log.error('timer handler failed for the last time', { timerId: claim.id, attempts: claim.attempts + 1, error });
-    const done = await this.store.complete(claim, { outcomes: [{ outcome: 'failed', scheduledFor, detail: { error, reason: claim.reason } }] }, now);
-    if (!done) this.lostClaim(claim);
+    await this.finish(claim, { outcomes: [{ outcome: 'failed', scheduledFor, detail: { error, reason: claim.reason } }] });
   }
 
   private async fireCron(claim: ClaimedTimer): Promise<void> {
@@ -527,8 +708,7 @@ export class Scheduler {
     if (decision.skipped > 0) {
       outcomes.push({ outcome: 'skipped', scheduledFor: claim.dueAt, detail: { count: decision.skipped, policy: claim.misfire ?? 'skip' } });
     }
-    const done = await this.store.complete(claim, { outcomes, ...(decision.nextDueAt !== undefined ? { rearmAt: decision.nextDueAt } : {}) }, this.clock());
-    if (!done) this.lostClaim(claim);
+    await this.finish(claim, { outcomes, ...(decision.nextDueAt !== undefined ? { rearmAt: decision.nextDueAt } : {}) });
   }
 
   /** Run one handler; returns the error message when it failed. */

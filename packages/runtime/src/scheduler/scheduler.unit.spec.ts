@@ -242,3 +242,127 @@ describe('Scheduler: bad input gets a typed error and nothing is stored', () => 
     expect((await k.scheduler.deliverExternal('tx:1', { confirmations: 3 })).arrival.status).toBe('stored');
   });
 });
+
+describe('Scheduler: the firing loop (real clock)', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('condition not reached in time');
+      await sleep(10);
+    }
+  }
+
+  it('does not let a slow handler hold up timers due after it', async () => {
+    const store = new MemoryTimerStore();
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const scheduler = new Scheduler({ store, nodeId: 'a', pollIntervalMs: 50 })
+      .handle('slow', async () => {
+        order.push('slow started');
+        await new Promise<void>((r) => (release = r));
+        order.push('slow finished');
+      })
+      .handle('quick', () => void order.push('quick'));
+    await scheduler.schedule({ id: 'slow', delayMs: 0, handler: 'slow' });
+    await scheduler.schedule({ id: 'quick', delayMs: 100, handler: 'quick' });
+    scheduler.start();
+    try {
+      await until(() => order.includes('quick'));
+      release();
+      await until(async () => (await store.get('slow'))?.state === 'done');
+    } finally {
+      release();
+      await scheduler.stop();
+    }
+    expect(order).toEqual(['slow started', 'quick', 'slow finished']);
+  });
+
+  it('does not fire a timer claimed ahead of time that is cancelled before it is due, here or on another node', async () => {
+    const store = new MemoryTimerStore();
+    const fired: string[] = [];
+    const record = (f: TimerFiring): void => void fired.push(f.timer.id);
+    const a = new Scheduler({ store, nodeId: 'a', prefetchMs: 5_000, pollIntervalMs: 50 }).handle('record', record);
+    const b = new Scheduler({ store, nodeId: 'b' }).handle('record', record);
+    await a.schedule({ id: 'local', delayMs: 600, handler: 'record' });
+    await a.schedule({ id: 'remote', delayMs: 600, handler: 'record' });
+    await a.schedule({ id: 'kept', delayMs: 600, handler: 'record' });
+    a.start();
+    try {
+      await until(async () => (await store.list({ state: 'pending' })).every((t) => t.claimedBy === 'a'));
+      expect(await a.cancel('local')).toBe(true);
+      expect(await b.cancel('remote')).toBe(true);
+      await until(() => fired.includes('kept'));
+      await sleep(100);
+    } finally {
+      await a.stop();
+    }
+    expect(fired).toEqual(['kept']);
+    expect(await store.get('remote')).toMatchObject({ state: 'cancelled' });
+  });
+
+  it('gives back timers claimed ahead when stopping, so another node fires them on time, not after the lease', async () => {
+    const store = new MemoryTimerStore();
+    const fired: string[] = [];
+    const a = new Scheduler({ store, nodeId: 'a', prefetchMs: 5_000, leaseMs: 60_000 }).handle('record', () => void fired.push('a'));
+    const b = new Scheduler({ store, nodeId: 'b', pollIntervalMs: 50, leaseMs: 60_000 }).handle('record', () => void fired.push('b'));
+    await a.schedule({ id: 'handover', delayMs: 400, handler: 'record' });
+    a.start();
+    await until(async () => (await store.get('handover'))?.claimedBy === 'a');
+    await a.stop();
+    b.start();
+    try {
+      await until(() => fired.length > 0, 5_000);
+    } finally {
+      await b.stop();
+    }
+    expect(fired).toEqual(['b']);
+    expect((await b.history('handover')).map((o) => [o.outcome, o.node])).toEqual([['fired', 'b']]);
+  });
+
+  it('renews the lease of a handler running longer than it, so no other node runs it meanwhile', async () => {
+    const store = new MemoryTimerStore();
+    const runs: string[] = [];
+    const slow = (node: string) => async (): Promise<void> => {
+      runs.push(node);
+      await sleep(2_500);
+    };
+    // Renewed every third of the lease: a stall of the loaded test machine under ~600 ms is tolerated.
+    const options = { store, pollIntervalMs: 50, leaseMs: 1_000 };
+    const a = new Scheduler({ ...options, nodeId: 'a' }).handle('slow', slow('a'));
+    const b = new Scheduler({ ...options, nodeId: 'b' }).handle('slow', slow('b'));
+    await a.schedule({ id: 'long', delayMs: 0, handler: 'slow' });
+    a.start();
+    await until(() => runs.length === 1);
+    b.start();
+    try {
+      await until(async () => (await store.get('long'))?.state === 'done', 10_000);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    expect(runs).toEqual(['a']);
+    expect((await a.history('long')).map((o) => [o.outcome, o.node])).toEqual([['fired', 'a']]);
+  });
+});
+
+describe('Scheduler: handler slots', () => {
+  it('runs at most maxInFlight handlers at once; the others wait their turn in due order', async () => {
+    const store = new MemoryTimerStore();
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const scheduler = new Scheduler({ store, nodeId: 'a', batchSize: 10, maxInFlight: 2 }).handle<{ n: number }>('work', async (f) => {
+      running++;
+      most = Math.max(most, running);
+      order.push(f.payload.n);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    });
+    const now = Date.now();
+    for (let n = 0; n < 7; n++) await scheduler.schedule({ id: `w${n}`, dueAt: now - 100 + n, handler: 'work', payload: { n } });
+    expect(await scheduler.runDue()).toBe(7);
+    expect(most).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});

@@ -109,6 +109,33 @@ export interface DeliveryResult {
   readonly duplicate: boolean;
 }
 
+/** One finished run for `completeMany`: the claim and how it ended. */
+export interface Completion {
+  readonly claim: ClaimedTimer;
+  readonly input: CompleteInput;
+}
+
+export interface ClaimOptions {
+  /**
+   * Also claim one-off and cron timers due up to this time (epoch ms), so the caller can fire
+   * them at their exact due time from memory instead of paying the claim's round trip late.
+   * Their lease runs from their due time. Waits and conditions are never claimed early: an
+   * arrival just before a deadline must still be able to match.
+   */
+  readonly prefetchUntil?: number;
+}
+
+/** What a store announces to a watching scheduler (PostgreSQL: LISTEN/NOTIFY). */
+export interface TimerStoreListener {
+  /** A pending timer became due soon (armed shortly before its time, or matched): wake up if it is earlier than planned. */
+  readonly due: (dueAt: number) => void;
+  /**
+   * A claim was taken away (the timer was cancelled or replaced, or another node took it over
+   * after the lease lapsed): a holder that claimed it ahead of time must not fire it.
+   */
+  readonly dropped: (claimToken: string) => void;
+}
+
 export interface TimerQuery {
   readonly owner?: string;
   readonly kind?: TimerKind;
@@ -144,9 +171,19 @@ export interface TimerStore {
    * earliest first, for `node` until `now + leaseMs`. Across all nodes sharing the store each
    * claim is held by exactly one node at a time (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
-  claimDue(node: string, now: number, leaseMs: number, limit: number): Promise<ClaimedTimer[]>;
+  claimDue(node: string, now: number, leaseMs: number, limit: number, options?: ClaimOptions): Promise<ClaimedTimer[]>;
   /** Finish (or re-arm) a claimed timer and record its outcomes; false when the claim was lost. */
   complete(claim: ClaimedTimer, input: CompleteInput, now: number): Promise<boolean>;
+  /** `complete` for many claims in one atomic step (one statement on PostgreSQL); one flag per item, in order. */
+  completeMany(items: readonly Completion[], now: number): Promise<boolean[]>;
+  /**
+   * Extend the leases of claims still held to at least `now + leaseMs` (a handler running long);
+   * returns the ids still held. A claim missing from the answer was lost (cancelled, replaced, or
+   * taken over after it lapsed).
+   */
+  renew(claims: readonly ClaimedTimer[], now: number, leaseMs: number): Promise<string[]>;
+  /** Give back claims that were never fired (a stopping scheduler's prefetched timers) so any node may take them at once. */
+  release(claims: readonly ClaimedTimer[]): Promise<void>;
   /** Give a claimed timer back to be retried at `retryAt`, counting a failed attempt; false when the claim was lost. */
   retry(claim: ClaimedTimer, retryAt: number, error: string, now: number): Promise<boolean>;
   /**
@@ -166,5 +203,10 @@ export interface TimerStore {
   nextDueAt(): Promise<number | undefined>;
   outcomes(timerId: string): Promise<TimerOutcomeRecord[]>;
   arrivals(key: string): Promise<ArrivalRecord[]>;
+  /**
+   * Optional: be told at once when another process arms a timer due soon or cancels a claimed
+   * one, instead of at the next poll. Returns a function that stops watching.
+   */
+  watch?(listener: TimerStoreListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -230,6 +230,127 @@ export function timerStoreContract(name: string, makeStore: () => Promise<TimerS
       await store.complete(c!, { outcomes: [{ outcome: 'fired', scheduledFor: base }] }, base + 1);
     });
 
+    it('claims one-offs and cron ahead of time when asked, leased from their due time, but never a wait before its deadline', async () => {
+      const p = `ahead-${tag()}-`;
+      const base = t0 + 11_000_000;
+      await store.schedule(once(`${p}once`, base + 100), base);
+      await store.schedule({ id: `${p}cron`, kind: 'cron', handler: 'tick', dueAt: base + 200, payload: null, cron: '* * * * * *', timezone: 'UTC', misfire: 'skip' }, base);
+      await store.schedule(wait(`${p}wait`, `k-${p}`, base + 150), base);
+      await store.schedule(once(`${p}far`, base + 5_000), base);
+      // Earlier cases leave due timers behind: take them out of the way first.
+      await store.claimDue('sweeper', base, 60_000, 100_000);
+      const early = (await store.claimDue('n1', base, 1_000, 100, { prefetchUntil: base + 300 })).filter((c) => c.id.startsWith(p));
+      expect(early.map((c) => [c.id, c.claimedUntil, c.reason])).toEqual([
+        [`${p}once`, base + 100 + 1_000, 'due'],
+        [`${p}cron`, base + 200 + 1_000, 'due'],
+      ]);
+      // The wait is still open to an arrival until its deadline, and is claimed only once due.
+      expect((await store.deliver({ key: `k-${p}`, payload: 1, arrivalId: `${p}a` }, base + 140)).arrival.status).toBe('matched');
+      expect((await claimMine(`${p}wait`, base + 140)).map((c) => c.reason)).toEqual(['matched']);
+      // Held from its due time: another node cannot take the prefetched one before due + lease.
+      expect(await claimMine(`${p}once`, base + 1_050, 'n2')).toEqual([]);
+      expect((await claimMine(`${p}once`, base + 1_101, 'n2')).map((c) => c.claimedBy)).toEqual(['n2']);
+    });
+
+    it('completes many claims in one step, and only those still held', async () => {
+      const p = `many-${tag()}-`;
+      const base = t0 + 12_000_000;
+      await store.schedule(once(`${p}lost`, base), base);
+      const short = await claimMine(p, base, 'n1', 1_000);
+      await store.schedule(once(`${p}a`, base), base);
+      await store.schedule(once(`${p}b`, base), base);
+      await store.schedule({ id: `${p}cron`, kind: 'cron', handler: 'tick', dueAt: base, payload: null, cron: '* * * * * *', timezone: 'UTC', misfire: 'skip' }, base);
+      const claims = [...short, ...(await claimMine(p, base, 'n1', 10_000))];
+      const byId = new Map(claims.map((c) => [c.id.slice(p.length), c]));
+      expect([...byId.keys()].sort()).toEqual(['a', 'b', 'cron', 'lost']);
+      // `lost` lapses and another node takes it before the batch lands.
+      const [taken] = await claimMine(`${p}lost`, base + 1_001, 'n2');
+      expect(taken?.claimedBy).toBe('n2');
+      const done = await store.completeMany(
+        [
+          { claim: byId.get('a')!, input: { outcomes: [{ outcome: 'fired', scheduledFor: base }] } },
+          { claim: byId.get('lost')!, input: { outcomes: [{ outcome: 'fired', scheduledFor: base }] } },
+          { claim: byId.get('cron')!, input: { outcomes: [{ outcome: 'fired', scheduledFor: base }], rearmAt: base + 1_000 } },
+          { claim: byId.get('b')!, input: { outcomes: [{ outcome: 'failed', scheduledFor: base, detail: { error: 'x' } }] } },
+        ],
+        base + 1_002,
+      );
+      expect(done).toEqual([true, false, true, true]);
+      expect(await store.get(`${p}a`)).toMatchObject({ state: 'done', outcome: 'fired' });
+      expect(await store.get(`${p}b`)).toMatchObject({ state: 'done', outcome: 'failed' });
+      expect(await store.get(`${p}cron`)).toMatchObject({ state: 'pending', dueAt: base + 1_000 });
+      expect(await store.get(`${p}lost`)).toMatchObject({ state: 'pending', claimedBy: 'n2' });
+      expect(await store.outcomes(`${p}lost`)).toEqual([]);
+      expect((await store.outcomes(`${p}b`))[0]).toMatchObject({ outcome: 'failed', node: 'n1', at: base + 1_002, detail: { error: 'x' } });
+      expect(await store.completeMany([], base)).toEqual([]);
+    });
+
+    it('renews the lease of a claim still held, so a long run is not taken over; a lost claim is not renewed', async () => {
+      const p = `renew-${tag()}-`;
+      const base = t0 + 13_000_000;
+      await store.schedule(once(`${p}long`, base), base);
+      await store.schedule(once(`${p}gone`, base), base);
+      const claims = await claimMine(p, base, 'n1', 1_000);
+      const gone = claims.find((c) => c.id === `${p}gone`)!;
+      expect(await store.cancel(`${p}gone`, base + 10)).toBe(true);
+      expect((await store.renew(claims, base + 800, 1_000)).sort()).toEqual([`${p}long`]);
+      // Past the first lease, within the renewed one: nobody else may take it.
+      expect(await claimMine(`${p}long`, base + 1_500, 'n2')).toEqual([]);
+      expect(await store.get(`${p}long`)).toMatchObject({ claimedBy: 'n1', claimedUntil: base + 1_800 });
+      // Renewing never shortens a lease.
+      await store.renew(claims, base + 100, 10);
+      expect((await store.get(`${p}long`))?.claimedUntil).toBe(base + 1_800);
+      expect((await claimMine(`${p}long`, base + 1_801, 'n2')).map((c) => c.claimedBy)).toEqual(['n2']);
+      expect(await store.renew([gone], base + 2_000, 1_000)).toEqual([]);
+      expect(await store.renew([], base, 1_000)).toEqual([]);
+    });
+
+    it('releases unfired claims so another node can take them at once', async () => {
+      const id = `release-${tag()}`;
+      const base = t0 + 14_000_000;
+      await store.schedule(once(id, base + 100), base);
+      await store.claimDue('sweeper', base, 60_000, 100_000);
+      const [c] = (await store.claimDue('n1', base, 10_000, 100, { prefetchUntil: base + 200 })).filter((x) => x.id === id);
+      expect(c?.id).toBe(id);
+      await store.release([c!]);
+      expect((await claimMine(id, base + 100, 'n2')).map((x) => x.claimedBy)).toEqual(['n2']);
+      // A stale holder's release changes nothing.
+      await store.release([c!]);
+      expect(await store.get(id)).toMatchObject({ claimedBy: 'n2' });
+    });
+
+    it('announces to watchers a timer armed to fire soon and a claim taken away (by token), not one due far ahead', async () => {
+      if (!store.watch) return;
+      const due: number[] = [];
+      const dropped: string[] = [];
+      const stop = await store.watch({ due: (d) => due.push(d), dropped: (id) => dropped.push(id) });
+      try {
+        const p = `watch-${tag()}-`;
+        // Wall-clock-free: only the gap between registration and due time matters.
+        const base = t0 + 15_000_000 + Math.floor(Math.random() * 1_000_000);
+        await store.schedule(once(`${p}far`, base + 60_000), base);
+        await store.schedule(once(`${p}soon`, base + 300), base);
+        await store.schedule(once(`${p}held`, base + 500), base);
+        await store.schedule({ id: `${p}job`, kind: 'cron', handler: 'tick', dueAt: base + 500, payload: null, cron: '* * * * * *', timezone: 'UTC', misfire: 'skip' }, base);
+        await store.claimDue('sweeper', base, 60_000, 100_000);
+        const mine = (await store.claimDue('n1', base, 10_000, 100, { prefetchUntil: base + 500 })).filter((c) => c.id.startsWith(p));
+        const held = mine.find((c) => c.id === `${p}held`);
+        const job = mine.find((c) => c.id === `${p}job`);
+        expect([held?.id, job?.id]).toEqual([`${p}held`, `${p}job`]);
+        await store.cancel(`${p}held`, base + 1);
+        // A changed definition replaces the claimed job: its claim is taken away too.
+        await store.replace({ id: `${p}job`, kind: 'cron', handler: 'tock', dueAt: base + 1_000, payload: null, cron: '* * * * * *', timezone: 'UTC', misfire: 'skip' }, base + 2);
+        const wanted = [held!.claimToken, job!.claimToken];
+        const deadline = Date.now() + 5_000;
+        while (!(due.includes(base + 300) && wanted.every((t) => dropped.includes(t))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(due).toContain(base + 300);
+        expect(due).not.toContain(base + 60_000);
+        expect(dropped).toEqual(expect.arrayContaining(wanted));
+      } finally {
+        await stop();
+      }
+    });
+
     it('gives each due timer to exactly one of many concurrent claimers', async () => {
       const p = `race-${tag()}-`;
       const base = t0 - 2_000_000_000;
