@@ -49,6 +49,19 @@ const fn = defineFunction(
 );
 const ops = { who: 'ops', why: 'restart test' };
 
+/** The writer is not under test: right after a (re)start its first requests may time out while JetStream gets ready. */
+async function retrying<T>(write: () => Promise<T>, withinMs = 30_000): Promise<T> {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await write();
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 describe('KV registry watch across a NATS server restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-registry-nats-'));
   let server: ChildProcess | undefined;
@@ -68,7 +81,7 @@ describe('KV registry watch across a NATS server restart', () => {
     connections.push(nodeNc, writerNc);
     const nodeStore = await KvRegistryStore.open({ connection: nodeNc, bucket: 'restart', rewatchDelayMs: 100 });
     const admin = new RegistryAdmin(await KvRegistryStore.open({ connection: writerNc, bucket: 'restart' }));
-    await admin.register('restart.fn', { version: '1.0.0', fingerprint: { input: 'i', output: 'o' } }, ops);
+    await retrying(() => admin.register('restart.fn', { version: '1.0.0', fingerprint: { input: 'i', output: 'o' } }, ops));
 
     const manager = new FunctionManager().register(fn);
     const applied: RegistryChange[] = [];
@@ -80,8 +93,8 @@ describe('KV registry watch across a NATS server restart', () => {
     await stopServer(server);
     server = await startServer(port, dir);
     // Written while the node may still be reconnecting: it must arrive once the watch resumes.
-    const on = await admin.update('restart.fn', (r) => ({ ...r!, enabled: true }), ops);
-    const geofenced = await admin.jurisdictions('restart.fn', { deny: ['US'] }, ops);
+    const on = await retrying(() => admin.update('restart.fn', (r) => ({ ...r!, enabled: true }), ops));
+    const geofenced = await retrying(() => admin.jurisdictions('restart.fn', { deny: ['US'] }, ops));
     await watcher.waitForRevision(geofenced.revision, 30_000);
 
     expect(applied.map((c) => c.revision)).toEqual([1, off.revision, on.revision, geofenced.revision]);
