@@ -1,19 +1,22 @@
-// The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits and the scheduled work.
+// The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
 import type { FunctionManager } from '@lucent/runtime';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
+import { PricesModule } from './controllers/prices.controller.js';
 import { ScheduledWorkModule } from './controllers/scheduled-work.controller.js';
 import type { AaveDepositManager } from './managers/aave-deposit-manager.js';
 import type { ScheduledWork } from './managers/liquidation-alerts.js';
 import type { PortfolioManager } from './managers/portfolio-manager.js';
+import type { PriceOracle } from './managers/price-oracle.js';
 
 export interface AppDependencies {
   readonly functions: FunctionManager;
   readonly portfolio: PortfolioManager;
   readonly deposits: AaveDepositManager;
   readonly scheduling: ScheduledWork;
+  readonly prices: PriceOracle;
   /** Verify bearer tokens and run functions as the caller they name; absent: no identity. */
   readonly auth?: LucentAuthOptions;
 }
@@ -28,6 +31,7 @@ export class AppModule {
         PositionsModule.forRoot(deps.portfolio),
         DepositsModule.forRoot(deps.deposits),
         ScheduledWorkModule.forRoot(deps.scheduling),
+        PricesModule.forRoot(deps.prices),
       ],
     };
   }

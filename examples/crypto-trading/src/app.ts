@@ -9,6 +9,7 @@ import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } 
 import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
 import { armScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
+import { createPriceOracle, type ExchangePriceFeed, type PriceOracle } from './managers/price-oracle.js';
 import { functionRegistry } from './registry/function-registry.js';
 
 export interface CryptoService {
@@ -21,6 +22,8 @@ export interface CryptoService {
   readonly deposits: AaveDepositManager;
   /** Cron yield projections and liquidation-risk alerts on the shared Scheduler. */
   readonly scheduling: ScheduledWork;
+  /** Collateral prices: polled from the exchange, pushed over HTTP, checked by prices.decide. */
+  readonly prices: PriceOracle;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface CryptoServiceOptions {
   readonly logs?: boolean;
   /** The exchange and chain the deposit saga talks to; the in-memory fake by default. */
   readonly boundary?: AaveBoundary;
+  /** The exchange the price oracle polls; the deterministic FakeExchangeFeed by default. */
+  readonly priceFeed?: ExchangePriceFeed;
 }
 
 export async function createCryptoService(config: ServiceConfig, options: CryptoServiceOptions = {}): Promise<CryptoService> {
@@ -53,12 +58,19 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       functions,
       infrastructure,
       ...(config.yieldCron !== undefined && { yieldExpression: config.yieldCron }),
-      ...(config.liquidationThreshold !== undefined && { liquidationThreshold: config.liquidationThreshold }),
+    });
+    const prices = await createPriceOracle({
+      functions,
+      infrastructure,
+      logger,
+      ...(options.priceFeed !== undefined && { feed: options.priceFeed }),
+      ...(config.priceCron !== undefined && { pollExpression: config.priceCron }),
+      ...(config.priceMaxMove !== undefined && { guards: { maxMove: config.priceMaxMove } }),
     });
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ functions, portfolio, deposits, scheduling, auth: config.auth }),
+      AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, auth: config.auth }),
       new FastifyAdapter({ bodyLimit: 1_048_576 }),
       { logger: options.logs === false ? false : ['error', 'warn'] },
     );
@@ -71,6 +83,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       portfolio,
       deposits,
       scheduling,
+      prices,
       close: async () => {
         // Stop taking requests, then let the infrastructure stop the Scheduler, the parts and the stores in order.
         await app.close();

@@ -17,8 +17,13 @@ export interface ServiceConfig {
   readonly depositTimeoutMs?: number;
   /** Cron expression of the yield projection job (LUCENT_YIELD_CRON; default every minute, six fields for seconds). */
   readonly yieldCron?: string;
-  /** Liquidation threshold the liquidation-risk alerts assume for collateral (LUCENT_LIQUIDATION_THRESHOLD; default 0.825). */
-  readonly liquidationThreshold?: number;
+  /**
+   * Cron expression of the exchange price poll (LUCENT_PRICE_CRON; default every 10 s, six fields for
+   * seconds); `off` stops polling, and prices then come only from POST /prices.
+   */
+  readonly priceCron?: string | null;
+  /** Circuit breaker of the price oracle: the largest accepted move between two quotes (LUCENT_PRICE_MAX_MOVE; default 0.5). */
+  readonly priceMaxMove?: number;
   /** Bearer-token verification for the HTTP API; absent: calls run with no identity (embedded default). */
   readonly auth?: LucentAuthOptions;
 }
@@ -49,7 +54,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env['LUCENT_PG_SCHEMA'] ? { pgSchema: env['LUCENT_PG_SCHEMA'] } : {}),
     ...(env['LUCENT_REDIS_PREFIX'] ? { redisPrefix: env['LUCENT_REDIS_PREFIX'] } : {}),
     ...(env['LUCENT_DEPOSIT_TIMEOUT_MS'] ? { depositTimeoutMs: Number(env['LUCENT_DEPOSIT_TIMEOUT_MS']) } : {}),
-    ...(env['LUCENT_LIQUIDATION_THRESHOLD'] ? { liquidationThreshold: Number(env['LUCENT_LIQUIDATION_THRESHOLD']) } : {}),
+    ...(env['LUCENT_PRICE_CRON'] ? { priceCron: env['LUCENT_PRICE_CRON'] === 'off' ? null : env['LUCENT_PRICE_CRON'] } : {}),
+    ...(env['LUCENT_PRICE_MAX_MOVE'] ? { priceMaxMove: Number(env['LUCENT_PRICE_MAX_MOVE']) } : {}),
     ...(env['LUCENT_YIELD_CRON'] ? { yieldCron: env['LUCENT_YIELD_CRON'] } : {}),
     auth: authFromEnv(env),
   };

@@ -26,6 +26,9 @@ const send = (path: string, body: string, header = ''): string =>
 console.log('  # a lending position (event-sourced), then its portfolio:');
 console.log(send('/positions', '{"positionId":"p1","owner":"alice","pair":"ETH-USD"}'));
 console.log(`  curl ${base}/portfolios/alice`);
+console.log('  # push a collateral price (operator or oracle callback); a fall below HF 1.1 raises /positions/<id>/alerts');
+console.log('  # (the fake exchange polled every 10 s sets ETH back to 3000; LUCENT_PRICE_CRON=off keeps the pushed price):');
+console.log(send('/prices', '{"asset":"ETH","priceUsd":2400,"source":"operator"}'));
 console.log('  # an Aave deposit saga: start it, confirm its txHash (the fake chain waits for you), read it:');
 console.log(send('/deposits', '{"account":"alice","asset":"USDC","amount":1000,"confirmations":3}', " -H 'idempotency-key: dep-1'"));
 console.log(send('/callbacks/chain/confirmations', '{"txHash":"<txHash from the answer>","confirmations":3}'));

@@ -1,4 +1,4 @@
-// The whole service over HTTP: Aave deposits confirmed or timed out, the chain callback's contract, liquidation alerts and yield projections.
+// The whole service over HTTP: Aave deposits confirmed or timed out, the chain callback's contract, prices, liquidation alerts and yield projections.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -7,15 +7,16 @@ import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 import { confirmationKey } from './domain/sagas/aaveDepositSaga.js';
 import { FakeAaveBoundary } from './managers/aave-deposit-manager.js';
+import { FakeExchangeFeed } from './managers/price-oracle.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const tag = randomBytes(4).toString('hex');
 const schema = `lucent_svc_${tag}`;
 const redisPrefix = `lucent:test:svc:${tag}:`;
 
-// A short default confirmation timeout (the saga's own is 10 minutes), a cron every second, and a
-// liquidation threshold at which a borrow within the 75 % loan-to-value limit can fall under HF 1.1.
-const common = { LUCENT_DEPOSIT_TIMEOUT_MS: '1500', LUCENT_YIELD_CRON: '* * * * * *', LUCENT_LIQUIDATION_THRESHOLD: '0.8' };
+// A short default confirmation timeout (the saga's own is 10 minutes), a yield cron every second, and
+// no price poll on a timer: the tests push prices, and poll the fake exchange when they choose to.
+const common = { LUCENT_DEPOSIT_TIMEOUT_MS: '1500', LUCENT_YIELD_CRON: '* * * * * *', LUCENT_PRICE_CRON: 'off' };
 const setups: Record<string, NodeJS.ProcessEnv> = {
   'embedded defaults (one in-memory PGlite, in-memory read models)': { ...common, LUCENT_DATA_DIR: ':memory:' },
   'real servers (PostgreSQL + Redis)': {
@@ -55,6 +56,8 @@ for (const [name, env] of Object.entries(setups)) {
   describe(`the service over HTTP: ${name}`, () => {
     let service: CryptoService;
     const chain = new FakeAaveBoundary({ startingBalance: 10_000 });
+    // Quotes BTC only: a poll shows one asset failing at the exchange while the other is recorded.
+    const exchange = new FakeExchangeFeed({ prices: { BTC: 60_000 } });
     const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, headers?: Record<string, string>) => {
       const r = await service.app.inject({ method, url, payload: payload as string | object | undefined, headers });
       return { status: r.statusCode, body: r.json() as Json };
@@ -63,7 +66,7 @@ for (const [name, env] of Object.entries(setups)) {
     const depositStatus = async (id: string) => (await call('GET', `/deposits/${id}`)).body;
 
     beforeAll(async () => {
-      service = await createCryptoService(configFromEnv(env), { logs: false, boundary: chain });
+      service = await createCryptoService(configFromEnv(env), { logs: false, boundary: chain, priceFeed: exchange });
     });
 
     afterAll(async () => {
@@ -145,22 +148,28 @@ for (const [name, env] of Object.entries(setups)) {
       expect((await call('GET', '/deposits/never-started')).status).toBe(404);
     }, 60_000);
 
-    it('raises a liquidation alert once a borrow drives the health factor under 1.1, and the cron job projects its yield', async () => {
+    it('at the default settings, a lower ETH price pushed over HTTP raises a liquidation alert, and the cron job projects its yield', async () => {
       const owner = `dana-${tag}`;
       const opened = await call('POST', '/positions', { owner, pair: 'ETH-USD' });
       const id = opened.body['positionId'] as string;
       await call('POST', `/positions/${id}/deposit`, { amount: 2, priceUsd: 3_000 });
-      // HF = 6,000 · 0.8 / 4,000 = 1.2: safe.
-      await call('POST', `/positions/${id}/borrow`, { amountUsd: 4_000 });
-      expect((await call('GET', `/positions/${id}/alerts`)).body).toMatchObject({ alertRaised: false, alerts: [] });
-      // HF = 4,800 / 4,500 = 1.067.
-      expect((await call('POST', `/positions/${id}/borrow`, { amountUsd: 500 })).status).toBe(200);
+      // The most the decider lends (75%): HF = 6,000 · 0.825 / 4,500 = 1.1, not below it.
+      const borrowed = await call('POST', `/positions/${id}/borrow`, { amountUsd: 4_500 });
+      expect(borrowed.status).toBe(200);
+      await service.infrastructure.scheduler.triggersCaughtUp(borrowed.body['position'] as number, 20_000);
+      const safe = (await call('GET', `/positions/${id}/alerts`)).body;
+      expect(safe).toMatchObject({ alertRaised: false, collateralAsset: 'ETH', priceUsd: 3_000, alerts: [] });
+      expect(safe['healthFactor']).toBeCloseTo(1.1, 10);
+
+      // ETH falls to 2,500: HF = 2 · 2,500 · 0.825 / 4,500 = 0.917.
+      const pushed = await call('POST', '/prices', { asset: 'ETH', priceUsd: 2_500, source: 'operator' });
+      expect(pushed).toMatchObject({ status: 200, body: { asset: 'ETH', recorded: true, latest: { priceUsd: 2_500, source: 'operator' } } });
       const alerts = await until(
         async () => (await call('GET', `/positions/${id}/alerts`)).body,
         (b) => (b['alerts'] as unknown[]).length > 0,
       );
-      expect(alerts).toMatchObject({ positionId: id, alertRaised: true, alerts: [{ type: 'LiquidationAlertRaised', positionId: id }] });
-      expect((alerts['alerts'] as { healthFactor: number }[])[0]?.healthFactor).toBeCloseTo(4_800 / 4_500, 10);
+      expect(alerts).toMatchObject({ positionId: id, alertRaised: true, priceUsd: 2_500, alerts: [{ type: 'LiquidationAlertRaised', positionId: id, priceUsd: 2_500 }] });
+      expect((alerts['alerts'] as { healthFactor: number }[])[0]?.healthFactor).toBeCloseTo((2 * 2_500 * 0.825) / 4_500, 10);
       expect((await call('GET', '/positions/nothing-here/alerts')).status).toBe(404);
 
       const projection = await until(
@@ -170,6 +179,44 @@ for (const [name, env] of Object.entries(setups)) {
       expect(projection.body).toMatchObject({ positionId: id, owner, principalUsd: 6_000, apr: 0.021 });
       const all = await call('GET', '/yield-projections');
       expect((all.body['projections'] as { positionId: string }[]).map((p) => p.positionId)).toContain(id);
+    }, 60_000);
+
+    it('a malformed price is a 400 naming the field and stores nothing; a refused quote is a 422; the exchange poll records what it can', async () => {
+      const before = await service.infrastructure.events.streamVersion('prices-ETH');
+      const cases: [unknown, string][] = [
+        [{ asset: 'ETH', priceUsd: -2_500 }, 'priceUsd'],
+        [{ asset: 'ETH', priceUsd: 'cheap' }, 'priceUsd'],
+        [{ priceUsd: 2_500 }, 'asset'],
+        [{ asset: 'ETH', priceUsd: 2_500, observedAt: 'yesterday' }, 'observedAt'],
+      ];
+      for (const [payload, field] of cases) {
+        const r = await call('POST', '/prices', payload);
+        expect({ status: r.status, code: r.body['code'] }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+        expect(issuePaths(r.body)).toContain(field);
+      }
+      expect(await service.infrastructure.events.streamVersion('prices-ETH')).toBe(before);
+
+      // Quotes the decider refuses: a first DOGE price, then a 90% jump, then one older than the last.
+      const first = await call('POST', '/prices', { asset: 'DOGE', priceUsd: 0.1, observedAt: Date.now() - 60_000 });
+      expect(first.body).toMatchObject({ recorded: true, latest: { version: 1 } });
+      const jump = await call('POST', '/prices', { asset: 'DOGE', priceUsd: 1 });
+      expect({ status: jump.status, code: jump.body['code'], rule: (jump.body['details'] as Json)['rule'] }).toEqual({
+        status: 422,
+        code: 'RULE_VIOLATED',
+        rule: 'price.circuitBreaker',
+      });
+      const stale = await call('POST', '/prices', { asset: 'DOGE', priceUsd: 0.1, observedAt: Date.now() - 120_000 });
+      expect((stale.body['details'] as Json)['rule']).toBe('price.stale');
+      expect((await call('GET', '/prices/DOGE')).body).toMatchObject({ asset: 'DOGE', priceUsd: 0.1, version: 1 });
+      expect((await call('GET', '/prices/NOPE')).status).toBe(404);
+
+      // The exchange quotes no ETH (refused, logged) but records BTC.
+      const outcomes = await service.prices.pollOnce();
+      expect(outcomes).toEqual([
+        { asset: 'ETH', refused: 'UNAVAILABLE', message: expect.any(String) },
+        { asset: 'BTC', recorded: true },
+      ]);
+      expect((await call('GET', '/prices/BTC')).body).toMatchObject({ asset: 'BTC', priceUsd: 60_000, source: 'fake-exchange' });
     }, 60_000);
   });
 }

@@ -27,6 +27,17 @@ export const sampleInputs: SampleInputs & Readonly<Record<string, unknown>> = {
     command: { type: 'OpenPosition', positionId: 'p-sample', owner: 'alice', pair: 'ETH-USD' },
     state: { status: 'none', owner: '', collateralUsd: 0, debtUsd: 0 },
   },
+  'prices.decide': {
+    command: {
+      type: 'ObservePrice',
+      asset: 'ETH',
+      priceUsd: 2_950,
+      source: 'fake-exchange',
+      observedAt: 1_700_000_000_000,
+      guards: { maxMove: 0.5, minMove: 0.005, heartbeatMs: 3_600_000, maxFutureMs: 60_000 },
+    },
+    state: { last: { asset: 'ETH', priceUsd: 3_000, source: 'fake-exchange', observedAt: 1_699_999_990_000 } },
+  },
   'risk.healthFactor': { collateral: [ethCollateral], debtUsd: 15_000 },
   'risk.liquidationPrice': { ...ethCollateral, debtUsd: 15_000 },
   'risk.maxBorrowable': {

@@ -2,6 +2,7 @@
 import { functionOf } from '@lucent/core';
 import { ArbitrageDetection } from '../domain/arbitrage/arbitrageDetection.js';
 import { decidePosition } from '../domain/positions/positionDecider.js';
+import { decidePrice } from '../domain/prices/priceDecider.js';
 import { healthFactor } from '../domain/risk/healthFactor.js';
 import { liquidationPrice } from '../domain/risk/liquidationPrice.js';
 import { maxBorrowable } from '../domain/risk/maxBorrowable.js';
@@ -16,6 +17,7 @@ export const functionRegistry = {
   'arbitrage.crossVenueSpread': functionOf(ArbitrageDetection, 'crossVenueSpread'),
   'arbitrage.triangular': functionOf(ArbitrageDetection, 'triangular'),
   'positions.decide': decidePosition,
+  'prices.decide': decidePrice,
   'risk.healthFactor': healthFactor,
   'risk.liquidationPrice': liquidationPrice,
   'risk.maxBorrowable': maxBorrowable,

@@ -5,6 +5,9 @@ import type { PositionEvent } from './positionEvents.js';
 export interface PositionSummary {
   readonly pair: string;
   readonly status: 'open' | 'closed';
+  /** Units of the pair's collateral asset deposited (ETH for ETH-USD). */
+  readonly collateralAmount: number;
+  /** Value of the collateral at the prices given when it was deposited (not marked to market). */
   readonly collateralUsd: number;
   readonly debtUsd: number;
 }
@@ -43,10 +46,16 @@ export const portfolioProjection: Projection<PortfolioView, PositionEvent> = {
     let next: PositionSummary | undefined;
     switch (event.type) {
       case 'PositionOpened':
-        next = { pair: event.data.pair, status: 'open', collateralUsd: 0, debtUsd: 0 };
+        next = { pair: event.data.pair, status: 'open', collateralAmount: 0, collateralUsd: 0, debtUsd: 0 };
         break;
       case 'CollateralDeposited':
-        if (current) next = { ...current, collateralUsd: round(current.collateralUsd + event.data.amount * event.data.priceUsd) };
+        if (current) {
+          next = {
+            ...current,
+            collateralAmount: current.collateralAmount + event.data.amount,
+            collateralUsd: round(current.collateralUsd + event.data.amount * event.data.priceUsd),
+          };
+        }
         break;
       case 'Borrowed':
         if (current) next = { ...current, debtUsd: round(current.debtUsd + event.data.amountUsd) };
@@ -55,7 +64,7 @@ export const portfolioProjection: Projection<PortfolioView, PositionEvent> = {
         if (current) next = { ...current, debtUsd: round(current.debtUsd - event.data.amountUsd) };
         break;
       case 'PositionClosed':
-        if (current) next = { ...current, status: 'closed', collateralUsd: 0 };
+        if (current) next = { ...current, status: 'closed', collateralAmount: 0, collateralUsd: 0 };
         break;
     }
     if (next === undefined) return view;

@@ -26,8 +26,8 @@ describe('portfolio projection', () => {
           collateralUsd: 12000,
           debtUsd: 600,
           positions: {
-            p1: { pair: 'ETH-USD', status: 'open', collateralUsd: 6000, debtUsd: 600 },
-            p2: { pair: 'BTC-USD', status: 'open', collateralUsd: 6000, debtUsd: 0 },
+            p1: { pair: 'ETH-USD', status: 'open', collateralAmount: 2, collateralUsd: 6000, debtUsd: 600 },
+            p2: { pair: 'BTC-USD', status: 'open', collateralAmount: 0.1, collateralUsd: 6000, debtUsd: 0 },
           },
           updatedAt: 0,
         },
@@ -36,7 +36,7 @@ describe('portfolio projection', () => {
           openPositions: 1,
           collateralUsd: 0,
           debtUsd: 0,
-          positions: { p3: { pair: 'ETH-USD', status: 'open', collateralUsd: 0, debtUsd: 0 } },
+          positions: { p3: { pair: 'ETH-USD', status: 'open', collateralAmount: 0, collateralUsd: 0, debtUsd: 0 } },
           updatedAt: 0,
         },
       });

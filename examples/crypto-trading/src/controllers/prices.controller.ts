@@ -1,0 +1,58 @@
+// HTTP for collateral prices: an operator or oracle pushes a quote, anyone reads an asset's latest price.
+import { Body, Controller, Get, HttpCode, Inject, Module, NotFoundException, Param, Post, type DynamicModule } from '@nestjs/common';
+import type { PriceObservation } from '../domain/prices/priceEvents.js';
+import type { PriceOracle } from '../managers/price-oracle.js';
+
+export const PRICE_ORACLE = Symbol.for('lucent.example.PriceOracle');
+
+/** An asset's latest recorded price. */
+export interface LatestPriceResponse extends PriceObservation {
+  /** Observations recorded for the asset so far. */
+  readonly version: number;
+}
+
+export interface PricePushResponse {
+  readonly asset: string;
+  /** False when the quote barely moved from the last record within its heartbeat: accepted, not stored. */
+  readonly recorded: boolean;
+  readonly latest: LatestPriceResponse | null;
+  /** Global position of the latest record: a client can wait for alerts to have seen it. */
+  readonly position: number | null;
+}
+
+@Controller()
+export class PricesController {
+  constructor(@Inject(PRICE_ORACLE) private readonly oracle: PriceOracle) {}
+
+  /**
+   * Body `{ asset, priceUsd, source?, observedAt? }`, checked by the quote contract (400 naming
+   * the field, nothing stored); a quote prices.decide refuses (stale, from the future, beyond the
+   * circuit breaker) is a 422 RULE_VIOLATED naming the rule.
+   */
+  @Post('prices')
+  @HttpCode(200)
+  async push(@Body() body: unknown): Promise<PricePushResponse> {
+    const r = await this.oracle.observe(body);
+    return {
+      asset: r.asset,
+      recorded: r.recorded,
+      latest: r.latest ? { ...r.latest.observation, version: r.latest.version } : null,
+      position: r.latest?.position ?? null,
+    };
+  }
+
+  @Get('prices/:asset')
+  async latest(@Param('asset') asset: string): Promise<LatestPriceResponse> {
+    const latest = await this.oracle.latest(asset);
+    if (latest === undefined) throw new NotFoundException(`No price observed for ${asset}`);
+    return { ...latest.observation, version: latest.version };
+  }
+}
+
+/** Mount the price endpoints on a PriceOracle built by `createPriceOracle`. */
+@Module({})
+export class PricesModule {
+  static forRoot(oracle: PriceOracle): DynamicModule {
+    return { module: PricesModule, controllers: [PricesController], providers: [{ provide: PRICE_ORACLE, useValue: oracle }] };
+  }
+}
