@@ -1,6 +1,7 @@
 // Versioned, idempotent schema migrations for the event store, serialized across processes by an advisory lock.
 import { ValidationError } from '@lucent/core';
 import type { SqlClient } from './sqlClient.js';
+import { runMigrations, type SchemaMigration } from '../migrations/runMigrations.js';
 
 const schemaPattern = /^[a-z_][a-z0-9_]{0,50}$/;
 
@@ -17,13 +18,7 @@ export function checkSchemaName(schema: string): string {
 /** The channel appends notify; one per schema so stores in different schemas do not wake each other. */
 export const notifyChannel = (schema: string): string => `lucent_events_${schema}`;
 
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: (s: string) => string;
-}
-
-const migrations: readonly Migration[] = [
+const migrations: readonly SchemaMigration[] = [
   {
     version: 1,
     name: 'streams, events, global position, idempotency keys, checkpoints, append function',
@@ -116,31 +111,10 @@ export const latestMigration = migrations[migrations.length - 1]?.version ?? 0;
  */
 export async function migrateEventStore(client: SqlClient, schema: string): Promise<number[]> {
   const s = checkSchemaName(schema);
-  return client.session(async (run) => {
-    await run(`SELECT pg_advisory_lock(hashtext($1))`, [`lucent.event_store.${s}`]);
-    try {
-      await run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await run(`CREATE TABLE IF NOT EXISTS ${s}.lucent_event_store_migrations (
-        version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = await run(`SELECT version FROM ${s}.lucent_event_store_migrations`);
-      const have = new Set(done.rows.map((r) => Number((r as { version: number }).version)));
-      const applied: number[] = [];
-      for (const m of migrations) {
-        if (have.has(m.version)) continue;
-        await run('BEGIN');
-        try {
-          await run(m.sql(s));
-          await run(`INSERT INTO ${s}.lucent_event_store_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-          await run('COMMIT');
-        } catch (error) {
-          await run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-        applied.push(m.version);
-      }
-      return applied;
-    } finally {
-      await run(`SELECT pg_advisory_unlock(hashtext($1))`, [`lucent.event_store.${s}`]).catch(() => undefined);
-    }
+  return runMigrations(client, {
+    schema: s,
+    table: 'lucent_event_store_migrations',
+    lockKey: `lucent.event_store.${s}`,
+    migrations,
   });
 }

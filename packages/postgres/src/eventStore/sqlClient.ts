@@ -12,8 +12,12 @@ export interface SqlClient {
   query<T>(text: string, params?: readonly unknown[], name?: string): Promise<SqlRows<T>>;
   /** Run `fn` on one dedicated session (needed for session advisory locks and explicit transactions). */
   session<T>(fn: (run: (text: string, params?: readonly unknown[]) => Promise<SqlRows<unknown>>) => Promise<T>): Promise<T>;
-  /** LISTEN on a channel; returns a function that stops listening. */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel; returns a function that stops listening. `onNotify` gets each notice's
+   * payload, and no payload when a dedicated connection has just (re)connected: notices sent
+   * while it was down are lost, so the listener should look at the store once.
+   */
+  listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -123,7 +127,7 @@ export class PgSqlClient implements SqlClient {
     }
   }
 
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>> {
     let client: pg.Client | undefined;
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
@@ -131,7 +135,8 @@ export class PgSqlClient implements SqlClient {
       if (stopped || this.closed) return;
       const c = new pg.Client(this.pool.options);
       c.on('error', () => undefined);
-      c.on('notification', () => onNotify());
+      // A notice always carries a payload ('' when none was given); undefined is kept for "(re)connected".
+      c.on('notification', (n) => onNotify(n.payload ?? ''));
       c.on('end', () => {
         this.listeners.delete(c);
         if (client === c) client = undefined;
@@ -199,8 +204,9 @@ export class PgliteSqlClient implements SqlClient {
     });
   }
 
-  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
-    const stop = await this.db.listen(channel, () => onNotify());
+  async listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>> {
+    // One in-process connection that never drops, so there is no reconnect to report.
+    const stop = await this.db.listen(channel, (payload) => onNotify(payload));
     return () => stop();
   }
 

@@ -2,17 +2,12 @@
 import { announceWithinMs } from '@lucent/runtime';
 import { checkSchemaName } from '../eventStore/migrations.js';
 import type { SqlClient } from '../eventStore/sqlClient.js';
-
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: (s: string) => string;
-}
+import { runMigrations, type SchemaMigration } from '../migrations/runMigrations.js';
 
 /** Default lookback of an external wait (7 days), applied when a timer does not state one. */
 export const defaultLookbackMs = 7 * 24 * 3_600_000;
 
-const migrations: readonly Migration[] = [
+const migrations: readonly SchemaMigration[] = [
   {
     version: 1,
     name: 'timers, outcomes, external arrivals, schedule and deliver functions',
@@ -190,32 +185,10 @@ export const latestTimerMigration = migrations[migrations.length - 1]?.version ?
  */
 export async function migrateTimerStore(client: SqlClient, schema: string): Promise<number[]> {
   const s = checkSchemaName(schema);
-  const lockKey = `lucent.timer_store.${s}`;
-  return client.session(async (run) => {
-    await run(`SELECT pg_advisory_lock(hashtext($1))`, [lockKey]);
-    try {
-      await run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await run(`CREATE TABLE IF NOT EXISTS ${s}.lucent_timer_store_migrations (
-        version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = await run(`SELECT version FROM ${s}.lucent_timer_store_migrations`);
-      const have = new Set(done.rows.map((r) => Number((r as { version: number }).version)));
-      const applied: number[] = [];
-      for (const m of migrations) {
-        if (have.has(m.version)) continue;
-        await run('BEGIN');
-        try {
-          await run(m.sql(s));
-          await run(`INSERT INTO ${s}.lucent_timer_store_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-          await run('COMMIT');
-        } catch (error) {
-          await run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-        applied.push(m.version);
-      }
-      return applied;
-    } finally {
-      await run(`SELECT pg_advisory_unlock(hashtext($1))`, [lockKey]).catch(() => undefined);
-    }
+  return runMigrations(client, {
+    schema: s,
+    table: 'lucent_timer_store_migrations',
+    lockKey: `lucent.timer_store.${s}`,
+    migrations,
   });
 }
