@@ -82,6 +82,6 @@ export type RoutingPlan =
   | { readonly order: readonly string[] }
   | { readonly denied: RoutingDenialCode; readonly reason: string };
 
-export function isDenied(decision: RoutingDecision | RoutingPlan): decision is { denied: RoutingDenialCode; reason: string } {
+export function isDenied<D extends RoutingDecision | RoutingPlan>(decision: D): decision is Extract<D, { readonly denied: RoutingDenialCode }> {
   return 'denied' in decision;
 }

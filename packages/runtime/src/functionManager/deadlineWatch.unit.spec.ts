@@ -14,7 +14,8 @@ const quick = defineFunction(
   async ({ x }) => ({ x }),
 );
 
-function watched(expiresAt: number, budgetMs = 0): WatchedCall & { expired: number } {
+// A test double of an in-flight call whose `settled` the test flips, as the real call does internally.
+function watched(expiresAt: number, budgetMs = 0): WatchedCall & { expired: number; settled: boolean } {
   return {
     expiresAt,
     budgetMs,
