@@ -7,6 +7,7 @@ import { registryArea } from './registry.js';
 import { routingArea } from './routing.js';
 import { timersArea } from './timers.js';
 import { sagaArea } from './saga.js';
+import { httpArea } from './http.js';
 
 export const areas: BenchArea[] = [
   invokeArea,
@@ -16,4 +17,5 @@ export const areas: BenchArea[] = [
   routingArea,
   timersArea,
   sagaArea,
+  httpArea,
 ];

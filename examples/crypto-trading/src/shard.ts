@@ -9,12 +9,24 @@ import { functionRegistry } from './registry/function-registry.js';
 /** What a shard of this service hosts: the whole generated registry (narrow it with the config's `only`). */
 export const functions = functionRegistry;
 
-/** Start one shard from a config file; env LUCENT_NATS_URL and LUCENT_SHARD_ID override the file. */
+/**
+ * Start one shard from a config file; env LUCENT_NATS_URL and LUCENT_SHARD_ID override the file, and
+ * LUCENT_PUBLIC_KEY_FILE (the publishers' key from `lucent keygen`) makes the shard load bundles
+ * published with `lucent publish` (bucket LUCENT_BUNDLE_BUCKET, default `lucent_bundles`).
+ */
 export async function runShard(configPath: string): Promise<() => Promise<void>> {
   const path = resolve(configPath);
   const overrides = {
     ...(process.env['LUCENT_NATS_URL'] ? { nats: process.env['LUCENT_NATS_URL'] } : {}),
     ...(process.env['LUCENT_SHARD_ID'] ? { id: process.env['LUCENT_SHARD_ID'] } : {}),
+    ...(process.env['LUCENT_PUBLIC_KEY_FILE']
+      ? {
+          bundles: {
+            publicKeyFile: resolve(process.env['LUCENT_PUBLIC_KEY_FILE']),
+            ...(process.env['LUCENT_BUNDLE_BUCKET'] ? { bucket: process.env['LUCENT_BUNDLE_BUCKET'] } : {}),
+          },
+        }
+      : {}),
   };
   const config = parseShardConfig(JSON.parse(await readFile(path, 'utf8')) as unknown, overrides);
   const running = await startNatsShard({ config, functions, baseDir: dirname(path), logger: createLogger() });

@@ -18,8 +18,34 @@ async function loadFunctions(modulePath: string): Promise<FunctionMap> {
   return map as FunctionMap;
 }
 
+/**
+ * Flags for the registry and bundle settings. A flag's path is relative to the working directory,
+ * where the shell resolved it, unlike a path in the file (relative to the file).
+ */
+function registryOverrides(
+  raw: Record<string, unknown>,
+  registryBucket: string | undefined,
+  bundleBucket: string | undefined,
+  publicKey: string | undefined,
+): Partial<ShardConfig> {
+  const fileBundles = (raw['bundles'] ?? {}) as Record<string, unknown>;
+  const bundles =
+    bundleBucket === undefined && publicKey === undefined
+      ? undefined
+      : {
+          ...fileBundles,
+          ...(bundleBucket === undefined ? {} : { bucket: bundleBucket }),
+          ...(publicKey === undefined ? {} : { publicKeyFile: resolve(publicKey) }),
+        };
+  return {
+    ...(registryBucket === undefined ? {} : { registry: { ...((raw['registry'] ?? {}) as object), bucket: registryBucket } }),
+    ...(bundles === undefined ? {} : { bundles: bundles as unknown as NonNullable<ShardConfig['bundles']> }),
+  };
+}
+
 export const shardCommand: Command = {
-  describe: 'run one shard on NATS: --config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P]',
+  describe:
+    'run one shard on NATS: --config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE]',
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
@@ -29,6 +55,9 @@ export const shardCommand: Command = {
         tags: { type: 'string' },
         nats: { type: 'string' },
         prefix: { type: 'string' },
+        'registry-bucket': { type: 'string' },
+        'bundle-bucket': { type: 'string' },
+        'public-key': { type: 'string' },
         quiet: { type: 'boolean', default: false },
       },
     });
@@ -37,13 +66,15 @@ export const shardCommand: Command = {
       return 2;
     }
     const configPath = resolve(values.config);
+    const raw = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
     const overrides: Partial<ShardConfig> = {
+      ...registryOverrides(raw, values['registry-bucket'], values['bundle-bucket'], values['public-key']),
       ...(values.id === undefined ? {} : { id: values.id }),
       ...(values.tags === undefined ? {} : { tags: values.tags.split(',').filter(Boolean) }),
       ...(values.nats === undefined ? {} : { nats: values.nats }),
       ...(values.prefix === undefined ? {} : { subjectPrefix: values.prefix }),
     };
-    const config = parseShardConfig(JSON.parse(await readFile(configPath, 'utf8')) as unknown, overrides);
+    const config = parseShardConfig(raw, overrides);
     if (config.module === undefined) {
       console.error(`lucent shard: ${values.config} names no "module" exporting the functions to host`);
       return 2;
@@ -53,7 +84,14 @@ export const shardCommand: Command = {
     const logger = createLogger({ enabled: !values.quiet });
     const running = await startNatsShard({ config, functions, baseDir, logger });
     const hosted = Object.keys(running.shard.report().functions).length;
-    console.log(`lucent shard ${config.id}: ${hosted} functions, tags [${config.tags.join(', ')}], ${config.nats}, subjects ${config.subjectPrefix}.shard.${config.id}.*`);
+    const follows = [
+      ...(config.registry === undefined ? [] : [`registry ${config.registry.bucket ?? 'lucent-registry'}`]),
+      ...(config.bundles === undefined ? [] : [`bundles ${config.bundles.bucket ?? 'lucent_bundles'}`]),
+    ];
+    console.log(
+      `lucent shard ${config.id}: ${hosted} functions, tags [${config.tags.join(', ')}], ${config.nats}, subjects ${config.subjectPrefix}.shard.${config.id}.*` +
+        (follows.length === 0 ? '' : `, following ${follows.join(' and ')}`),
+    );
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
     });

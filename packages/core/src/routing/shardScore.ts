@@ -52,16 +52,15 @@ export function referenceLatencyMs(
 }
 
 /**
- * A shard's latency as the score sees it: its distance from the reference shrunk by the
- * tolerance in log space, so noise (within ×tolerance either way) counts as "typical" while a
- * 5× slower shard still counts as about 3× slower (with the default 1.5).
+ * A shard's latency as the score sees it: within ×tolerance of the reference either way it counts
+ * as the reference (noise between equal shards must not herd every caller onto one of them);
+ * beyond that band it counts in full, so a 5× slower shard scores 5× — shrinking it too would let
+ * a fast shard with two calls in flight lose to it, and that trickle of calls sets the p99.
  */
 export function effectiveLatencyMs(latency: number | undefined, reference: number, tuning: RoutingTuning): number {
   if (latency === undefined || !(latency > 0)) return reference;
-  const distance = Math.log(latency / reference);
-  const band = Math.log(Math.max(1, tuning.latencyTolerance));
-  const shrunk = Math.sign(distance) * Math.max(0, Math.abs(distance) - band);
-  return reference * Math.exp(shrunk);
+  const tolerance = Math.max(1, tuning.latencyTolerance);
+  return latency <= reference * tolerance && latency >= reference / tolerance ? reference : latency;
 }
 
 /**

@@ -27,13 +27,13 @@ describe('shardScore', () => {
     expect(shardScore('a', call, r, view({}), 0, t, 7)).toBe(7);
   });
 
-  it('treats latencies within the tolerance of the reference as equal, and shrinks larger gaps by it', () => {
+  it('treats latencies within the tolerance of the reference as equal, and counts larger gaps in full', () => {
     // Noise: 1.3× the reference counts as the reference, so callers do not herd on it.
     expect(effectiveLatencyMs(13, 10, t)).toBe(10);
     expect(effectiveLatencyMs(8, 10, t)).toBe(10);
-    // A 5× slower shard still counts as 5/1.5 ≈ 3.3× slower; a 3× faster one as 2× faster.
-    expect(effectiveLatencyMs(50, 10, t)).toBeCloseTo(50 / 1.5);
-    expect(effectiveLatencyMs(10 / 3, 10, t)).toBeCloseTo(5);
+    // A 5× slower shard counts as 5× slower (not less: a busy fast shard must still beat it); a 3× faster one as 3× faster.
+    expect(effectiveLatencyMs(50, 10, t)).toBe(50);
+    expect(effectiveLatencyMs(10 / 3, 10, t)).toBeCloseTo(10 / 3);
     expect(effectiveLatencyMs(50, 10, { ...t, latencyTolerance: 1 })).toBeCloseTo(50);
     expect(effectiveLatencyMs(undefined, 10, t)).toBe(10);
   });

@@ -144,7 +144,8 @@ describe('a cluster of three shard processes', () => {
 
   it('moves traffic away from a shard made five times slower, keeping p99 within 2× of the run without it', async () => {
     // Two in flight: enough that a shard is sometimes busy, few enough that a 5× slower one never looks better.
-    const load = { concurrency: 2, workMs: 4, timeoutMs: 5_000, maxDurationMs: 20_000 };
+    // 10 ms of work per call keeps a loaded machine's scheduling jitter small next to the figure under test.
+    const load = { concurrency: 2, workMs: 10, timeoutMs: 5_000, maxDurationMs: 20_000 };
     const before = await steadyLoad(client, { ...load, calls: 900 });
     await setShardChaos(transport, C, { slowdownFactor: 5 });
     // Measure the steady state: keep the load on until the slow shard's reports show it at least 3× slower.
@@ -153,16 +154,21 @@ describe('a cluster of three shard processes', () => {
     expect(ewma(C)).toBeGreaterThanOrEqual(3 * Math.max(ewma(A), ewma(B)));
     const during = await steadyLoad(client, { ...load, calls: 900 });
     await setShardChaos(transport, C, {});
+    // A second run without the slow shard, after it: the baseline is both runs, so drift in the
+    // machine's load during the test hits the baseline as it hits the run under test.
+    const after = await steadyLoad(client, { ...load, calls: 900 });
 
     expect(before.filter((o) => o.error)).toEqual([]);
     expect(during.filter((o) => o.error)).toEqual([]);
+    expect(after.filter((o) => o.error)).toEqual([]);
     const share = (runs: typeof before): number => (sharesByShard(runs).get(C) ?? 0) / runs.length;
     expect(share(before)).toBeGreaterThan(0.1);
     expect(share(during)).toBeLessThan(share(before) / 2);
     const p99 = (runs: typeof before): number => percentile(runs.map((o) => o.ms), 99);
-    if (process.env['LUCENT_TEST_VERBOSE']) console.log({ shareBefore: share(before), shareDuring: share(during), p99Before: p99(before), p99During: p99(during) });
-    expect(p99(during)).toBeLessThanOrEqual(2 * p99(before));
-  }, 60_000);
+    const baseline = [...before, ...after];
+    if (process.env['LUCENT_TEST_VERBOSE']) console.log({ shareBefore: share(before), shareDuring: share(during), p99Baseline: p99(baseline), p99During: p99(during) });
+    expect(p99(during)).toBeLessThanOrEqual(2 * p99(baseline));
+  }, 90_000);
 
   it('loses no call when a shard is SIGKILLed under load; its traffic moves to the other two', async () => {
     let killedAt = Number.POSITIVE_INFINITY;

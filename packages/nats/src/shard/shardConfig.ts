@@ -22,6 +22,22 @@ export interface ShardConfig {
   readonly chaosControl: boolean;
   /** Run `heavy: true` functions in a worker pool that kills a call at its deadline. */
   readonly heavy?: HeavyPoolConfig;
+  /** Follow the function registry (JetStream KV): rules, kill switch and shadow versions apply on this shard. */
+  readonly registry?: RegistryConfig;
+  /** Load bundles published with `lucent publish` (JetStream object store) without a restart. */
+  readonly bundles?: BundlesConfig;
+}
+
+export interface RegistryConfig {
+  /** KV bucket of the registry; `lucent-registry` by default, as `lucent registry` uses. */
+  readonly bucket?: string;
+}
+
+export interface BundlesConfig {
+  /** Object store bucket; `lucent_bundles` by default, as `lucent publish` uses. */
+  readonly bucket?: string;
+  /** The publishers' ed25519 public key, PEM (path relative to the config file), from `lucent keygen`. */
+  readonly publicKeyFile: string;
 }
 
 export interface HeavyPoolConfig {
@@ -73,6 +89,18 @@ export function parseShardConfig(raw: unknown, overrides: Partial<ShardConfig> =
   if (heavy !== undefined && (typeof heavy !== 'object' || heavy === null || typeof heavy.registryModule !== 'string')) {
     issues.push({ path: 'heavy.registryModule', message: 'the path of a built module exporting the function map' });
   }
+  const registry = r['registry'] as RegistryConfig | undefined;
+  if (registry !== undefined && (typeof registry !== 'object' || registry === null || (registry.bucket !== undefined && typeof registry.bucket !== 'string'))) {
+    issues.push({ path: 'registry.bucket', message: 'a KV bucket name' });
+  }
+  const bundles = r['bundles'] as BundlesConfig | undefined;
+  if (bundles !== undefined) {
+    if (typeof bundles !== 'object' || bundles === null || typeof bundles.publicKeyFile !== 'string') {
+      issues.push({ path: 'bundles.publicKeyFile', message: 'the path of the publishers\' public key (lucent keygen)' });
+    } else if (bundles.bucket !== undefined && typeof bundles.bucket !== 'string') {
+      issues.push({ path: 'bundles.bucket', message: 'an object store bucket name' });
+    }
+  }
   if (issues.length > 0) throw new ValidationError('config', 'shard config', issues);
   return {
     id: id as string,
@@ -86,5 +114,7 @@ export function parseShardConfig(raw: unknown, overrides: Partial<ShardConfig> =
     ...(chaos === undefined ? {} : { chaos }),
     chaosControl: chaosControl as boolean,
     ...(heavy === undefined ? {} : { heavy }),
+    ...(registry === undefined ? {} : { registry }),
+    ...(bundles === undefined ? {} : { bundles }),
   };
 }

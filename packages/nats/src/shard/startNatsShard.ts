@@ -1,7 +1,10 @@
 // Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
 import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger } from '@lucent/core';
-import { FunctionManager, Shard, WorkerPoolExecutor, type ChaosSettings, type FunctionExecutor } from '@lucent/runtime';
+import { FunctionManager, Shard, ShardRegistry, WorkerPoolExecutor, type ChaosSettings, type FunctionExecutor } from '@lucent/runtime';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { NatsBundleStore } from '../deploy/natsBundleStore.js';
+import { KvRegistryStore } from '../registry/kvRegistryStore.js';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import type { ShardConfig } from './shardConfig.js';
@@ -20,6 +23,8 @@ export interface StartShardOptions {
 export interface RunningShard {
   readonly shard: Shard;
   readonly transport: NatsTransport;
+  /** Registry watcher, bundle deployer and shadow runner, when the config has `registry` or `bundles`. */
+  readonly registry?: ShardRegistry;
   /** Drain: announce it, finish running calls, close the connection. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -58,6 +63,26 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
         }).register(...hosted(options.functions, config.only));
   const connection = await connectNats({ url: config.nats, name: `lucent-shard-${config.id}` });
   const transport = new NatsTransport({ connection, subjectPrefix: config.subjectPrefix, ownsConnection: true, logger });
+  // Rules and bundles are in place before the shard serves, so its first load report lists every version it hosts.
+  let registry: ShardRegistry | undefined;
+  const stores: { close(): Promise<void> }[] = [];
+  if (config.registry !== undefined || config.bundles !== undefined) {
+    const { registry: registryConfig, bundles: bundlesConfig } = config;
+    const publicKey = bundlesConfig === undefined ? undefined : await readFile(resolve(options.baseDir ?? '.', bundlesConfig.publicKeyFile), 'utf8');
+    const kv = registryConfig === undefined ? undefined : await KvRegistryStore.open({ connection, ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }) });
+    if (kv !== undefined) stores.push(kv);
+    const bundleStore =
+      bundlesConfig === undefined ? undefined : await NatsBundleStore.open({ connection, ...(bundlesConfig.bucket === undefined ? {} : { bucket: bundlesConfig.bucket }) });
+    if (bundleStore !== undefined) stores.push(bundleStore);
+    registry = new ShardRegistry({
+      manager: functions,
+      nodeId: config.id,
+      logger,
+      ...(kv === undefined ? {} : { registry: kv }),
+      ...(bundleStore === undefined || publicKey === undefined ? {} : { bundles: { store: bundleStore, publicKey } }),
+    });
+    await registry.start();
+  }
   const shard = new Shard({
     id: config.id,
     tags: config.tags,
@@ -85,8 +110,11 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   return {
     shard,
     transport,
+    ...(registry === undefined ? {} : { registry }),
     stop: async (graceMs = 5_000) => {
       await shard.stop(graceMs);
+      await registry?.stop();
+      for (const store of stores) await store.close();
       await transport.close();
       await pool?.close();
     },

@@ -15,12 +15,13 @@ import { PublishBatcher } from './publishBatcher.js';
 import {
   asReply,
   callSubject,
-  decodeCall,
   decodeJson,
   encodeCallHeaders,
   encodeJson,
   loadSubject,
-  readHeaders,
+  readCall,
+  readJsonBody,
+  replyNumber,
 } from './wireFormat.js';
 
 export interface NatsTransportOptions {
@@ -33,11 +34,13 @@ export interface NatsTransportOptions {
   readonly logger?: Logger;
 }
 
+/** One call waiting for its reply. Its wait limit is watched by the transport's one shared timer. */
 interface Pending {
   readonly resolve: (reply: RemoteReply) => void;
   readonly reject: (error: unknown) => void;
-  readonly timer: NodeJS.Timeout;
   readonly shardId: string;
+  readonly name: string;
+  readonly waitUntil: number;
 }
 
 const encoder = new TextEncoder();
@@ -45,7 +48,9 @@ const encoder = new TextEncoder();
 /**
  * Why not `nc.request()` per call: it creates a subscription-side promise and captures an async
  * stack trace per call, which BENCHMARKS.md measures at a fraction of a plain pub/sub RPC. Here
- * one wildcard subscription serves every reply, and an id → pending map matches them.
+ * one wildcard subscription serves every reply, and an id → pending map matches them. Wait limits
+ * share one timer, armed for the earliest: a timer per call (set, then cleared on the reply) cost
+ * as much as matching the reply.
  */
 export class NatsTransport implements Transport {
   readonly prefix: string;
@@ -53,10 +58,14 @@ export class NatsTransport implements Transport {
   private readonly ownsConnection: boolean;
   private readonly clock: () => number;
   private readonly logger: Logger;
-  private readonly pending = new Map<string, Pending>();
+  /** By the number the reply subject ends with (see `replyNumber`). */
+  private readonly pending = new Map<number, Pending>();
   private readonly loadListeners = new Set<(report: LoadReport) => void>();
   private readonly served = new Set<Subscription>();
   private readonly outbox: PublishBatcher;
+  private readonly subjects = new Map<string, string>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private armedFor = Number.POSITIVE_INFINITY;
   private inbox: string | undefined;
   private inboxSub: Subscription | undefined;
   private loadSub: Subscription | undefined;
@@ -65,7 +74,7 @@ export class NatsTransport implements Transport {
 
   constructor(options: NatsTransportOptions) {
     this.nc = options.connection;
-    this.outbox = new PublishBatcher(this.nc);
+    this.outbox = new PublishBatcher(this.nc, (id, error) => this.publishFailed(id, error));
     this.prefix = options.subjectPrefix ?? 'lucent';
     this.ownsConnection = options.ownsConnection ?? false;
     this.clock = options.clock ?? Date.now;
@@ -81,32 +90,35 @@ export class NatsTransport implements Transport {
     const remaining = waitUntil - this.clock();
     if (remaining <= 0) return Promise.reject(noReplyInTime(shardId, call.name, waitUntil));
     const inbox = this.inbox ?? this.openInbox();
-    const id = (++this.sequence).toString(36);
     let body: Uint8Array;
+    let headers: MsgHdrs;
     try {
       body = encodeJson(call.input);
     } catch (error) {
       return Promise.reject(shardUnavailable(shardId, `the input cannot be encoded as JSON: ${String(error)}`));
     }
+    try {
+      headers = encodeCallHeaders(call);
+    } catch (error) {
+      return Promise.reject(shardUnavailable(shardId, `publish failed: ${(error as Error).message}`));
+    }
+    let subject = this.subjects.get(shardId);
+    if (subject === undefined) this.subjects.set(shardId, (subject = callSubject(this.prefix, shardId)));
+    const id = ++this.sequence;
+    const name = call.name;
+    if (waitUntil < this.armedFor) this.armExpiry(waitUntil);
     return new Promise<RemoteReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(noReplyInTime(shardId, call.name, waitUntil));
-      }, remaining);
-      this.pending.set(id, { resolve, reject, timer, shardId });
-      const fail = (error: Error): void => {
-        clearTimeout(timer);
-        if (this.pending.delete(id)) reject(shardUnavailable(shardId, `publish failed: ${error.message}`));
-      };
-      let headers: MsgHdrs;
-      try {
-        headers = encodeCallHeaders(call);
-      } catch (error) {
-        fail(error as Error);
-        return;
-      }
-      this.outbox.publish(callSubject(this.prefix, shardId), body, inbox + id, headers, fail);
+      this.pending.set(id, { resolve, reject, shardId, name, waitUntil });
+      this.outbox.publish(subject, body, inbox + id.toString(36), headers, id);
     });
+  }
+
+  abandon(shardId: string, error: Error): void {
+    for (const [id, p] of this.pending) {
+      if (p.shardId !== shardId) continue;
+      this.pending.delete(id);
+      p.reject(error);
+    }
   }
 
   async serve(shardId: string, handler: CallHandler): Promise<Served> {
@@ -165,8 +177,8 @@ export class NatsTransport implements Transport {
     this.served.clear();
     this.inboxSub?.unsubscribe();
     this.loadSub?.unsubscribe();
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
     for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
       p.reject(shardUnavailable(p.shardId, 'the transport was closed'));
       this.pending.delete(id);
     }
@@ -181,11 +193,10 @@ export class NatsTransport implements Transport {
   }
 
   private settle(inbox: string, msg: Msg): void {
-    const id = msg.subject.slice(inbox.length);
+    const id = replyNumber(msg, inbox.length);
     const p = this.pending.get(id);
     if (p === undefined) return; // a reply after its timeout: the caller has moved on
     this.pending.delete(id);
-    clearTimeout(p.timer);
     // The server answers a publish nobody listens to with an empty 503 status message.
     if (msg.data.length === 0 && msg.headers?.code === 503) {
       p.reject(shardUnavailable(p.shardId, 'no responder on its subject'));
@@ -193,7 +204,7 @@ export class NatsTransport implements Transport {
     }
     let reply: RemoteReply | undefined;
     try {
-      reply = asReply(decodeJson(msg.data));
+      reply = asReply(readJsonBody(msg));
     } catch {
       reply = undefined;
     }
@@ -201,12 +212,42 @@ export class NatsTransport implements Transport {
     else p.resolve(reply);
   }
 
+  private publishFailed(id: number, error: Error): void {
+    const p = this.pending.get(id);
+    if (p === undefined || !this.pending.delete(id)) return;
+    p.reject(shardUnavailable(p.shardId, `publish failed: ${error.message}`));
+  }
+
+  private armExpiry(at: number): void {
+    if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);
+    this.armedFor = at;
+    // At least 1 ms: a clock a little behind the timers' must not spin.
+    this.expiryTimer = setTimeout(this.expire, Math.max(1, at - this.clock()));
+    // The connection, not a wait limit, keeps a process alive while calls are out.
+    this.expiryTimer.unref();
+  }
+
+  /** Reject every call past its wait limit, then re-arm for the earliest one left. */
+  private readonly expire = (): void => {
+    this.expiryTimer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    const now = this.clock();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, p] of this.pending) {
+      if (p.waitUntil <= now) {
+        this.pending.delete(id);
+        p.reject(noReplyInTime(p.shardId, p.name, p.waitUntil));
+      } else if (p.waitUntil < next) next = p.waitUntil;
+    }
+    if (next !== Number.POSITIVE_INFINITY && !this.closed) this.armExpiry(next);
+  };
+
   private answer(msg: Msg, handler: CallHandler): void {
     // A call without a reply subject cannot be answered; it is dropped, never run.
     if (!msg.reply) return;
     let call: RemoteCall;
     try {
-      call = decodeCall(readHeaders(msg), msg.data);
+      call = readCall(msg);
     } catch (error) {
       this.respond(msg, { ok: false, error: serializeError(error, 'remote call') });
       return;

@@ -1,12 +1,17 @@
 // Coalesces the publishes of one burst of work into a single socket write.
-import type { MsgHdrs, NatsConnection } from 'nats';
+import type { MsgHdrs, NatsConnection, PublishOptions } from 'nats';
 
+/**
+ * One queued message. It is also the options object handed to nats.js (which reads `reply` and
+ * `headers` and writes `reply` back), so a publish allocates one object, not two.
+ */
 interface Outgoing {
   readonly subject: string;
   readonly data: Uint8Array;
-  readonly reply: string | undefined;
+  reply: string | undefined;
   readonly headers: MsgHdrs | undefined;
-  readonly onFail: ((error: Error) => void) | undefined;
+  /** Passed back to `onFail` when nats.js refuses the message (too large, connection closed). */
+  readonly token: number | undefined;
 }
 
 /**
@@ -20,10 +25,13 @@ export class PublishBatcher {
   private queue: Outgoing[] = [];
   private scheduled = false;
 
-  constructor(private readonly nc: NatsConnection) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly onFail: (token: number, error: Error) => void = () => undefined,
+  ) {}
 
-  publish(subject: string, data: Uint8Array, reply?: string, headers?: MsgHdrs, onFail?: (error: Error) => void): void {
-    this.queue.push({ subject, data, reply, headers, onFail });
+  publish(subject: string, data: Uint8Array, reply?: string, headers?: MsgHdrs, token?: number): void {
+    this.queue.push({ subject, data, reply, headers, token });
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.flush);
@@ -37,9 +45,9 @@ export class PublishBatcher {
     for (const o of batch) {
       try {
         if (o.reply === undefined && o.headers === undefined) this.nc.publish(o.subject, o.data);
-        else this.nc.publish(o.subject, o.data, { ...(o.reply === undefined ? {} : { reply: o.reply }), ...(o.headers === undefined ? {} : { headers: o.headers }) });
+        else this.nc.publish(o.subject, o.data, o as PublishOptions);
       } catch (error) {
-        o.onFail?.(error as Error);
+        if (o.token !== undefined) this.onFail(o.token, error as Error);
       }
     }
   };

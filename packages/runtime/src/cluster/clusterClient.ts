@@ -21,9 +21,9 @@ import {
   type RoutingTuning,
   type TypedInvoke,
 } from '@lucent/core';
-import { BrokenCircuitError } from 'cockatiel';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
+import type { ClusterRegistry, SelectedCall } from './clusterRegistry.js';
 import { ShardBreakers, type BreakerOptions } from './shardBreakers.js';
 import { ShardDirectory } from './shardDirectory.js';
 
@@ -48,6 +48,12 @@ export interface ClusterClientOptions {
   /** Definitions the caller knows (a generated registry): their contracts are checked here too, their metadata routes. */
   readonly functions?: FunctionMap;
   readonly rules?: readonly RoutingRule[];
+  /**
+   * The function registry as this caller sees it (started before the first call). Functions with
+   * rules are refused here when disabled or denied in the caller's jurisdiction, get their version
+   * selected (sticky by user or account), and are placed by the rules' placement.
+   */
+  readonly registry?: ClusterRegistry;
   readonly tuning?: Partial<RoutingTuning>;
   readonly liveness?: LivenessOptions;
   readonly breaker?: BreakerOptions;
@@ -79,11 +85,30 @@ const shardFaults = new Set(['FUNCTION_FAILED', 'UNAVAILABLE']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** One invocation's state across its attempts: one object per call, the failover fields filled only when needed. */
+class CallProgress {
+  attempts = 0;
+  /** Attempts that used up their time; only these count against maxAttempts. */
+  timedOut = 0;
+  tried: Set<string> | undefined = undefined;
+  lastError: LucentError | undefined = undefined;
+  waitingSince: number | undefined = undefined;
+
+  constructor(
+    readonly fn: AnyFunctionDefinition | undefined,
+    readonly version: string | undefined,
+    readonly routing: RoutingCall,
+    /** The first attempt's wire call; a retry sends a copy with its own attempt number. */
+    readonly call: RemoteCall,
+  ) {}
+}
+
 export class ClusterClient {
   readonly directory: ShardDirectory;
   private readonly transport: Transport;
   private readonly functions: FunctionMap | undefined;
   private readonly rules: readonly RoutingRule[];
+  private readonly registry: ClusterRegistry | undefined;
   private readonly tuning: Partial<RoutingTuning> | undefined;
   private readonly breakers: ShardBreakers;
   private readonly attemptTimeoutMs: number | undefined;
@@ -96,8 +121,6 @@ export class ClusterClient {
   private readonly random: () => number;
   private readonly logger: Logger;
   private readonly idPrefix: string;
-  /** Attempts waiting on each shard, so a shard that drops out fails them at once instead of at their timeout. */
-  private readonly waiting = new Map<string, Set<(error: LucentError) => void>>();
   private readonly plainRouting = new Map<string, RoutingCall>();
   private sequence = 0;
 
@@ -105,10 +128,11 @@ export class ClusterClient {
     this.transport = options.transport;
     this.functions = options.functions;
     this.rules = options.rules ?? [];
+    this.registry = options.registry;
     this.tuning = options.tuning;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.breakers = new ShardBreakers(options.breaker, this.clock);
+    this.breakers = new ShardBreakers(options.breaker);
     this.attemptTimeoutMs = options.attemptTimeoutMs;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.waitForShardsMs = options.waitForShardsMs ?? 2_000;
@@ -121,10 +145,8 @@ export class ClusterClient {
     this.directory = new ShardDirectory(this.transport, { liveness: options.liveness, clock: this.clock });
     this.directory.onDrop((id) => {
       this.breakers.forget(id);
-      const waiting = this.waiting.get(id);
-      if (waiting === undefined) return;
-      const gone = shardUnavailable(id, 'it stopped reporting');
-      for (const fail of [...waiting]) fail(gone);
+      // Calls still waiting on it fail over now instead of at their wait limit.
+      if (this.directory.view.inFlight.has(id)) this.transport.abandon(id, shardUnavailable(id, 'it stopped reporting'));
     });
   }
 
@@ -142,100 +164,165 @@ export class ClusterClient {
    * Run a function on the best shard. Resolves to `{ output, events }`; rejects only with a
    * LucentError, and never later than the deadline.
    */
-  async invoke(name: string, input: unknown, options: RemoteInvokeOptions = {}): Promise<InvocationResult<unknown>> {
-    const now = this.clock();
-    const fn = this.functions?.[name];
-    const deadline = options.deadline ?? now + (options.timeoutMs ?? fn?.meta.timeoutMs ?? this.defaultTimeoutMs);
-    if (fn !== undefined && this.validateInput) {
-      // Refuse bad input here: every shard would refuse it too, and a retry could not help.
-      const checked = validate(fn.input, input, 'input', name);
-      if (checked instanceof Promise) await checked;
-    }
-    const routing = this.routingCall(name, fn, options);
-    const call: Omit<RemoteCall, 'attempt'> = {
-      name,
-      ...(options.version === undefined ? {} : { version: options.version }),
-      input,
-      deadline,
-      correlationId: options.correlationId ?? this.idPrefix + (++this.sequence).toString(36),
-      ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
-      ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
-      ...(options.business === undefined ? {} : { business: options.business }),
-      now,
-    };
-
-    const tried = new Set<string>();
-    let lastError: LucentError | undefined;
-    let waitingSince: number | undefined;
-    // Only attempts that used up their time count against maxAttempts: a shard that refuses at once
-    // (no responder, open circuit) costs nothing, and the deadline bounds the loop anyway.
-    let timedOut = 0;
-    for (let attempt = 1; ; attempt++) {
-      const t = this.clock();
-      if (t >= deadline) throw this.late(name, deadline, lastError);
-      const blocked = this.breakers.blocked(t);
-      const candidates = this.directory.candidates(t);
-      const { reports, view } = this.directory;
-      let plan: RoutingDecision;
-      if (tried.size === 0 && blocked.length === 0) {
-        // The common case, first try with every circuit closed: the single choice, no failover order.
-        plan = chooseShard(routing, candidates, reports, view, this.rules, this.random, t, this.tuning);
-      } else {
-        const exclude = new Set([...tried, ...blocked]);
-        const ranked = rankShards(routing, candidates, reports, view, this.rules, this.random, t, { exclude, tuning: this.tuning });
-        plan = 'denied' in ranked ? ranked : { shardId: ranked.order[0]! };
-      }
-      if ('denied' in plan) {
-        const denial = routingDeniedError(routing, plan);
-        // "Not hosted" or "disabled" everywhere is an answer, and so is every shard saying "not here";
-        // "nobody to ask right now" may change before the deadline (shards starting, a broker
-        // reconnecting, a circuit cooling down), so the call waits a little for that.
-        waitingSince ??= t;
-        const waitUntil = Math.min(deadline, waitingSince + this.waitForShardsMs);
-        const answered = lastError !== undefined && !isTransportFailure(lastError);
-        if (denial.code !== 'UNAVAILABLE' || answered || t >= waitUntil) throw lastError ?? denial;
-        lastError ??= denial;
-        tried.clear();
-        await sleep(Math.min(50, waitUntil - t));
-        continue;
-      }
-      waitingSince = undefined;
-      const shardId = plan.shardId;
-      const isLast = timedOut >= this.maxAttempts - 1;
-      const remaining = deadline - t;
-      const budget = isLast ? remaining : Math.min(remaining, this.attemptTimeoutMs ?? Math.max(Math.floor(remaining / 2), 1));
-      let reply: RemoteReply;
-      this.directory.view.started(shardId);
-      try {
-        reply = await this.send(shardId, { ...call, attempt }, t + budget);
-      } catch (error) {
-        const failure = error instanceof BrokenCircuitError ? shardUnavailable(shardId, 'its circuit is open') : (error as LucentError);
-        this.directory.view.finished(shardId, true, this.clock());
-        if (this.clock() >= deadline) throw this.late(name, deadline, failure);
-        if (!isTransportFailure(failure)) throw failure;
-        if (failure.code === 'DEADLINE_EXCEEDED' && ++timedOut >= this.maxAttempts) throw failure;
-        this.logger.debug('shard did not answer; trying another', { function: name, shard: shardId, error: failure.message });
-        tried.add(shardId);
-        lastError = failure;
-        continue;
-      }
-      if (reply.ok) {
-        this.directory.view.finished(shardId, false, this.clock());
-        return { output: this.checkOutput(fn, options.version, reply.output), events: reply.events };
-      }
-      this.directory.view.finished(shardId, shardFaults.has(reply.error.code), this.clock());
-      const error = reviveError(reply.error);
-      if (!tryElsewhere.has(error.code)) throw error;
-      tried.add(shardId);
-      lastError = error;
+  invoke(name: string, input: unknown, options: RemoteInvokeOptions = {}): Promise<InvocationResult<unknown>> {
+    try {
+      return this.start(name, input, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
   async close(): Promise<void> {
     this.directory.close();
-    for (const waiting of this.waiting.values()) {
-      for (const fail of [...waiting]) fail(new LucentError('UNAVAILABLE', 'The cluster client was closed'));
+    const closed = new LucentError('UNAVAILABLE', 'The cluster client was closed');
+    for (const shardId of [...this.directory.view.inFlight.keys()]) this.transport.abandon(shardId, closed);
+  }
+
+  /**
+   * Not async, and the retry loop lives apart (`retry`): the common call — synchronous contract,
+   * every circuit closed, the first shard answers — then costs the transport's promise and one
+   * `then`. As one async function with the loop inside it cost the caller more than the wire.
+   */
+  private start(name: string, input: unknown, options: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
+    const now = this.clock();
+    const fn = this.functions?.[name];
+    const deadline = options.deadline ?? now + (options.timeoutMs ?? fn?.meta.timeoutMs ?? this.defaultTimeoutMs);
+    // Registry rules come before routing: a refusal (disabled, jurisdiction) throws here and sends nothing.
+    const selected = this.registry?.select(name, fn, options);
+    if (fn !== undefined && this.validateInput && (selected === undefined || selected.checkInput)) {
+      // Refuse bad input here: every shard would refuse it too, and a retry could not help.
+      const checked = validate(fn.input, input, 'input', name);
+      if (checked instanceof Promise) return checked.then(() => this.dispatch(name, fn, input, options, selected, now, deadline));
     }
+    return this.dispatch(name, fn, input, options, selected, now, deadline);
+  }
+
+  private dispatch(
+    name: string,
+    fn: AnyFunctionDefinition | undefined,
+    input: unknown,
+    options: RemoteInvokeOptions,
+    selected: SelectedCall | undefined,
+    now: number,
+    deadline: number,
+  ): Promise<InvocationResult<unknown>> {
+    const routing = selected === undefined ? this.routingCall(name, fn, options) : selected.routing;
+    const version = selected === undefined ? options.version : selected.version;
+    // Every field assigned, absent ones as undefined: one object shape for every call (the wire skips undefined).
+    const call: RemoteCall = {
+      name,
+      version,
+      input,
+      deadline,
+      correlationId: options.correlationId ?? this.idPrefix + (++this.sequence).toString(36),
+      causationId: options.causationId,
+      traceparent: options.traceparent,
+      attempt: 1,
+      business: options.business,
+      now,
+    };
+    const p = new CallProgress(fn, version, routing, call);
+    // The common case, first try with every circuit closed: the single choice, no failover order.
+    if (now < deadline && this.breakers.blocked(now).length === 0) {
+      const { reports, view } = this.directory;
+      const plan = chooseShard(routing, this.directory.candidates(now), reports, view, this.rules, this.random, now, this.tuning);
+      if (!('denied' in plan) && this.breakers.admit(plan.shardId, now)) {
+        const shardId = plan.shardId;
+        return this.send(shardId, p, now).then(
+          (reply) => this.answered(p, shardId, reply) ?? this.retry(p),
+          (error: unknown) => {
+            this.unanswered(p, shardId, error, true);
+            return this.retry(p);
+          },
+        );
+      }
+    }
+    return this.retry(p);
+  }
+
+  /** Every try after the first, and calls that found no shard at once: failover order, waiting for shards, the deadline. */
+  private async retry(p: CallProgress): Promise<InvocationResult<unknown>> {
+    const { name, deadline } = p.call;
+    for (;;) {
+      const t = this.clock();
+      if (t >= deadline) throw this.late(name, deadline, p.lastError);
+      const blocked = this.breakers.blocked(t);
+      const candidates = this.directory.candidates(t);
+      const { reports, view } = this.directory;
+      let plan: RoutingDecision;
+      if ((p.tried === undefined || p.tried.size === 0) && blocked.length === 0) {
+        plan = chooseShard(p.routing, candidates, reports, view, this.rules, this.random, t, this.tuning);
+      } else {
+        const exclude = new Set([...(p.tried ?? []), ...blocked]);
+        const ranked = rankShards(p.routing, candidates, reports, view, this.rules, this.random, t, { exclude, tuning: this.tuning });
+        plan = 'denied' in ranked ? ranked : { shardId: ranked.order[0]! };
+      }
+      if ('denied' in plan) {
+        const denial = routingDeniedError(p.routing, plan);
+        // "Not hosted" or "disabled" everywhere is an answer, and so is every shard saying "not here";
+        // "nobody to ask right now" may change before the deadline (shards starting, a broker
+        // reconnecting, a circuit cooling down), so the call waits a little for that.
+        p.waitingSince ??= t;
+        const waitUntil = Math.min(deadline, p.waitingSince + this.waitForShardsMs);
+        const answered = p.lastError !== undefined && !isTransportFailure(p.lastError);
+        if (denial.code !== 'UNAVAILABLE' || answered || t >= waitUntil) throw p.lastError ?? denial;
+        p.lastError ??= denial;
+        p.tried?.clear();
+        await sleep(Math.min(50, waitUntil - t));
+        continue;
+      }
+      p.waitingSince = undefined;
+      const shardId = plan.shardId;
+      if (!this.breakers.admit(shardId, t)) {
+        this.directory.view.started(shardId);
+        this.unanswered(p, shardId, shardUnavailable(shardId, 'its circuit is open'), false);
+        continue;
+      }
+      let reply: RemoteReply;
+      try {
+        reply = await this.send(shardId, p, t);
+      } catch (error) {
+        this.unanswered(p, shardId, error, true);
+        continue;
+      }
+      const result = this.answered(p, shardId, reply);
+      if (result !== undefined) return result;
+    }
+  }
+
+  /** The shard answered: the result, or undefined when it said "not here" and another should be asked; throws the function's error. */
+  private answered(p: CallProgress, shardId: string, reply: RemoteReply): InvocationResult<unknown> | undefined {
+    this.breakers.succeeded(shardId);
+    if (reply.ok) {
+      // `now` only dates an error: a success reads no clock.
+      this.directory.view.finished(shardId, false, 0);
+      return { output: this.checkOutput(p.fn, p.version, reply.output), events: reply.events };
+    }
+    this.directory.view.finished(shardId, shardFaults.has(reply.error.code), this.clock());
+    const error = reviveError(reply.error);
+    if (!tryElsewhere.has(error.code)) throw error;
+    (p.tried ??= new Set()).add(shardId);
+    p.lastError = error;
+    return undefined;
+  }
+
+  /** The shard did not answer (or its circuit refused the call): returns when another may be tried, throws when the call is over. */
+  private unanswered(p: CallProgress, shardId: string, error: unknown, countsForBreaker: boolean): void {
+    const failure = error as LucentError;
+    const now = this.clock();
+    // Any settled attempt settles the breaker too (a half-open circuit waits on its trial): only a
+    // transport failure counts against the shard; anything else was not the shard's silence.
+    if (countsForBreaker) {
+      if (isTransportFailure(failure)) this.breakers.failed(shardId, now);
+      else this.breakers.succeeded(shardId);
+    }
+    this.directory.view.finished(shardId, true, now);
+    if (now >= p.call.deadline) throw this.late(p.call.name, p.call.deadline, failure);
+    if (!isTransportFailure(failure)) throw failure;
+    if (failure.code === 'DEADLINE_EXCEEDED' && ++p.timedOut >= this.maxAttempts) throw failure;
+    this.logger.debug('shard did not answer; trying another', { function: p.call.name, shard: shardId, error: failure.message });
+    (p.tried ??= new Set()).add(shardId);
+    p.lastError = failure;
   }
 
   private routingCall(name: string, fn: AnyFunctionDefinition | undefined, options: RemoteInvokeOptions): RoutingCall {
@@ -263,27 +350,17 @@ export class ClusterClient {
     };
   }
 
-  /** One attempt on one shard, through its breaker; fails early if the shard drops out meanwhile. */
-  private send(shardId: string, call: RemoteCall, waitUntil: number): Promise<RemoteReply> {
-    return new Promise<RemoteReply>((resolve, reject) => {
-      let waiting = this.waiting.get(shardId);
-      if (waiting === undefined) this.waiting.set(shardId, (waiting = new Set()));
-      const set = waiting;
-      set.add(reject);
-      this.breakers
-        .get(shardId)
-        .execute(() => this.transport.request(shardId, call, waitUntil))
-        .then(
-          (reply) => {
-            set.delete(reject);
-            resolve(reply);
-          },
-          (error: unknown) => {
-            set.delete(reject);
-            reject(error);
-          },
-        );
-    });
+  /**
+   * One attempt on one shard (its circuit admitted it). A shard that drops out meanwhile has its
+   * waiting calls failed by the transport (`abandon`), so nothing here wraps the transport's promise.
+   */
+  private send(shardId: string, p: CallProgress, t: number): Promise<RemoteReply> {
+    const remaining = p.call.deadline - t;
+    const isLast = p.timedOut >= this.maxAttempts - 1;
+    const budget = isLast ? remaining : Math.min(remaining, this.attemptTimeoutMs ?? Math.max(Math.floor(remaining / 2), 1));
+    this.directory.view.started(shardId);
+    const attempt = ++p.attempts;
+    return this.transport.request(shardId, attempt === 1 ? p.call : { ...p.call, attempt }, t + budget);
   }
 
   /** The caller checks the output against its own contract too: a shard on another contract version is caught here. */

@@ -5,3 +5,5 @@ export * from './functionStats.js';
 export * from './shardDirectory.js';
 export * from './shardBreakers.js';
 export * from './clusterClient.js';
+export * from './clusterRegistry.js';
+export * from './shardRegistry.js';

@@ -33,13 +33,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Reject a call whose envelope is not what a Lucent caller sends, naming the field. */
 function envelopeProblem(call: RemoteCall): ValidationError | undefined {
-  const issues: { path: string; message: string }[] = [];
   if (typeof call !== 'object' || call === null) return new ValidationError('command', 'remote call', [{ path: '', message: 'not an object' }]);
-  if (typeof call.name !== 'string' || call.name.length === 0) issues.push({ path: 'name', message: 'a function name is required' });
-  if (typeof call.deadline !== 'number' || !Number.isFinite(call.deadline)) issues.push({ path: 'deadline', message: 'an epoch-ms deadline is required' });
-  if (typeof call.correlationId !== 'string') issues.push({ path: 'correlationId', message: 'a correlation id is required' });
-  if (call.version !== undefined && typeof call.version !== 'string') issues.push({ path: 'version', message: 'must be a string' });
-  return issues.length === 0 ? undefined : new ValidationError('command', 'remote call', issues);
+  // The list is made only for a bad envelope: this runs on every call.
+  let issues: { path: string; message: string }[] | undefined;
+  if (typeof call.name !== 'string' || call.name.length === 0) (issues ??= []).push({ path: 'name', message: 'a function name is required' });
+  if (typeof call.deadline !== 'number' || !Number.isFinite(call.deadline)) (issues ??= []).push({ path: 'deadline', message: 'an epoch-ms deadline is required' });
+  if (typeof call.correlationId !== 'string') (issues ??= []).push({ path: 'correlationId', message: 'a correlation id is required' });
+  if (call.version !== undefined && typeof call.version !== 'string') (issues ??= []).push({ path: 'version', message: 'must be a string' });
+  return issues === undefined ? undefined : new ValidationError('command', 'remote call', issues);
 }
 
 export class Shard {
@@ -114,27 +115,23 @@ export class Shard {
     let reply: RemoteReply;
     let failed = false;
     try {
-      const r = await this.functions.invoke(call.name, call.input, {
-        version: call.version,
-        deadline: call.deadline,
-        correlationId: call.correlationId,
-        causationId: call.causationId,
-        traceparent: call.traceparent,
-        attempt: call.attempt,
-        business: call.business,
-        now: call.now,
-      });
+      // The call carries the invoke options under their own names (version, deadline, ids, attempt, business, now).
+      const r = await this.functions.invoke(call.name, call.input, call);
       reply = { ok: true, output: r.output, events: r.events };
     } catch (error) {
       const wire = serializeError(error, call.name);
       failed = shardFaults.has(wire.code);
       reply = { ok: false, error: wire };
     }
+    let elapsed = performance.now() - started;
     const { slowdownFactor = 1, extraDelayMs = 0 } = this.chaos;
-    const extra = (performance.now() - started) * (slowdownFactor - 1) + extraDelayMs;
-    if (extra > 0) await sleep(extra);
+    const extra = elapsed * (slowdownFactor - 1) + extraDelayMs;
+    if (extra > 0) {
+      await sleep(extra);
+      elapsed = performance.now() - started;
+    }
     // Only hosted names get counters: a stream of made-up names must not grow the shard's memory.
-    if (this.functions.has(call.name)) this.stats.record(call.name, performance.now() - started, failed);
+    if (this.functions.has(call.name)) this.stats.record(call.name, elapsed, failed);
     if (--this.inFlight === 0 && this.idle) this.idle();
     return reply;
   }

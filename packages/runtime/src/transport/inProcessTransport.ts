@@ -10,8 +10,14 @@ export interface InProcessTransportOptions {
   readonly clock?: () => number;
 }
 
+interface Waiting {
+  readonly shardId: string;
+  fail(error: Error): void;
+}
+
 export class InProcessTransport implements Transport {
   private readonly handlers = new Map<string, CallHandler>();
+  private readonly waiting = new Set<Waiting>();
   private readonly listeners = new Set<(report: LoadReport) => void>();
   private readonly clock: () => number;
   private closed = false;
@@ -33,18 +39,23 @@ export class InProcessTransport implements Transport {
       return Promise.reject(shardUnavailable(shardId, `call cannot be encoded: ${String(error)}`));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(noReplyInTime(shardId, call.name, waitUntil)), remaining);
+      const waiting: Waiting = { shardId, fail: (error) => settle(() => reject(error)) };
+      const settle = (then: () => void): void => {
+        if (!this.waiting.delete(waiting)) return;
+        clearTimeout(timer);
+        then();
+      };
+      const timer = setTimeout(() => settle(() => reject(noReplyInTime(shardId, call.name, waitUntil))), remaining);
+      this.waiting.add(waiting);
       handler(sent).then(
-        (reply) => {
-          clearTimeout(timer);
-          resolve(overTheWire(reply));
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(shardUnavailable(shardId, `handler crashed: ${String(error)}`));
-        },
+        (reply) => settle(() => resolve(overTheWire(reply))),
+        (error: unknown) => settle(() => reject(shardUnavailable(shardId, `handler crashed: ${String(error)}`))),
       );
     });
+  }
+
+  abandon(shardId: string, error: Error): void {
+    for (const w of [...this.waiting]) if (w.shardId === shardId) w.fail(error);
   }
 
   serve(shardId: string, handler: CallHandler): Promise<Served> {

@@ -43,6 +43,11 @@ export interface Served {
  */
 export interface Transport {
   request(shardId: string, call: RemoteCall, waitUntil: number): Promise<RemoteReply>;
+  /**
+   * Fail every `request` still waiting on this shard with `error`, now: the caller learned another
+   * way (its reports stopped) that no reply is coming, and moves on instead of waiting out the limit.
+   */
+  abandon(shardId: string, error: Error): void;
   serve(shardId: string, handler: CallHandler): Promise<Served>;
   /** Publish a shard's load report on the discovery channel (fire and forget). */
   publishLoad(report: LoadReport): void;

@@ -101,6 +101,47 @@ export function transportContract(name: string, makePair: () => Promise<Transpor
       await served.close();
     });
 
+    it('gives each waiting call its own wait limit, however many are out', async () => {
+      const served = await pair.server.serve(shard('mute2'), () => new Promise<RemoteReply>(() => {}));
+      const started = Date.now();
+      const settledAt = (p: Promise<RemoteReply>): Promise<{ code: unknown; after: number }> =>
+        p.then(
+          () => ({ code: 'replied', after: Date.now() - started }),
+          (e: { code?: unknown }) => ({ code: e.code, after: Date.now() - started }),
+        );
+      // The later limit is sent first: a shared timer must re-arm for the earlier one.
+      const late = settledAt(pair.caller.request(shard('mute2'), call(), started + 700));
+      const early = settledAt(pair.caller.request(shard('mute2'), call(), started + 200));
+      const [e, l] = await Promise.all([early, late]);
+      expect(e.code).toBe('DEADLINE_EXCEEDED');
+      expect(l.code).toBe('DEADLINE_EXCEEDED');
+      expect(e.after).toBeGreaterThanOrEqual(190);
+      expect(l.after).toBeGreaterThanOrEqual(690);
+      expect(e.after).toBeLessThan(l.after);
+      await served.close();
+    });
+
+    it('fails the calls waiting on an abandoned shard at once, and only those', async () => {
+      const mute = await pair.server.serve(shard('gone'), () => new Promise<RemoteReply>(() => {}));
+      let release: (() => void) | undefined;
+      const slow = await pair.server.serve(
+        shard('stays'),
+        () => new Promise<RemoteReply>((r) => (release = () => r({ ok: true, output: 'still here', events: [] }))),
+      );
+      const started = Date.now();
+      const waiting = Array.from({ length: 3 }, () => pair.caller.request(shard('gone'), call(), started + 5_000));
+      const other = pair.caller.request(shard('stays'), call(), started + 5_000);
+      // Abandon only once both shards have the calls, as a caller does when reports stop.
+      await until(() => release !== undefined);
+      pair.caller.abandon(shard('gone'), new Error('it stopped reporting'));
+      for (const w of waiting) await expect(w).rejects.toThrow('it stopped reporting');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      release!();
+      await expect(other).resolves.toEqual({ ok: true, output: 'still here', events: [] });
+      await mute.close();
+      await slow.close();
+    });
+
     it('stops delivering to a shard once its serving is closed', async () => {
       const served = await pair.server.serve(shard('closing'), () => Promise.resolve({ ok: true, output: 1, events: [] }));
       await expect(pair.caller.request(shard('closing'), call(), Date.now() + 3_000)).resolves.toMatchObject({ ok: true });
