@@ -1,7 +1,7 @@
 // One circuit breaker per shard: after repeated transport failures a shard gets no calls until a trial one succeeds.
 // Not cockatiel: its breaker only runs work through an async `execute`, one extra promise per
 // remote call on the hottest path (measured: a closed circuit here costs one map lookup). The
-// state machine is three states and a counter; cockatiel remains the choice where calls are wrapped.
+// state machine is three states and a counter; a library breaker fits where calls are wrapped anyway.
 
 export interface BreakerOptions {
   /** Consecutive transport failures (no reply, unreachable) that open a shard's circuit. */
