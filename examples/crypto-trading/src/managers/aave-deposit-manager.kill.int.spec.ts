@@ -1,11 +1,10 @@
 // The saga runner SIGKILLed after each step in turn and restarted: every deposit finishes or compensates, and no command or compensation takes effect twice.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleChildProcess } from '../../../../test/support/bundleForNode.js';
 import { createFakeChainTables, type DepositSpec } from '../../fixtures/aaveDepositWorker.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -14,29 +13,7 @@ const PG_SCHEMA = `lucent_sagakill_${tag}`;
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const worker = fileURLToPath(new URL('../../fixtures/aaveDepositWorker.ts', import.meta.url));
 // The worker is bundled once (workspace packages from source) so each of the seven runs starts in well under a second.
-const bundle = fileURLToPath(new URL(`../../dist/.saga-kill-worker-${tag}.mjs`, import.meta.url));
-
-async function bundleWorker(): Promise<void> {
-  await build({
-    entryPoints: [worker],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'lucent-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@lucent\/[a-z]+$/ }, (args) => ({ path: `${root}packages/${args.path.slice(8)}/src/index.ts` }));
-          // Everything else from node_modules stays an import, resolved next to the bundle.
-          b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@lucent/') ? undefined : { path: args.path, external: true }));
-        },
-      },
-    ],
-  });
-}
+let bundle: Awaited<ReturnType<typeof bundleChildProcess>> | undefined;
 
 // Confirmed deposits get a timeout longer than the whole test; stuck ones time out while the runs come and go.
 const deposits: DepositSpec[] = [
@@ -50,7 +27,7 @@ const deposits: DepositSpec[] = [
 const startingBalance = 10_000;
 
 function runWorker(killAt: string | undefined, which: readonly DepositSpec[]): ReturnType<typeof spawnSync> {
-  const r = spawnSync(process.execPath, [bundle], {
+  const r = spawnSync(process.execPath, [bundle!.file], {
     cwd: root,
     env: {
       ...process.env,
@@ -70,7 +47,7 @@ describe('saga runner killed after each step (child processes, PostgreSQL)', () 
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    await bundleWorker();
+    bundle = await bundleChildProcess(worker);
     pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
     await createFakeChainTables(
       pool,
@@ -83,7 +60,7 @@ describe('saga runner killed after each step (child processes, PostgreSQL)', () 
   afterAll(async () => {
     await pool.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE`);
     await pool.end();
-    rmSync(bundle, { force: true });
+    bundle?.remove();
   });
 
   it('resumes from the event store alone after each kill, and every effect happens exactly once', async () => {

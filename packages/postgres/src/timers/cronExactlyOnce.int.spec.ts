@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '@lucent/runtime';
-import { bundleNode } from './fixtures/bundleNode.js';
+import { bundleChildProcess } from '../../../../test/support/bundleForNode.js';
 import { createPostgresTimerStore } from './sqlTimerStore.js';
 
 const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `cron3_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const fixture = fileURLToPath(new URL('./fixtures/cronNode.ts', import.meta.url));
 const children: ChildProcess[] = [];
-let entry: Awaited<ReturnType<typeof bundleNode>> | undefined;
+let entry: Awaited<ReturnType<typeof bundleChildProcess>> | undefined;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function startNode(file: string, nodeId: string): Promise<ChildProcess> {
@@ -60,7 +60,7 @@ describe('three scheduler processes on one database', () => {
     try {
       await db.query(`CREATE TABLE ${schema}.tick_attempts (id bigserial PRIMARY KEY, firing_key text NOT NULL, node text NOT NULL)`);
       await db.query(`CREATE TABLE ${schema}.tick_firings (firing_key text PRIMARY KEY, scheduled_for bigint NOT NULL, node text NOT NULL)`);
-      entry = await bundleNode(fixture);
+      entry = await bundleChildProcess(fixture);
       const file = entry.file;
       await Promise.all(['node-a', 'node-b', 'node-c'].map((id) => startNode(file, id)));
 

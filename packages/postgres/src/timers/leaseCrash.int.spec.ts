@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '@lucent/runtime';
-import { bundleNode } from './fixtures/bundleNode.js';
+import { bundleChildProcess } from '../../../../test/support/bundleForNode.js';
 import { createPostgresTimerStore } from './sqlTimerStore.js';
 
 const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -14,7 +14,7 @@ const fixture = fileURLToPath(new URL('./fixtures/hangingNode.ts', import.meta.u
 const leaseMs = 1_500;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let child: ChildProcess | undefined;
-let entry: Awaited<ReturnType<typeof bundleNode>> | undefined;
+let entry: Awaited<ReturnType<typeof bundleChildProcess>> | undefined;
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +65,7 @@ describe('leases of long handlers and crashed nodes', () => {
     const other = new Scheduler({ store, nodeId: 'node-b', pollIntervalMs: 100, leaseMs });
     try {
       await db.query(`CREATE TABLE ${schema}.work_attempts (id bigserial PRIMARY KEY, firing_key text NOT NULL, node text NOT NULL, at bigint NOT NULL)`);
-      entry = await bundleNode(fixture);
+      entry = await bundleChildProcess(fixture);
       child = await startNode(entry.file, 'node-a');
       const armer = new Scheduler({ store, nodeId: 'armer' }).handle('work', () => undefined);
       await armer.schedule({ id: 'long-job', delayMs: 0, handler: 'work' });

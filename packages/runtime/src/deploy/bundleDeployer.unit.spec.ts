@@ -114,7 +114,8 @@ describe('BundleDeployer', () => {
   async function node() {
     const store = new MemoryBundleStore();
     const registry = new MemoryRegistryStore();
-    const manager = new FunctionManager().register(v1);
+    // A generous default budget: the first call into a fresh worker thread is slow on a loaded machine, and deadlines are not under test here.
+    const manager = new FunctionManager({ defaultTimeoutMs: 30_000 }).register(v1);
     const deployer = new BundleDeployer({ store, manager, registry, publicKey: trusted.publicKeyPem, worker: { stuckGraceMs: 200 } });
     await deployer.start();
     return { store, registry, manager, deployer };

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleWorkerFiles } from '../../../../test/support/bundleForNode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineFunction, LucentError, type Logger } from '@lucent/core';
 import { z } from 'zod';
@@ -11,29 +11,6 @@ import { functionRegistry } from './fixtures/heavyRegistry.js';
 import { WorkerPoolExecutor } from './workerPoolExecutor.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-
-/**
- * In production the pool loads the compiled dist/workers/heavyWorker.js and the service's built
- * registry. Under vitest both are TypeScript, so they are bundled to JS (with @lucent/core from
- * source, as vitest aliases it) into a temporary directory: real worker threads, no loader tricks.
- */
-async function bundleForWorkers(dir: string): Promise<{ workerFile: string; registryModule: string }> {
-  const common = {
-    bundle: true,
-    platform: 'node' as const,
-    format: 'esm' as const,
-    target: 'node20',
-    logLevel: 'silent' as const,
-    alias: { '@lucent/core': here('../../../core/src/index.ts') },
-  };
-  const workerFile = join(dir, 'heavyWorker.mjs');
-  const registryModule = join(dir, 'registry.mjs');
-  await Promise.all([
-    build({ ...common, entryPoints: [here('./heavyWorker.ts')], outfile: workerFile }),
-    build({ ...common, entryPoints: [here('./fixtures/heavyRegistry.ts')], outfile: registryModule }),
-  ]);
-  return { workerFile, registryModule };
-}
 
 function collectingLogger(lines: string[]): Logger {
   const at = (level: string) => (message: string) => lines.push(`${level}:${message}`);
@@ -59,7 +36,7 @@ describe('WorkerPoolExecutor (real worker threads)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lucent-workers-'));
-    const { workerFile, registryModule } = await bundleForWorkers(dir);
+    const { workerFile, registryModule } = await bundleWorkerFiles(dir, here('./fixtures/heavyRegistry.ts'));
     // One thread: a later call can only succeed if a stuck thread was really terminated and replaced.
     pool = new WorkerPoolExecutor({ workerFile, registryModule, minThreads: 1, maxThreads: 1 });
     pooled = new FunctionManager({ heavyExecutor: pool, logger: collectingLogger(logs) }).register(functionRegistry);

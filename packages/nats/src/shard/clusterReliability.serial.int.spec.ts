@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleWorkerFiles } from '../../../../test/support/bundleForNode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineExceededError } from '@lucent/core';
 import { ClusterClient } from '@lucent/runtime';
@@ -24,28 +24,6 @@ const ids = ['a', 'b', 'c'].map((s) => `rel${tag}${s}`);
 const [A, B, C] = ids as [string, string, string];
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-/**
- * Worker threads load JavaScript: the pool's worker entry and the functions module are bundled
- * (with @lucent/core from source, as vitest aliases it) into a temporary directory.
- */
-async function bundleHeavy(dir: string): Promise<{ workerFile: string; registryModule: string }> {
-  const common = {
-    bundle: true,
-    platform: 'node' as const,
-    format: 'esm' as const,
-    target: 'node20',
-    logLevel: 'silent' as const,
-    alias: { '@lucent/core': here('../../../core/src/index.ts') },
-  };
-  const workerFile = join(dir, 'heavyWorker.mjs');
-  const registryModule = join(dir, 'functions.mjs');
-  await Promise.all([
-    build({ ...common, entryPoints: [here('../../../runtime/src/workers/heavyWorker.ts')], outfile: workerFile }),
-    build({ ...common, entryPoints: [here('../testing/reliabilityFunctions.ts')], outfile: registryModule }),
-  ]);
-  return { workerFile, registryModule };
-}
-
 describe('a cluster of three shard processes', () => {
   let shards: ShardProcess[] = [];
   let transport: NatsTransport;
@@ -55,7 +33,7 @@ describe('a cluster of three shard processes', () => {
 
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'lucent-heavy-'));
-    const heavy = { ...(await bundleHeavy(bundleDir)), registryExport: 'functions', maxThreads: 1 };
+    const heavy = { ...(await bundleWorkerFiles(bundleDir, here('../testing/reliabilityFunctions.ts'))), registryExport: 'functions', maxThreads: 1 };
     // Only shard A has a worker pool, so only A hosts the heavy function: elsewhere it would run on the event loop.
     shards = await Promise.all(
       ids.map((id, i) =>
