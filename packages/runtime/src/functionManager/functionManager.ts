@@ -321,9 +321,12 @@ export class FunctionManager {
       !(budget > 0) ||
       (fn.meta.heavy === true && this.heavyExecutor !== undefined)
     ) {
-      now = options?.now ?? this.clock();
-      deadline = options?.deadline ?? now + budget;
-      if (now >= deadline) return Promise.reject(new DeadlineExceededError(fn.name, deadline));
+      // `now` is the reading handed to the function (a replay passes the recorded one); the
+      // deadline is always on the manager's own clock, or a replayed call would expire at once.
+      const wall = this.clock();
+      now = options?.now ?? wall;
+      deadline = options?.deadline ?? wall + budget;
+      if (wall >= deadline) return Promise.reject(new DeadlineExceededError(fn.name, deadline));
     }
 
     let parsed: unknown = input;

@@ -88,6 +88,16 @@ describe('FunctionManager (in-process)', () => {
     expect(Date.now() - started).toBeLessThan(150);
   });
 
+  it('hands a replayed clock reading to the function but times the call on its own clock', async () => {
+    const waits = defineFunction(
+      { name: 'math.waits', version: '1.0.0', input: z.object({}), output: z.object({ at: z.number() }) },
+      (_input, ctx) => new Promise<{ at: number }>((resolve) => setTimeout(() => resolve({ at: ctx.now() }), 60)),
+    );
+    // A recorded reading from 1970: the function sees it, and the 5 s budget still runs from now.
+    const r = await new FunctionManager().register(waits).invoke('math.waits', {}, { now: 42, timeoutMs: 5_000 });
+    expect(r.output).toEqual({ at: 42 });
+  });
+
   it('refuses a call whose deadline has already passed', async () => {
     expect(await codeOf(fm.invoke('math.double', { x: 1 }, { deadline: 999 }))).toBe('DEADLINE_EXCEEDED');
   });
