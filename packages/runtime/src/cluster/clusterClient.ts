@@ -8,7 +8,6 @@ import {
   silentLogger,
   validate,
   type AnyFunctionDefinition,
-  type BusinessMetadata,
   type CallFact,
   type FunctionMap,
   type InvocationResult,
@@ -21,22 +20,16 @@ import {
   type RoutingTuning,
   type TypedInvoke,
 } from '@lucent/core';
+import type { InvokeOptions } from '../functionManager/functionManager.js';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
 import type { ClusterRegistry, SelectedCall } from './clusterRegistry.js';
 import { ShardBreakers, type BreakerOptions } from './shardBreakers.js';
 import { ShardDirectory } from './shardDirectory.js';
 
-export interface RemoteInvokeOptions {
-  /** Exact version; each shard's active one when omitted. */
-  readonly version?: string;
-  readonly business?: BusinessMetadata;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly traceparent?: string;
-  /** Absolute deadline, epoch ms. Wins over timeoutMs. */
-  readonly deadline?: number;
-  readonly timeoutMs?: number;
+/** The in-process call options a remote caller may set (the shard owns seed, clock and attempt), plus routing facts. */
+export interface RemoteInvokeOptions
+  extends Pick<InvokeOptions, 'version' | 'business' | 'correlationId' | 'causationId' | 'traceparent' | 'deadline' | 'timeoutMs'> {
   /** Facts placement rules test (e.g. `{ notional: 2_500_000 }` sends a trade to the `whale` shard). */
   readonly facts?: Readonly<Record<string, CallFact>>;
   /** Business priority; higher samples more shards. Defaults to the function's metadata. */
