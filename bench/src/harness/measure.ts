@@ -26,42 +26,62 @@ const maxBatch = 1 << 20;
 /** Hard cap on operations per window, so a broken (instant) op cannot spin forever. */
 const maxOpsPerWindow = 2e9;
 
+/**
+ * One measuring window's clock and batch size, shared by the sync and async loops: the caller runs
+ * `batch` ops, then calls `next()`, which reads the clock once and doubles the batch while a batch
+ * still takes under `batchTargetMs`.
+ */
+class BatchedWindow {
+  batch = 1;
+  private ops = 0;
+  private readonly start = performance.now();
+  private readonly end: number;
+  private t = this.start;
+
+  constructor(windowMs: number) {
+    this.end = this.start + windowMs;
+  }
+
+  get open(): boolean {
+    return this.t < this.end && this.ops < maxOpsPerWindow;
+  }
+
+  next(): void {
+    this.ops += this.batch;
+    const now = performance.now();
+    if (now - this.t < batchTargetMs && this.batch < maxBatch) this.batch *= 2;
+    this.t = now;
+  }
+
+  sample(): OpsSample {
+    return { ops: this.ops, ms: this.t - this.start };
+  }
+}
+
 /** Run a synchronous op back to back for `windowMs`. The sink keeps the result alive so it is not optimised away. */
 export function syncOps(op: () => unknown, windowMs: number): OpsSample {
-  let batch = 1;
-  let ops = 0;
+  const w = new BatchedWindow(windowMs);
   let sink: unknown;
-  const start = performance.now();
-  const end = start + windowMs;
-  let t = start;
-  while (t < end && ops < maxOpsPerWindow) {
+  while (w.open) {
+    const batch = w.batch;
     for (let i = 0; i < batch; i++) sink = op();
-    ops += batch;
-    const now = performance.now();
-    if (now - t < batchTargetMs && batch < maxBatch) batch *= 2;
-    t = now;
+    w.next();
   }
   keep(sink);
-  return { ops, ms: t - start };
+  return w.sample();
 }
 
 /** Await an async op sequentially (one in flight) for `windowMs`. */
 export async function asyncOps(op: () => Promise<unknown>, windowMs: number): Promise<OpsSample> {
-  let batch = 1;
-  let ops = 0;
+  const w = new BatchedWindow(windowMs);
   let sink: unknown;
-  const start = performance.now();
-  const end = start + windowMs;
-  let t = start;
-  while (t < end && ops < maxOpsPerWindow) {
+  while (w.open) {
+    const batch = w.batch;
     for (let i = 0; i < batch; i++) sink = await op();
-    ops += batch;
-    const now = performance.now();
-    if (now - t < batchTargetMs && batch < maxBatch) batch *= 2;
-    t = now;
+    w.next();
   }
   keep(sink);
-  return { ops, ms: t - start };
+  return w.sample();
 }
 
 /** `concurrency` loops awaiting `op` side by side for `windowMs`: throughput with that many calls in flight. */

@@ -1,7 +1,6 @@
 // A node's registry watch survives its NATS server restarting: it resumes from the last applied revision, skipping and repeating nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,17 +8,8 @@ import { connect, type NatsConnection } from 'nats';
 import { FunctionManager, RegistryAdmin, RegistryWatcher, type RegistryChange } from '@lucent/runtime';
 import { defineFunction } from '@lucent/core';
 import { z } from 'zod';
+import { freePort } from '../../../../test/support/freePort.js';
 import { KvRegistryStore } from './kvRegistryStore.js';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 
 async function startServer(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });

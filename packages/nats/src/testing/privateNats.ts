@@ -1,17 +1,7 @@
 // Test kit: a private nats-server on a free 127.0.0.1 port that a test may stop and restart (by its own pid) under load.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { createConnection } from 'node:net';
+import { freePort } from '../../../../test/support/freePort.js';
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,25 +1,14 @@
 // Test kit: a private PostgreSQL server in a temp directory on a free 127.0.0.1 port, stopped and started by pid.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../../test/support/freePort.js';
 
 const binDir = (): string => {
   const versions = execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort();
   return `/usr/lib/postgresql/${versions[versions.length - 1]}/bin`;
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // PostgreSQL refuses to run as root: when the tests run as root, the server runs as the postgres user.
 const asRoot = process.getuid?.() === 0;

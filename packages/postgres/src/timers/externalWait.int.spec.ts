@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LucentError } from '@lucent/core';
 import { Scheduler } from '@lucent/runtime';
+import { codeOf } from '../../../../test/support/lucentErrorCode.js';
 import { createPostgresTimerStore, type SqlTimerStore } from './sqlTimerStore.js';
 
 const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,16 +17,6 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await sleep(20);
   }
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LucentError);
-    return (e as LucentError).code;
-  }
-  throw new Error('expected a typed error');
 }
 
 describe('external waits and bad input on PostgreSQL', () => {

@@ -68,6 +68,22 @@ function waitView(r: Row): ExternalWaitView {
 /** JSON round trip, so callers can never mutate what the store holds (as with a database). */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** A row freshly armed with `timer`: pending, unclaimed, unmatched. `replace` re-arms a row but keeps when it was registered. */
+function armed(timer: NewTimer): Omit<Row, 'registeredAt'> {
+  return {
+    timer: copy(timer),
+    state: 'pending',
+    outcome: undefined,
+    deadline: isWait(timer.kind) ? timer.dueAt : undefined,
+    dueAt: timer.dueAt,
+    attempts: 0,
+    match: undefined,
+    claimedBy: undefined,
+    claimedUntil: undefined,
+    claimToken: undefined,
+  };
+}
+
 export class MemoryTimerStore implements TimerStore {
   private readonly rows = new Map<string, Row>();
   private readonly outcomeLog: TimerOutcomeRecord[] = [];
@@ -86,19 +102,7 @@ export class MemoryTimerStore implements TimerStore {
   async schedule(timer: NewTimer, now: number): Promise<ScheduleResult> {
     const existing = this.rows.get(timer.id);
     if (existing) return { created: false, timer: toRecord(existing) };
-    const row: Row = {
-      timer: copy(timer),
-      state: 'pending',
-      outcome: undefined,
-      registeredAt: now,
-      deadline: isWait(timer.kind) ? timer.dueAt : undefined,
-      dueAt: timer.dueAt,
-      attempts: 0,
-      match: undefined,
-      claimedBy: undefined,
-      claimedUntil: undefined,
-      claimToken: undefined,
-    };
+    const row: Row = { ...armed(timer), registeredAt: now };
     if (timer.kind === 'external') {
       const unclaimed = [...this.arrivalsById.values()].filter((a) => a.key === timer.waitKey && a.status === 'stored');
       const early = firstMatchingArrival(waitView(row), unclaimed);
@@ -117,18 +121,7 @@ export class MemoryTimerStore implements TimerStore {
     const existing = this.rows.get(timer.id);
     if (!existing) return (await this.schedule(timer, now)).timer;
     this.announceDropped(existing.claimToken);
-    Object.assign(existing, {
-      timer: copy(timer),
-      state: 'pending',
-      outcome: undefined,
-      deadline: isWait(timer.kind) ? timer.dueAt : undefined,
-      dueAt: timer.dueAt,
-      attempts: 0,
-      match: undefined,
-      claimedBy: undefined,
-      claimedUntil: undefined,
-      claimToken: undefined,
-    } satisfies Partial<Row>);
+    Object.assign(existing, armed(timer));
     return toRecord(existing);
   }
 

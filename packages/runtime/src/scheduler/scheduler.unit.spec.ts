@@ -1,7 +1,8 @@
 // The Scheduler on a virtual clock: one-offs, cron with each misfire policy, waits, conditions, event triggers, bad input.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LucentError, type JsonValue } from '@lucent/core';
+import type { JsonValue } from '@lucent/core';
+import { codeOf } from '../../../../test/support/lucentErrorCode.js';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import type { TimerFiring } from './schedulerApi.js';
 import { Scheduler } from './scheduler.js';
@@ -36,16 +37,6 @@ function kit(options: { graceMs?: number } = {}, start = t0) {
       return scheduler.runDue();
     },
   };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LucentError);
-    return (e as LucentError).code;
-  }
-  throw new Error('expected a typed error');
 }
 
 describe('Scheduler: one-off timers', () => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineFunction } from '@lucent/core';
 import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+import { collateralSums } from './collateralSums.js';
 
 /** Below this health factor the position is flagged: close enough to 1 that a normal day's move can liquidate it. */
 export const liquidationWarningLevel = 1.1;
@@ -49,13 +50,7 @@ export const healthFactor = defineFunction(
     }),
   },
   ({ collateral, debtUsd }, ctx) => {
-    let collateralUsd = 0;
-    let riskAdjustedCollateralUsd = 0;
-    for (const c of collateral) {
-      const valueUsd = c.amount * c.priceUsd;
-      collateralUsd += valueUsd;
-      riskAdjustedCollateralUsd += valueUsd * c.liquidationThreshold;
-    }
+    const { collateralUsd, weightedUsd: riskAdjustedCollateralUsd } = collateralSums(collateral, (c) => c.liquidationThreshold);
     const base = { collateralUsd, riskAdjustedCollateralUsd, debtUsd };
     if (debtUsd === 0) return { healthFactor: null, status: 'noDebt' as const, ...base };
     const hf = riskAdjustedCollateralUsd / debtUsd;

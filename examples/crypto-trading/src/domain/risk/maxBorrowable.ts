@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineFunction } from '@lucent/core';
 import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+import { collateralSums } from './collateralSums.js';
 
 /*
  * Aave's borrowing power is Σ value_i · LTV_i, and what is still available is that minus the
@@ -35,13 +36,7 @@ export const maxBorrowable = defineFunction(
     }),
   },
   ({ collateral, debtUsd, borrowAssetPriceUsd }) => {
-    let collateralUsd = 0;
-    let borrowingPowerUsd = 0;
-    for (const c of collateral) {
-      const valueUsd = c.amount * c.priceUsd;
-      collateralUsd += valueUsd;
-      borrowingPowerUsd += valueUsd * c.ltv;
-    }
+    const { collateralUsd, weightedUsd: borrowingPowerUsd } = collateralSums(collateral, (c) => c.ltv);
     const availableUsd = Math.max(0, borrowingPowerUsd - debtUsd);
     return {
       collateralUsd,
