@@ -7,6 +7,8 @@ export * from './eventStore/memoryEventStore.js';
 export * from './eventStore/catchUpSubscription.js';
 export * from './eventStore/appendInput.js';
 export * from './cqrs/deciderCommandHandler.js';
+export * from './cqrs/decisionRecord.js';
+export * from './cqrs/replay.js';
 export * from './cqrs/commandBus.js';
 export * from './cqrs/eventBus.js';
 export * from './projections/projectionStore.js';

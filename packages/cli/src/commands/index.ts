@@ -7,6 +7,7 @@ import { registryCommand } from './registry.js';
 import { simulateCommand } from './simulate.js';
 import { shardCommand } from './shard.js';
 import { clusterCommand } from './cluster.js';
+import { replayCommand } from './replay.js';
 
 export const commands: Record<string, Command> = {
   generate: generateCommand,
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   simulate: simulateCommand,
   shard: shardCommand,
   cluster: clusterCommand,
+  replay: replayCommand,
 };

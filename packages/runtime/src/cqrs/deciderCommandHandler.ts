@@ -6,6 +6,7 @@ import {
   defaultRetryPolicy,
   foldEvents,
   retryDelay,
+  selectVersion,
   type BusinessMetadata,
   type Decider,
   type DecisionInput,
@@ -14,6 +15,7 @@ import {
 } from '@lucent/core';
 import type { EventStore, NewEvent } from '../eventStore/eventStore.js';
 import type { FunctionManager } from '../functionManager/functionManager.js';
+import { decisionMetadataKey, type DecisionRecord } from './decisionRecord.js';
 
 export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
   readonly store: EventStore;
@@ -26,6 +28,17 @@ export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
   readonly streamOf: (command: C) => string;
   readonly retry?: RetryPolicy;
   readonly random?: () => number;
+  /**
+   * The clock whose reading the decision sees as ctx.now() (default: the FunctionManager's clock).
+   * The reading is taken here so that it can be recorded.
+   */
+  readonly clock?: () => number;
+  /**
+   * Record the decision (function, version, command, clock reading, seed) in the first appended
+   * event's metadata, so `replayStream` / `lucent replay` can run it again (default true). Turn it
+   * off when commands hold data that must not be kept in the log.
+   */
+  readonly recordDecisions?: boolean;
 }
 
 export interface CommandOptions {
@@ -53,10 +66,28 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class DeciderCommandHandler<C, E extends DomainEvent, S> {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
+  private readonly clock: () => number;
+  private readonly record: boolean;
 
   constructor(private readonly options: DeciderCommandHandlerOptions<C, E, S>) {
     this.retry = options.retry ?? defaultRetryPolicy;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? (() => options.functions.now());
+    this.record = options.recordDecisions ?? true;
+  }
+
+  /**
+   * The version the FunctionManager would run for this call, so it can be pinned and recorded:
+   * the rules' choice (deterministic for the same business keys) or the active version.
+   * Undefined when the call will be refused anyway; invoke then reports why.
+   */
+  private versionToRun(business: BusinessMetadata | undefined): string | undefined {
+    const { functions, decision } = this.options;
+    if (!functions.has(decision)) return undefined;
+    const rules = functions.rulesOf(decision);
+    if (rules === undefined) return functions.lookup(decision).version;
+    const selection = selectVersion(rules, business ?? {});
+    return 'denied' in selection ? undefined : selection.version;
   }
 
   private streamFor(command: C): string {
@@ -83,12 +114,20 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
       const version = history.length === 0 ? 0 : (history[history.length - 1]?.streamVersion ?? 0);
       const state = foldEvents(decider, history as unknown as E[]);
       const input: DecisionInput<C, S> = { command, state };
+      // Clock reading, seed and version are fixed here rather than inside the manager, so the
+      // exact values the function saw can be written down beside its events.
+      const now = this.clock();
+      const seed = correlationId;
+      const pinned = this.versionToRun(options.business);
       const { output } = await functions.invoke(decision, input, {
         correlationId,
         causationId: options.causationId,
         traceparent: options.traceparent,
         business: options.business,
         attempt,
+        now,
+        seed,
+        ...(pinned !== undefined && { version: pinned }),
       });
       const events = output as E[];
       if (events.length === 0) {
@@ -101,6 +140,20 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
         ...(options.business?.userId !== undefined && { userId: options.business.userId }),
       };
       const toAppend: NewEvent[] = events.map((e) => ({ type: e.type, data: e.data, metadata }));
+      if (this.record && pinned !== undefined) {
+        const record: DecisionRecord = {
+          function: decision,
+          version: pinned,
+          command,
+          now,
+          seed,
+          attempt,
+          batchSize: events.length,
+          ...(options.business !== undefined && Object.keys(options.business).length > 0 && { business: options.business }),
+        };
+        // The whole record on the first event only: the batch is contiguous in its stream.
+        toAppend[0] = { ...toAppend[0]!, metadata: { ...metadata, [decisionMetadataKey]: record } };
+      }
       try {
         const r = await store.append(stream, toAppend, {
           expectedVersion: version === 0 ? 'noStream' : version,

@@ -156,6 +156,11 @@ export class FunctionManager {
     this.idPrefix = options.idPrefix ?? `${process.pid.toString(36)}-${Date.now().toString(36)}-`;
   }
 
+  /** A reading of the manager's clock: what a function would see as ctx.now() if called now. */
+  now(): number {
+    return this.clock();
+  }
+
   /** Register definitions (or a generated map of them). The first version of a name becomes active. */
   register(...defs: readonly (AnyFunctionDefinition | FunctionMap)[]): this {
     for (const item of defs) {

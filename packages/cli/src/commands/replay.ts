@@ -1,0 +1,181 @@
+// `lucent replay <stream>… --module M (--pg URL | --data-dir DIR)`: run a stream's recorded decisions again and compare the events.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { tsImport } from 'tsx/esm/api';
+import { isFunctionDefinition, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
+import { FunctionManager, replayStream, type BatchReplay, type EventStore, type StreamReplay } from '@lucent/runtime';
+import type { Command } from './command.js';
+
+const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --data-dir DIR) [options]
+  --module FILE    a module (.ts or .js) exporting { functions, decider } under --export (default \`replay\`):
+                   functions: a function map, an array of definitions or a FunctionManager holding
+                   every version to replay; decider: { initialState, evolve } of the streams
+  --pg URL         PostgreSQL holding the event store
+  --data-dir DIR   the service's embedded data directory (PGlite in DIR/db) or a PGlite directory
+  --schema S       PostgreSQL schema of the event store (default lucent)
+  --version V      replay every recorded decision with version V instead of the recorded one
+  --export NAME    the module's export to use (default replay)
+  --json           print the reports as JSON
+exit codes: 0 every recorded batch replays the same, 1 a batch diverged, 2 usage, 3 a stream has no events`;
+
+class UsageError extends Error {}
+
+type AnyDecider = Pick<Decider<unknown, DomainEvent, unknown>, 'initialState' | 'evolve'>;
+
+interface ReplayTarget {
+  readonly functions: FunctionManager;
+  readonly decider: AnyDecider;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Duck-typed: the module may load its own copy of @lucent/runtime, so `instanceof` would say no. */
+function isManager(v: unknown): v is FunctionManager {
+  return isObject(v) && typeof v['run'] === 'function' && typeof v['lookup'] === 'function' && typeof v['invoke'] === 'function';
+}
+
+function managerOf(functions: unknown, where: string): FunctionManager {
+  if (isManager(functions)) return functions;
+  const defs: AnyFunctionDefinition[] = Array.isArray(functions)
+    ? functions.filter(isFunctionDefinition)
+    : isObject(functions)
+      ? Object.values(functions as FunctionMap).filter(isFunctionDefinition)
+      : [];
+  if (defs.length === 0) throw new UsageError(`${where}: \`functions\` holds no function definitions`);
+  // A short default budget would fail a slow replay on this machine though it succeeded live.
+  return new FunctionManager({ defaultTimeoutMs: 60_000 }).register(...defs);
+}
+
+async function loadTarget(file: string, exportName: string): Promise<ReplayTarget> {
+  const full = path.resolve(file);
+  if (!existsSync(full)) throw new UsageError(`no module at ${full}`);
+  const url = pathToFileURL(full).href;
+  // tsx for TypeScript sources, as `lucent generate` does; plain import for built JavaScript.
+  const mod = (/\.[cm]?tsx?$/.test(full) ? await tsImport(url, import.meta.url) : await import(url)) as Record<string, unknown>;
+  const named = mod[exportName];
+  // Without the named export, fall back to top-level `functions`/`functionRegistry` and `decider` exports.
+  const source: Record<string, unknown> | undefined = isObject(named)
+    ? named
+    : mod['decider'] !== undefined
+      ? { functions: mod['functions'] ?? mod['functionRegistry'], decider: mod['decider'] }
+      : undefined;
+  if (source === undefined) throw new UsageError(`${file} exports no \`${exportName}\` ({ functions, decider })`);
+  const decider = source['decider'];
+  if (!isObject(decider) || typeof decider['initialState'] !== 'function' || typeof decider['evolve'] !== 'function') {
+    throw new UsageError(`${file}: \`${exportName}.decider\` needs initialState() and evolve()`);
+  }
+  return { functions: managerOf(source['functions'], file), decider: decider as unknown as AnyDecider };
+}
+
+interface OpenedStore {
+  readonly store: EventStore;
+  readonly where: string;
+}
+
+async function openStore(values: { pg?: string; 'data-dir'?: string; schema?: string }): Promise<OpenedStore> {
+  if (values.pg !== undefined && values['data-dir'] !== undefined) throw new UsageError('give either --pg or --data-dir, not both');
+  const schema = values.schema === undefined ? {} : { schema: values.schema };
+  // Loaded on demand: the database clients are not worth loading for every `lucent` command.
+  const { createPgliteEventStore, createPostgresEventStore } = await import('@lucent/postgres');
+  if (values.pg !== undefined) {
+    return { store: await createPostgresEventStore({ connectionString: values.pg, ...schema }), where: 'PostgreSQL' };
+  }
+  if (values['data-dir'] !== undefined) {
+    const dir = path.resolve(values['data-dir']);
+    // A service's data directory keeps PGlite in db/; a bare PGlite directory holds PG_VERSION itself.
+    const dataDir = existsSync(path.join(dir, 'db', 'PG_VERSION')) ? path.join(dir, 'db') : dir;
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) throw new UsageError(`no PGlite database in ${dir} or ${path.join(dir, 'db')}`);
+    return { store: await createPgliteEventStore({ dataDir, ...schema }), where: dataDir };
+  }
+  throw new UsageError('say where the events are: --pg URL or --data-dir DIR');
+}
+
+function show(value: unknown): string {
+  const text = value === undefined ? '(none)' : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function detail(b: BatchReplay): string {
+  if (b.error !== undefined) return `${b.error.code}: ${b.error.message}`;
+  if (b.difference !== undefined) {
+    return `${b.difference.path || '(events)'}: stored ${show(b.difference.stored)}, replayed ${show(b.difference.replayed)}`;
+  }
+  return '';
+}
+
+/** One stream's report as a table: a row per batch, the first difference of a diverged one. */
+export function formatReplay(report: StreamReplay): string {
+  const head = `stream ${report.stream}: ${report.events} events in ${report.batches.length} batches, ${report.same} same, ${report.diverged} diverged, ${report.notRecorded} not recorded`;
+  const rows = report.batches.map((b) => [
+    b.fromVersion === b.toVersion ? String(b.fromVersion) : `${b.fromVersion}-${b.toVersion}`,
+    b.function === undefined ? '-' : `${b.function}@${b.recordedVersion}`,
+    b.replayedVersion === undefined || b.replayedVersion === b.recordedVersion ? '' : b.replayedVersion,
+    b.status,
+    detail(b),
+  ]);
+  const table = [['versions', 'function@version', 'replayed as', 'status', 'first difference'], ...rows];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const lines = table.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`.trimEnd());
+  return [head, ...lines].join('\n');
+}
+
+export const replayCommand: Command = {
+  describe: 'replay a stream\'s recorded decisions and compare the events: <stream>... --module M (--pg URL | --data-dir DIR) [--version V] [--json]',
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          module: { type: 'string' },
+          pg: { type: 'string' },
+          'data-dir': { type: 'string' },
+          schema: { type: 'string' },
+          version: { type: 'string' },
+          export: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+    } catch (error) {
+      console.error(`lucent replay: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+      return 2;
+    }
+    const { values, positionals: streams } = parsed;
+    if (streams.length === 0 || values.module === undefined) {
+      console.error(usage);
+      return 2;
+    }
+    let target: ReplayTarget;
+    let opened: OpenedStore;
+    try {
+      target = await loadTarget(values.module, values.export ?? 'replay');
+      opened = await openStore(values);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(`lucent replay: ${error.message}`);
+      return 2;
+    }
+    const reports: StreamReplay[] = [];
+    try {
+      for (const stream of streams) {
+        reports.push(
+          await replayStream(opened.store, target.functions, target.decider, stream, values.version === undefined ? {} : { version: values.version }),
+        );
+      }
+    } finally {
+      await opened.store.close();
+    }
+    if (values.json) console.log(JSON.stringify(streams.length === 1 ? reports[0] : reports, null, 2));
+    else console.log(reports.map(formatReplay).join('\n\n'));
+    const empty = reports.filter((r) => r.events === 0).map((r) => r.stream);
+    if (reports.some((r) => r.diverged > 0)) return 1;
+    if (empty.length > 0) {
+      console.error(`lucent replay: no events in ${empty.join(', ')} (${opened.where})`);
+      return 3;
+    }
+    return 0;
+  },
+};
