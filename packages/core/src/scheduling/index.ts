@@ -5,3 +5,4 @@ export * from './eventFilter.js';
 export * from './externalMatch.js';
 export * from './timerSpec.js';
 export * from './scheduleErrors.js';
+export * from './runRetry.js';

@@ -1,6 +1,7 @@
 // The kinds of durable timer and the checks a timer request must pass before anything is stored.
 import type { FieldIssue } from '../errors/errors.js';
 import { misfirePolicies } from './misfirePolicy.js';
+import { retryPolicyIssues } from './runRetry.js';
 import { ScheduleInvalidError } from './scheduleErrors.js';
 
 /**
@@ -70,12 +71,14 @@ export interface TimerRequestShape {
   readonly owner?: unknown;
   readonly waitKey?: unknown;
   readonly misfire?: unknown;
+  /** `cron`: how a failed run is tried again (absent: the default policy). */
+  readonly retryPolicy?: unknown;
 }
 
 /**
  * Check a timer request (before the shell stores it). Throws ScheduleInvalidError naming
  * the first bad field: an unknown kind, an empty id, a non-finite due time, a payload
- * that is not JSON, a wait without its key.
+ * that is not JSON, a wait without its key, a retry policy out of bounds.
  */
 export function checkTimerRequest(t: TimerRequestShape): void {
   const issues: FieldIssue[] = [];
@@ -96,6 +99,7 @@ export function checkTimerRequest(t: TimerRequestShape): void {
   if (t.kind === 'cron' && !(misfirePolicies as readonly unknown[]).includes(t.misfire)) {
     issues.push({ path: 'misfire', message: `must be one of ${misfirePolicies.join(', ')}` });
   }
+  if (t.retryPolicy !== undefined) issues.push(...retryPolicyIssues(t.retryPolicy));
   issues.push(...jsonValueIssues(t.payload));
   const first = issues[0];
   if (first !== undefined) throw new ScheduleInvalidError(first.path, `Invalid timer: ${first.path} ${first.message}`, { issues });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import type { JsonValue, MisfirePolicy, TimerKind } from '@lucent/core';
+import type { JsonValue, MisfirePolicy, RetryPolicy, TimerKind } from '@lucent/core';
 import {
   finalOutcome,
   type ArrivalRecord,
@@ -14,6 +14,7 @@ import {
   type DeliveryResult,
   type ExternalMatch,
   type NewArrival,
+  type RetryOf,
   type NewTimer,
   type ScheduleResult,
   type TimerOutcomeKind,
@@ -52,6 +53,8 @@ interface TimerRow {
   claimed_by: string | null;
   claimed_until: Num | null;
   claim_token: string | null;
+  retry_policy: RetryPolicy | null;
+  retry_of: { timerId: string; scheduledFor: Num } | null;
 }
 
 interface OutcomeRow {
@@ -88,6 +91,8 @@ function toRecord(r: TimerRow): TimerRecord {
     ...opt('cron', r.cron),
     ...opt('timezone', r.timezone),
     ...opt('misfire', r.misfire),
+    ...opt('retryPolicy', r.retry_policy),
+    ...opt<'retryOf', RetryOf>('retryOf', r.retry_of === null ? null : { timerId: r.retry_of.timerId, scheduledFor: Number(r.retry_of.scheduledFor) }),
     state: r.state,
     ...opt('outcome', r.outcome),
     registeredAt: Number(r.registered_at),
@@ -128,16 +133,19 @@ export class SqlTimerStore implements TimerStore {
     const s = (this.s = checkSchemaName(options.schema ?? 'lucent'));
     const t = `${s}.lucent_timers`;
     this.sql = {
-      insert: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at)
-        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12)
+      insert: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at,
+          retry_policy, retry_of)
+        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb)
         ON CONFLICT (id) DO NOTHING RETURNING *`,
       scheduleFn: `SELECT ${s}.lucent_timer_schedule($1::jsonb, $2) AS created`,
       get: `SELECT * FROM ${t} WHERE id = $1`,
-      replace: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at)
-        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12)
+      replace: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at,
+          retry_policy, retry_of)
+        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb)
         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, handler = excluded.handler, timeout_handler = excluded.timeout_handler,
           due_at = excluded.due_at, deadline = excluded.deadline, payload = excluded.payload, owner = excluded.owner,
           wait_key = excluded.wait_key, cron = excluded.cron, timezone = excluded.timezone, misfire = excluded.misfire,
+          retry_policy = excluded.retry_policy, retry_of = excluded.retry_of,
           state = 'pending', outcome = NULL, attempts = 0, match = NULL, claimed_by = NULL, claimed_until = NULL, claim_token = NULL
         RETURNING *`,
       cancel: `WITH c AS (
@@ -169,10 +177,12 @@ export class SqlTimerStore implements TimerStore {
         WHERE t.id = ANY (ARRAY(SELECT id FROM due))
         RETURNING t.*`,
       // Many completions in one statement (one commit, one fsync): each item finishes or re-arms
-      // its row only while it still holds the claim, and its outcomes are logged only then.
+      // its row only while it still holds the claim, and its outcomes are logged and the one-offs
+      // it arms (a failed cron run's retry) stored only then. A retry timer's outcomes are logged
+      // under the job it retries.
       completeMany: `WITH input AS (
           SELECT x->>'id' AS id, x->>'token' AS token, (x->>'rearmAt')::bigint AS rearm_at, x->>'final' AS final,
-            x->>'node' AS node, x->'outcomes' AS outcomes
+            x->>'node' AS node, x->'outcomes' AS outcomes, x->'arm' AS arm
           FROM jsonb_array_elements($1::jsonb) AS x),
         t AS (
           UPDATE ${t} AS r SET
@@ -183,11 +193,16 @@ export class SqlTimerStore implements TimerStore {
             claimed_by = NULL, claimed_until = NULL, claim_token = NULL
           FROM input i
           WHERE r.id = i.id AND r.claim_token = i.token AND r.state = 'pending'
-          RETURNING r.id),
+          RETURNING r.id, coalesce(r.retry_of->>'timerId', r.id) AS log_id),
         o AS (INSERT INTO ${s}.lucent_timer_outcomes (timer_id, scheduled_for, outcome, node, at, detail)
-          SELECT i.id, (y->>'scheduledFor')::bigint, y->>'outcome', i.node, $2, y->'detail'
+          SELECT t.log_id, (y->>'scheduledFor')::bigint, y->>'outcome', i.node, $2, y->'detail'
           FROM input i JOIN t ON t.id = i.id CROSS JOIN LATERAL jsonb_array_elements(i.outcomes) AS y
-          ON CONFLICT DO NOTHING)
+          ON CONFLICT DO NOTHING),
+        a AS (INSERT INTO ${t} (id, kind, handler, due_at, payload, owner, registered_at, retry_policy, retry_of)
+          SELECT y->>'id', y->>'kind', y->>'handler', (y->>'dueAt')::bigint, y->'payload', y->>'owner', $2, y->'retryPolicy', y->'retryOf'
+          FROM input i JOIN t ON t.id = i.id CROSS JOIN LATERAL jsonb_array_elements(i.arm) AS y
+          WHERE i.arm IS NOT NULL
+          ON CONFLICT (id) DO NOTHING)
         SELECT id FROM t`,
       renew: `UPDATE ${t} AS r SET claimed_until = greatest(r.claimed_until, $2::bigint)
         FROM jsonb_to_recordset($1::jsonb) AS c(id text, token text)
@@ -243,6 +258,8 @@ export class SqlTimerStore implements TimerStore {
       timer.timezone ?? null,
       timer.misfire ?? null,
       now,
+      timer.retryPolicy === undefined ? null : JSON.stringify(timer.retryPolicy),
+      timer.retryOf === undefined ? null : JSON.stringify(timer.retryOf),
     ];
   }
 
@@ -300,6 +317,7 @@ export class SqlTimerStore implements TimerStore {
       final: finalOutcome(i.outcomes),
       node: claim.claimedBy,
       outcomes: i.outcomes,
+      ...(i.arm !== undefined && i.arm.length > 0 ? { arm: i.arm } : {}),
     }));
     const { rows } = await this.q<{ id: string }>('completeMany', [JSON.stringify(input), now]);
     const done = new Set(rows.map((r) => r.id));

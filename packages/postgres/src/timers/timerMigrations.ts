@@ -170,6 +170,15 @@ CREATE TRIGGER lucent_timers_announce_changed AFTER UPDATE ON ${s}.lucent_timers
      OR (NEW.state = 'pending' AND NEW.claim_token IS NULL AND NEW.due_at < OLD.due_at))
   EXECUTE FUNCTION ${s}.lucent_timer_announce();`,
   },
+  {
+    version: 3,
+    name: 'retry policy of a cron job, and the run a retry timer tries again',
+    sql: (s) => `
+-- retry_policy: a cron job's stated policy (NULL: the scheduler's default), copied onto its retry timers.
+-- retry_of: on a retry timer, {timerId, scheduledFor} of the failed cron run; its outcomes are logged under timerId.
+-- Nullable columns without defaults: adding them rewrites nothing.
+ALTER TABLE ${s}.lucent_timers ADD COLUMN IF NOT EXISTS retry_policy jsonb, ADD COLUMN IF NOT EXISTS retry_of jsonb;`,
+  },
 ];
 
 /** The NOTIFY channel of the timer store in `schema` (identifiers are at most 63 bytes). */

@@ -178,24 +178,32 @@ export class MemoryTimerStore implements TimerStore {
     }
   }
 
-  private finish(row: Row, state: 'done' | 'cancelled', now: number, outcomes: CompleteInput['outcomes'], node: string): void {
+  private finish(row: Row, state: 'done' | 'cancelled', now: number, outcomes: CompleteInput['outcomes'], node: string, logAs = row.timer.id): void {
     row.state = state;
     row.outcome = state === 'cancelled' ? 'cancelled' : finalOutcome(outcomes);
     row.claimedBy = row.claimedUntil = row.claimToken = undefined;
-    this.record(row.timer.id, node, now, outcomes);
+    this.record(logAs, node, now, outcomes);
   }
 
   async complete(claim: ClaimedTimer, input: CompleteInput, now: number): Promise<boolean> {
     const row = this.holds(claim);
     if (!row) return false;
+    for (const timer of input.arm ?? []) {
+      if (this.rows.has(timer.id)) continue;
+      const armedRow: Row = { ...armed(timer), registeredAt: now };
+      this.rows.set(timer.id, armedRow);
+      if (armedRow.dueAt < now + announceWithinMs) this.announceDue(armedRow.dueAt);
+    }
+    // A retry's outcomes belong to the run it retries, so the job's history tells how that run ended.
+    const logAs = row.timer.retryOf?.timerId ?? row.timer.id;
     if (input.rearmAt !== undefined) {
-      this.record(row.timer.id, claim.claimedBy, now, input.outcomes);
+      this.record(logAs, claim.claimedBy, now, input.outcomes);
       row.dueAt = input.rearmAt;
       row.attempts = 0;
       row.claimedBy = row.claimedUntil = row.claimToken = undefined;
       return true;
     }
-    this.finish(row, 'done', now, input.outcomes, claim.claimedBy);
+    this.finish(row, 'done', now, input.outcomes, claim.claimedBy, logAs);
     return true;
   }
 

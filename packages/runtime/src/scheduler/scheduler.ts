@@ -5,10 +5,11 @@ import {
   ValidationError,
   checkTimerRequest,
   decideMisfire,
+  defaultCronRetryPolicy,
   firstDueAt,
   jsonValueIssues,
   matchesEventFilter,
-  retryDelay,
+  nextRetryAt,
   silentLogger,
   validate,
   type Contract,
@@ -40,6 +41,7 @@ import type {
   DeliveryResult,
   NewTimer,
   OutcomeInput,
+  RetryOf,
   ScheduleResult,
   TimerOutcomeRecord,
   TimerRecord,
@@ -72,7 +74,7 @@ export interface SchedulerOptions {
    * busy wait in due order. On top of these the node holds at most one batch claimed ahead.
    */
   readonly maxInFlight?: number;
-  /** Retries of a failed one-off or wait handler (cron runs are not retried: the next occurrence is the retry). */
+  /** Retries of a failed one-off or wait handler (default 5 tries). A cron job states its own (`CronJob.retry`). */
   readonly retry?: RetryPolicy;
   /** Misfire grace: a run later than this after its occurrence counts as missed (default 60 s). */
   readonly graceMs?: number;
@@ -198,6 +200,8 @@ export class Scheduler {
     const now = this.clock();
     const dueAt = firstDueAt(next, now);
     if (dueAt === undefined) throw new ScheduleInvalidError('cron', `Cron expression ${job.expression} has no future occurrence`);
+    checkTimerRequest({ id: job.id, kind: 'cron', handler: job.handler, dueAt, payload, misfire: job.misfire, retryPolicy: job.retry });
+    const retryPolicy = job.retry && { maxAttempts: job.retry.maxAttempts, baseDelayMs: job.retry.baseDelayMs, maxDelayMs: job.retry.maxDelayMs };
     const timer: NewTimer = {
       id: job.id,
       kind: 'cron',
@@ -207,8 +211,9 @@ export class Scheduler {
       cron: job.expression,
       timezone,
       misfire: job.misfire,
+      // Stored only when stated, so a job registered before policies existed keeps its row (and its missed runs).
+      ...(retryPolicy !== undefined ? { retryPolicy } : {}),
     };
-    checkTimerRequest(timer);
     const result = await this.store.schedule(timer, now);
     const stored = result.timer;
     const changed =
@@ -218,6 +223,7 @@ export class Scheduler {
         stored.timezone !== timezone ||
         stored.handler !== job.handler ||
         stored.misfire !== job.misfire ||
+        !samePolicy(stored.retryPolicy, retryPolicy) ||
         JSON.stringify(stored.payload) !== JSON.stringify(payload));
     if (changed && job.replace !== false) {
       // A changed job definition replaces the stored one; missed runs of the old definition are dropped.
@@ -486,12 +492,12 @@ export class Scheduler {
       }
       for (const definition of this.conditions.values()) {
         if (!matchesEventFilter(definition.filter, event)) continue;
-        const subject = definition.subjectOf(event);
-        if (subject === undefined) continue;
-        const waiting = (
-          await this.store.list({ kind: 'condition', waitKey: `${definition.name}:${subject}`, state: 'pending' })
-        ).filter((t) => t.match === undefined);
-        if (waiting.length > 0) await this.checkCondition(definition, subject, event, waiting);
+        for (const subject of subjectsOf(definition, event)) {
+          const waiting = (
+            await this.store.list({ kind: 'condition', waitKey: `${definition.name}:${subject}`, state: 'pending' })
+          ).filter((t) => t.match === undefined);
+          if (waiting.length > 0) await this.checkCondition(definition, subject, event, waiting);
+        }
       }
     }
   }
@@ -659,8 +665,8 @@ export class Scheduler {
   /** Finish or re-arm a claimed run through the batched completions; logs when the claim was lost meanwhile. */
   private async finish(claim: ClaimedTimer, input: CompleteInput): Promise<void> {
     if (!(await this.completions.complete({ claim, input }))) this.lostClaim(claim);
-    // A re-armed timer may be due before the loop's planned wake-up.
-    else if (input.rearmAt !== undefined) this.wake();
+    // A re-armed timer, or a retry armed with it, may be due before the loop's planned wake-up.
+    else if (input.rearmAt !== undefined || (input.arm?.length ?? 0) > 0) this.wake();
   }
 
   // ── firing ───────────────────────────────────────────────────────────────────────────
@@ -668,6 +674,7 @@ export class Scheduler {
   private async fire(claim: ClaimedTimer): Promise<void> {
     try {
       if (claim.kind === 'cron') await this.fireCron(claim);
+      else if (claim.retryOf !== undefined) await this.fireCronRetry(claim, claim.retryOf);
       else await this.fireOnce(claim);
     } catch (error) {
       // Store trouble while finishing: the lease runs out and another node (or this one) fires it again.
@@ -685,10 +692,10 @@ export class Scheduler {
       await this.finish(claim, { outcomes: [{ outcome, scheduledFor }] });
       return;
     }
-    const delay = retryDelay(this.retryPolicy, claim.attempts + 1, this.random());
-    if (delay !== undefined) {
+    const retryAt = nextRetryAt(this.retryPolicy, claim.attempts + 1, now, this.random());
+    if (retryAt !== undefined) {
       this.log.warn('timer handler failed; retrying', { timerId: claim.id, attempt: claim.attempts + 1, error });
-      if (!(await this.store.retry(claim, now + Math.max(delay, this.retryPolicy.baseDelayMs / 2), error, now))) this.lostClaim(claim);
+      if (!(await this.store.retry(claim, retryAt, error, now))) this.lostClaim(claim);
       else this.wake();
       return;
     }
@@ -699,20 +706,76 @@ export class Scheduler {
   private async fireCron(claim: ClaimedTimer): Promise<void> {
     const next = cronOccurrences(claim.cron ?? '', claim.timezone);
     const decision = decideMisfire({ policy: claim.misfire ?? 'skip', dueAt: claim.dueAt, now: this.clock(), next, graceMs: this.graceMs });
+    const policy = claim.retryPolicy ?? defaultCronRetryPolicy;
     const outcomes: OutcomeInput[] = [];
+    const retries: NewTimer[] = [];
     for (const scheduledFor of decision.fire) {
       const error = await this.invoke(claim.handler, claim, scheduledFor);
-      outcomes.push(error === undefined ? { outcome: 'fired', scheduledFor } : { outcome: 'failed', scheduledFor, detail: { error } });
-      if (error !== undefined) this.log.error('cron run failed; the job continues at its next occurrence', { timerId: claim.id, scheduledFor, error });
+      if (error === undefined) {
+        outcomes.push({ outcome: 'fired', scheduledFor });
+        continue;
+      }
+      const retryAt = nextRetryAt(policy, 1, this.clock(), this.random());
+      if (retryAt === undefined) {
+        outcomes.push({ outcome: 'failed', scheduledFor, detail: { error, attempts: 1 } });
+        this.log.error('cron run failed and its job allows no retry; the job continues at its next occurrence', { timerId: claim.id, scheduledFor, error });
+        continue;
+      }
+      // The retry is a timer of its own, armed with this completion: the job still re-arms at its
+      // next occurrence, and a run whose claim was lost (another node runs it again) arms none.
+      outcomes.push({ outcome: 'retrying', scheduledFor, detail: { error, attempts: 1, retryAt } });
+      retries.push(cronRetryTimer(claim, scheduledFor, retryAt, policy));
+      this.log.warn('cron run failed; retrying', { timerId: claim.id, scheduledFor, attempt: 1, retryAt, error });
     }
     if (decision.skipped > 0) {
       outcomes.push({ outcome: 'skipped', scheduledFor: claim.dueAt, detail: { count: decision.skipped, policy: claim.misfire ?? 'skip' } });
     }
-    await this.finish(claim, { outcomes, ...(decision.nextDueAt !== undefined ? { rearmAt: decision.nextDueAt } : {}) });
+    await this.finish(claim, {
+      outcomes,
+      ...(decision.nextDueAt !== undefined ? { rearmAt: decision.nextDueAt } : {}),
+      ...(retries.length > 0 ? { arm: retries } : {}),
+    });
   }
 
-  /** Run one handler; returns the error message when it failed. */
-  private async invoke(name: string | undefined, claim: ClaimedTimer, scheduledFor: number): Promise<string | undefined> {
+  /**
+   * Try a failed cron run again, through its retry timer: same handler, payload, occurrence and
+   * firing key as the run. Its further failures back off on the same timer (`store.retry`); after
+   * the last try the run is logged `failed` under the job.
+   */
+  private async fireCronRetry(claim: ClaimedTimer, of: RetryOf): Promise<void> {
+    const { timerId, scheduledFor } = of;
+    const job = await this.store.get(timerId);
+    if (job === undefined || job.state === 'cancelled') {
+      // Cancelling a job stops its runs, including the retries of those that failed.
+      await this.finish(claim, { outcomes: [{ outcome: 'cancelled', scheduledFor, detail: { reason: 'the job was cancelled before this retry' } }] });
+      return;
+    }
+    // The run itself was try 1, and each failed retry counted one attempt on this timer.
+    const tries = claim.attempts + 2;
+    const error = await this.invoke(claim.handler, claim, scheduledFor, { firingKey: `${timerId}@${scheduledFor}`, attempt: tries - 1 });
+    if (error === undefined) {
+      await this.finish(claim, { outcomes: [{ outcome: 'fired', scheduledFor, detail: { attempts: tries } }] });
+      return;
+    }
+    const now = this.clock();
+    const retryAt = nextRetryAt(claim.retryPolicy ?? defaultCronRetryPolicy, tries, now, this.random());
+    if (retryAt !== undefined) {
+      this.log.warn('cron run failed again; retrying', { timerId, scheduledFor, attempt: tries, retryAt, error });
+      if (!(await this.store.retry(claim, retryAt, error, now))) this.lostClaim(claim);
+      else this.wake();
+      return;
+    }
+    this.log.error('cron run failed for the last time', { timerId, scheduledFor, attempts: tries, error });
+    await this.finish(claim, { outcomes: [{ outcome: 'failed', scheduledFor, detail: { error, attempts: tries } }] });
+  }
+
+  /** Run one handler; returns the error message when it failed. A cron retry names the run it repeats in `run`. */
+  private async invoke(
+    name: string | undefined,
+    claim: ClaimedTimer,
+    scheduledFor: number,
+    run: { readonly firingKey?: string; readonly attempt?: number } = {},
+  ): Promise<string | undefined> {
     const entry = name === undefined ? undefined : this.handlers.get(name);
     if (entry === undefined) return `no handler named ${String(name)} is registered on node ${this.nodeId}`;
     try {
@@ -722,10 +785,10 @@ export class Scheduler {
         payload,
         reason: claim.reason,
         scheduledFor,
-        firingKey: `${claim.id}@${scheduledFor}`,
+        firingKey: run.firingKey ?? `${claim.id}@${scheduledFor}`,
         ...(claim.match !== undefined ? { match: claim.match } : {}),
         now: this.clock(),
-        attempt: claim.attempts,
+        attempt: run.attempt ?? claim.attempts,
       };
       await entry.fn(firing);
       return undefined;
@@ -760,4 +823,31 @@ export class Scheduler {
     }
     return best === undefined ? undefined : this.externalContracts.get(best);
   }
+}
+
+/** The distinct subjects an event concerns for a condition (one, several, or none). */
+function subjectsOf(definition: ConditionDefinition, event: StoredEvent): readonly string[] {
+  const subjects = definition.subjectOf(event);
+  if (subjects === undefined) return [];
+  return typeof subjects === 'string' ? [subjects] : [...new Set(subjects)];
+}
+
+/** The retry timer of a failed cron run: its id makes one per (job, occurrence) across nodes. */
+function cronRetryTimer(job: ClaimedTimer, scheduledFor: number, dueAt: number, policy: RetryPolicy): NewTimer {
+  return {
+    id: `retry:${job.id}@${scheduledFor}`,
+    kind: 'once',
+    handler: job.handler,
+    dueAt,
+    payload: job.payload,
+    // `cancelOwner('cron:<job id>')` drops a job's pending retries.
+    owner: `cron:${job.id}`,
+    retryPolicy: policy,
+    retryOf: { timerId: job.id, scheduledFor },
+  };
+}
+
+function samePolicy(a: RetryPolicy | undefined, b: RetryPolicy | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.maxAttempts === b.maxAttempts && a.baseDelayMs === b.baseDelayMs && a.maxDelayMs === b.maxDelayMs;
 }

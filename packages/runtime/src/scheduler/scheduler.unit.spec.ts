@@ -1,7 +1,7 @@
-// The Scheduler on a virtual clock: one-offs, cron with each misfire policy, waits, conditions, event triggers, bad input.
+// The Scheduler on a virtual clock: one-offs, cron with each misfire policy and retries of failed runs, waits, conditions, event triggers, bad input.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { JsonValue } from '@lucent/core';
+import { VirtualClock, type JsonValue, type RetryPolicy } from '@lucent/core';
 import { codeOf } from '../../../../test/support/lucentErrorCode.js';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import type { TimerFiring } from './schedulerApi.js';
@@ -118,6 +118,117 @@ describe('Scheduler: cron and misfire policies', () => {
   });
 });
 
+describe('Scheduler: failed cron runs are retried', () => {
+  interface Run {
+    readonly node: string;
+    readonly scheduledFor: number;
+    readonly attempt: number;
+    readonly at: number;
+    readonly firingKey: string;
+  }
+
+  /** Nodes sharing one timer store and one virtual clock; `fail` decides whether a run throws. */
+  function cluster(nodes: readonly string[], fail: (run: Run) => boolean, random = 0.999) {
+    const clock = new VirtualClock(t0 + 1);
+    const store = new MemoryTimerStore();
+    const runs: Run[] = [];
+    const schedulers = nodes.map((nodeId) =>
+      new Scheduler({ store, clock: clock.now, nodeId, random: () => random }).handle('job', (f) => {
+        const run = { node: nodeId, scheduledFor: f.scheduledFor, attempt: f.attempt, at: f.now, firingKey: f.firingKey };
+        runs.push(run);
+        if (fail(run)) throw new Error(`upstream down (attempt ${f.attempt})`);
+      }),
+    );
+    return {
+      clock,
+      store,
+      runs,
+      scheduler: schedulers[0] as Scheduler,
+      /** Step the clock from one due time to the next up to `until`, every node firing what is due at each. */
+      runUntil: async (until: number): Promise<void> => {
+        for (let step = 0; step < 1_000; step++) {
+          const next = await store.nextDueAt();
+          if (next === undefined || next > until) break;
+          await clock.advanceTo(next);
+          await Promise.all(schedulers.map((s) => s.runDue()));
+        }
+        await clock.advanceTo(until);
+      },
+    };
+  }
+
+  it('retries a failed run with backoff until it succeeds, once across two nodes, while the next ticks fire on time', async () => {
+    const T = t0 + 1_000;
+    // The run at T fails twice; every other run succeeds.
+    const c = cluster(['a', 'b'], (run) => run.scheduledFor === T && run.attempt < 2);
+    const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 800, maxDelayMs: 5_000 };
+    await c.scheduler.cron({ id: 'every-second', expression: '* * * * * *', handler: 'job', misfire: 'skip', retry });
+    await c.runUntil(T + 2_500);
+
+    // random 0.999: the first retry ~0.8 s after the failure, the second ~1.6 s after that. The
+    // ticks at T+1 s and T+2 s are not delayed by the retries in between, nor replaced by them.
+    expect(c.runs.map((r) => [r.scheduledFor - T, r.attempt, r.at - T, r.firingKey])).toEqual([
+      [0, 0, 0, `every-second@${T}`],
+      [0, 1, 799, `every-second@${T}`],
+      [1_000, 0, 1_000, `every-second@${T + 1_000}`],
+      [2_000, 0, 2_000, `every-second@${T + 2_000}`],
+      [0, 2, 2_397, `every-second@${T}`],
+    ]);
+    const history = (await c.scheduler.history('every-second')).sort((x, y) => x.scheduledFor - y.scheduledFor || x.at - y.at);
+    expect(history.map((o) => [o.outcome, o.scheduledFor - T, o.detail ?? null])).toEqual([
+      ['retrying', 0, { error: 'upstream down (attempt 0)', attempts: 1, retryAt: T + 799 }],
+      ['fired', 0, { attempts: 3 }],
+      ['fired', 1_000, null],
+      ['fired', 2_000, null],
+    ]);
+    expect(await c.store.get(`retry:every-second@${T}`)).toMatchObject({ state: 'done', outcome: 'fired', attempts: 1, owner: 'cron:every-second' });
+    expect(await c.store.get('every-second')).toMatchObject({ state: 'pending', dueAt: T + 3_000 });
+  });
+
+  it('gives up after the policy\'s tries (default 3), logs the run failed, and the next tick still runs', async () => {
+    const T = t0 + 60_000;
+    const c = cluster(['a'], () => true, 0.5);
+    await c.scheduler.cron({ id: 'default', expression: '* * * * *', handler: 'job', misfire: 'skip' });
+    await c.runUntil(T + 60_000);
+
+    // Default policy, random 0.5: retries 0.5 s and then 1 s after each failure; nothing after the third try.
+    expect(c.runs.map((r) => [r.scheduledFor - T, r.attempt, r.at - T])).toEqual([
+      [0, 0, 0],
+      [0, 1, 500],
+      [0, 2, 1_500],
+      [60_000, 0, 60_000],
+    ]);
+    const history = (await c.scheduler.history('default')).sort((x, y) => x.scheduledFor - y.scheduledFor || x.at - y.at);
+    expect(history.map((o) => [o.outcome, o.scheduledFor - T, o.detail ?? null])).toEqual([
+      ['retrying', 0, { error: 'upstream down (attempt 0)', attempts: 1, retryAt: T + 500 }],
+      ['failed', 0, { error: 'upstream down (attempt 2)', attempts: 3 }],
+      ['retrying', 60_000, { error: 'upstream down (attempt 0)', attempts: 1, retryAt: T + 60_500 }],
+    ]);
+    expect(await c.store.get(`retry:default@${T}`)).toMatchObject({ state: 'done', outcome: 'failed' });
+  });
+
+  it('tries a job stating maxAttempts 1 once per tick, and drops the pending retries of a cancelled job', async () => {
+    const T = t0 + 60_000;
+    const c = cluster(['a'], () => true, 0.5);
+    await c.scheduler.cron({ id: 'no-retry', expression: '* * * * *', handler: 'job', misfire: 'skip', retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+    await c.scheduler.cron({ id: 'cancelled', expression: '* * * * *', handler: 'job', misfire: 'skip' });
+    await c.runUntil(T);
+    expect(await c.scheduler.cancel('cancelled')).toBe(true);
+    await c.runUntil(T + 60_000);
+
+    expect(c.runs.map((r) => [r.firingKey, r.attempt, r.at - T])).toEqual([
+      [`no-retry@${T}`, 0, 0],
+      [`cancelled@${T}`, 0, 0],
+      [`no-retry@${T + 60_000}`, 0, 60_000],
+    ]);
+    expect((await c.scheduler.history('no-retry')).map((o) => [o.outcome, o.scheduledFor - T])).toEqual([
+      ['failed', 0],
+      ['failed', 60_000],
+    ]);
+    expect((await c.scheduler.history('cancelled')).filter((o) => o.scheduledFor === T).map((o) => o.outcome)).toEqual(['retrying', 'cancelled']);
+  });
+});
+
 describe('Scheduler: external waits', () => {
   it('before, during, after: matched, matched, fallback ran and the late one is recorded, not applied', async () => {
     const k = kit();
@@ -182,6 +293,39 @@ describe('Scheduler: conditions and event triggers', () => {
     ]);
   });
 
+  it('re-checks the condition of every subject an event names when subjectOf returns several', async () => {
+    const k = kit();
+    const price = new Map<string, number>([['eth', 3_000]]);
+    const assetOf: Record<string, string> = { p1: 'eth', p2: 'eth', p3: 'btc' };
+    const checked: string[] = [];
+    k.scheduler.defineCondition({
+      name: 'below-3000',
+      filter: { types: ['PriceMoved'] },
+      // One price move concerns every position on that asset.
+      subjectOf: (e) => (e.data as { positions: string[] }).positions,
+      holds: (subject) => {
+        checked.push(subject);
+        const p = price.get(assetOf[subject] ?? '') ?? Infinity;
+        return p < 3_000 ? { holds: true, evidence: { price: p } } : { holds: false };
+      },
+    });
+    for (const subject of ['p1', 'p2', 'p3']) await k.scheduler.whenCondition({ condition: 'below-3000', subject, onTrue: 'record' });
+    checked.length = 0;
+    price.set('eth', 2_500);
+    const move = { id: 'e1', stream: 'prices-eth', type: 'PriceMoved', data: { positions: ['p1', 'p2', 'p1'] }, metadata: {}, streamVersion: 1, globalPosition: 1, timestamp: t0 };
+    await k.scheduler.handleEvents([move]);
+    await k.advance(0);
+    expect(checked).toEqual(['p1', 'p2']);
+    expect(k.fired.map((f) => [f.timer.waitKey, f.match?.payload ?? null]).sort()).toEqual([
+      ['below-3000:p1', { price: 2_500 }],
+      ['below-3000:p2', { price: 2_500 }],
+    ]);
+    expect(await k.scheduler.get('condition:below-3000:p3')).toMatchObject({ state: 'pending' });
+    // An empty list concerns no subject.
+    await k.scheduler.handleEvents([{ ...move, id: 'e2', globalPosition: 2, data: { positions: [] } }]);
+    expect(checked).toEqual(['p1', 'p2']);
+  });
+
   it('runs an event-triggered handler once per matching appended event, through the store subscription', async () => {
     const events = new MemoryEventStore();
     const store = new MemoryTimerStore();
@@ -222,6 +366,8 @@ describe('Scheduler: bad input gets a typed error and nothing is stored', () => 
     expect(await codeOf(k.scheduler.schedule({ id: 'bad4', delayMs: 1, handler: 'nobody' }))).toBe('SCHEDULE_INVALID');
     expect(await codeOf(k.scheduler.schedule({ id: 'bad5', delayMs: 1, handler: 'typed', payload: { positionId: 42 } }))).toBe('VALIDATION_FAILED');
     expect(await codeOf(k.scheduler.waitFor({ key: 'k', timeoutMs: -1, onMatch: 'record', onTimeout: 'record' }))).toBe('SCHEDULE_INVALID');
+    const badRetry = { maxAttempts: 0, baseDelayMs: 1_000, maxDelayMs: 500 };
+    expect(await codeOf(k.scheduler.cron({ id: 'bad6', expression: '* * * * *', handler: 'record', misfire: 'skip', retry: badRetry }))).toBe('SCHEDULE_INVALID');
     expect(await k.store.list({})).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 // The Scheduler's public vocabulary: handlers, jobs, waits and triggers that sagas and services arm.
-import type { Contract, EventFilter, JsonValue, MisfirePolicy } from '@lucent/core';
+import type { Contract, EventFilter, JsonValue, MisfirePolicy, RetryPolicy } from '@lucent/core';
 import type { StoredEvent } from '../eventStore/eventStore.js';
 import type { ArrivalRecord, ExternalMatch, FireReason, TimerRecord } from './timerStore.js';
 
@@ -12,13 +12,16 @@ export interface TimerFiring<P = JsonValue> {
   readonly reason: FireReason;
   /** The occurrence this run stands for. */
   readonly scheduledFor: number;
-  /** Stable per run: `${timer id}@${scheduledFor}`. Use it as the idempotency key of the run's effects. */
+  /**
+   * Stable per run: `${timer id}@${scheduledFor}`, the same for every attempt (a cron run's retries
+   * carry the job's id). Use it as the idempotency key of the run's effects.
+   */
   readonly firingKey: string;
   /** For a matched wait: the arrival (external) or the evidence (condition). */
   readonly match?: ExternalMatch;
   /** The scheduler's clock reading when the run started. */
   readonly now: number;
-  /** How many earlier attempts of this run failed. */
+  /** How many earlier attempts of this run failed: 0 on the first try, 1 on the first retry… */
   readonly attempt: number;
 }
 
@@ -38,7 +41,13 @@ export interface CronJob {
   readonly payload?: JsonValue;
   readonly misfire: MisfirePolicy;
   readonly timezone?: string;
-  /** Replace a stored job whose expression, handler, payload or policy differ (default true). */
+  /**
+   * How a failed run is tried again: `maxAttempts` tries in all (the run included; 1 turns retries
+   * off), capped exponential backoff from `baseDelayMs` to `maxDelayMs`. Default: 3 tries, 1 s, 60 s.
+   * Each retry is a timer of its own, so it never delays or replaces the job's next occurrence.
+   */
+  readonly retry?: RetryPolicy;
+  /** Replace a stored job whose expression, handler, payload or policies differ (default true). */
   readonly replace?: boolean;
 }
 
@@ -94,8 +103,11 @@ export interface ConditionDefinition {
   readonly name: string;
   /** Events that may change the predicate's answer. */
   readonly filter: EventFilter;
-  /** The subject (e.g. a position id) an event concerns; undefined to ignore the event. */
-  readonly subjectOf: (event: StoredEvent) => string | undefined;
+  /**
+   * The subject (e.g. a position id) an event concerns, or several (one price move re-checks every
+   * position on that asset); undefined or an empty list to ignore the event. Repeats are checked once.
+   */
+  readonly subjectOf: (event: StoredEvent) => string | readonly string[] | undefined;
   /** Read the projection and apply the (pure) predicate; evidence is handed to the onTrue handler. */
   readonly holds: (subject: string, event: StoredEvent | undefined) => Promise<ConditionCheck> | ConditionCheck;
 }

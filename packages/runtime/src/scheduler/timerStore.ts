@@ -1,5 +1,5 @@
 // The durable timer store port: schedule, cancel, claim due timers with a lease, complete, record outcomes and arrivals.
-import type { JsonValue, MisfirePolicy, TimerKind } from '@lucent/core';
+import type { JsonValue, MisfirePolicy, RetryPolicy, TimerKind } from '@lucent/core';
 
 /** A timer to store. Times are epoch ms from the scheduler's clock. */
 export interface NewTimer {
@@ -22,12 +22,26 @@ export interface NewTimer {
   readonly cron?: string;
   readonly timezone?: string;
   readonly misfire?: MisfirePolicy;
+  /** `cron`: how a failed run is tried again (absent: the scheduler's default); a retry timer: the policy it follows. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Set on a retry timer (a `once` timer): the cron run it tries again. Its outcomes are logged under `retryOf.timerId`. */
+  readonly retryOf?: RetryOf;
+}
+
+/** The cron run a retry timer tries again: the job and the occurrence whose run failed. */
+export interface RetryOf {
+  readonly timerId: string;
+  readonly scheduledFor: number;
 }
 
 export type TimerState = 'pending' | 'done' | 'cancelled';
 
-/** How a firing ended; the outcome log keeps one row per (timer, scheduledFor, outcome). */
-export type TimerOutcomeKind = 'fired' | 'matched' | 'timeout' | 'skipped' | 'failed' | 'cancelled';
+/**
+ * How a firing ended; the outcome log keeps one row per (timer, scheduledFor, outcome).
+ * `retrying`: a cron run failed and a retry timer was armed; that retry logs the run's final
+ * `fired` or `failed` under the job's id.
+ */
+export type TimerOutcomeKind = 'fired' | 'matched' | 'timeout' | 'skipped' | 'failed' | 'cancelled' | 'retrying';
 
 /** An outside event matched to (or waiting for) an external wait. */
 export interface ExternalMatch {
@@ -79,6 +93,11 @@ export interface CompleteInput {
   readonly outcomes: readonly OutcomeInput[];
   /** Re-arm instead of finishing (cron): the next due time, or undefined to finish the timer. */
   readonly rearmAt?: number;
+  /**
+   * One-off timers stored in the same atomic step, and only when the claim is still held (a
+   * failed cron run's retry): a run whose claim was lost arms nothing. An id that exists stores nothing.
+   */
+  readonly arm?: readonly NewTimer[];
 }
 
 export interface TimerOutcomeRecord extends OutcomeInput {
@@ -172,7 +191,10 @@ export interface TimerStore {
    * claim is held by exactly one node at a time (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   claimDue(node: string, now: number, leaseMs: number, limit: number, options?: ClaimOptions): Promise<ClaimedTimer[]>;
-  /** Finish (or re-arm) a claimed timer and record its outcomes; false when the claim was lost. */
+  /**
+   * Finish (or re-arm) a claimed timer, record its outcomes (a retry timer's under the job it
+   * retries) and store `input.arm`; false, and nothing written, when the claim was lost.
+   */
   complete(claim: ClaimedTimer, input: CompleteInput, now: number): Promise<boolean>;
   /** `complete` for many claims in one atomic step (one statement on PostgreSQL); one flag per item, in order. */
   completeMany(items: readonly Completion[], now: number): Promise<boolean[]>;

@@ -127,6 +127,62 @@ export function timerStoreContract(name: string, makeStore: () => Promise<TimerS
       expect(await store.retry(c!, base + 900, 'stale', base + 501)).toBe(false);
     });
 
+    it("arms a failed cron run's retry with the completion only while the claim is held, and logs the retry's outcomes under the job", async () => {
+      const id = `job-${tag()}`;
+      const base = t0 + 17_000_000;
+      const policy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+      const job: NewTimer = { id, kind: 'cron', handler: 'tick', dueAt: base, payload: { n: 1 }, cron: '* * * * * *', timezone: 'UTC', misfire: 'skip', retryPolicy: policy };
+      await store.schedule(job, base);
+      expect((await store.get(id))?.retryPolicy).toEqual(policy);
+      const retryId = `retry:${id}@${base}`;
+      const retry = (dueAt: number): NewTimer => ({
+        id: retryId,
+        kind: 'once',
+        handler: 'tick',
+        dueAt,
+        payload: { n: 1 },
+        owner: `cron:${id}`,
+        retryPolicy: policy,
+        retryOf: { timerId: id, scheduledFor: base },
+      });
+      // n1's lease lapses mid-run and n2 runs the occurrence again: only the holder's completion arms a retry.
+      const [stale] = await claimMine(id, base, 'n1', 1_000);
+      const [held] = await claimMine(id, base + 1_001, 'n2', 10_000);
+      expect(held?.claimedBy).toBe('n2');
+      expect(await store.complete(stale!, { outcomes: [{ outcome: 'retrying', scheduledFor: base }], rearmAt: base + 2_000, arm: [retry(base + 1_500)] }, base + 1_002)).toBe(false);
+      expect(await store.get(retryId)).toBeUndefined();
+      const failure = { outcome: 'retrying' as const, scheduledFor: base, detail: { error: 'boom' } };
+      expect(await store.complete(held!, { outcomes: [failure], rearmAt: base + 2_000, arm: [retry(base + 1_500)] }, base + 1_003)).toBe(true);
+      expect(await store.get(id)).toMatchObject({ state: 'pending', dueAt: base + 2_000 });
+      expect(await store.get(retryId)).toMatchObject({
+        kind: 'once',
+        state: 'pending',
+        dueAt: base + 1_500,
+        owner: `cron:${id}`,
+        registeredAt: base + 1_003,
+        attempts: 0,
+        retryPolicy: policy,
+        retryOf: { timerId: id, scheduledFor: base },
+      });
+      const [r1] = await claimMine(retryId, base + 1_500);
+      expect(r1?.retryOf).toEqual({ timerId: id, scheduledFor: base });
+      expect(await store.retry(r1!, base + 3_500, 'again', base + 1_501)).toBe(true);
+      // The next occurrence's completion arming the same id again stores nothing.
+      const [tick] = await claimMine(id, base + 2_000);
+      expect(await store.complete(tick!, { outcomes: [{ outcome: 'fired', scheduledFor: base + 2_000 }], rearmAt: base + 3_000, arm: [retry(base + 9_999)] }, base + 2_001)).toBe(true);
+      expect(await store.get(retryId)).toMatchObject({ dueAt: base + 3_500, attempts: 1 });
+      const [r2] = await claimMine(retryId, base + 3_500);
+      expect(await store.complete(r2!, { outcomes: [{ outcome: 'failed', scheduledFor: base, detail: { attempts: 3 } }] }, base + 3_501)).toBe(true);
+      expect(await store.get(retryId)).toMatchObject({ state: 'done', outcome: 'failed' });
+      expect(await store.outcomes(retryId)).toEqual([]);
+      const log = (await store.outcomes(id)).sort((x, y) => x.scheduledFor - y.scheduledFor || x.at - y.at);
+      expect(log.map((o) => [o.outcome, o.scheduledFor, o.node, o.detail ?? null])).toEqual([
+        ['retrying', base, 'n2', { error: 'boom' }],
+        ['failed', base, 'n1', { attempts: 3 }],
+        ['fired', base + 2_000, 'n1', null],
+      ]);
+    });
+
     it('cancels a pending timer (alone or all of an owner) so it never fires', async () => {
       const p = `cancel-${tag()}-`;
       const base = t0 + 5_000_000;
