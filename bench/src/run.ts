@@ -1,4 +1,5 @@
 // `npm run bench`: run every registered area (or those matching --filter), repeat, and report table, JSON and RESULTS.md.
+import { fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { areas } from './cases/index.js';
@@ -19,16 +20,8 @@ function commandLine(argv: readonly string[]): string {
   return `node bench/dist/run.js${args === '' ? '' : ` ${args}`}`;
 }
 
-/** Runs one area; an unreachable server or a BenchSkipped becomes a "skipped" outcome, any other error "failed". */
-async function runArea(
-  area: BenchArea,
-  options: BenchOptions,
-  servers: Record<ServerKind, ServerStatus>,
-): Promise<BenchResult[] | AreaOutcome> {
-  const missing = (area.requires ?? []).filter((k) => !servers[k].reachable);
-  if (missing.length > 0) {
-    return { area: area.area, status: 'skipped', reason: missing.map((k) => servers[k].detail).join('; ') };
-  }
+/** Runs one area in this process; a BenchSkipped becomes a "skipped" outcome, any other error "failed". */
+async function runAreaHere(area: BenchArea, options: BenchOptions): Promise<BenchResult[] | AreaOutcome> {
   try {
     const results = await area.run(options);
     return results.filter((r) => wants(options, r.case));
@@ -37,6 +30,53 @@ async function runArea(
     if (error instanceof BenchSkipped) return { area: area.area, status: 'skipped', reason: message };
     return { area: area.area, status: 'failed', reason: message.split('\n')[0] ?? message };
   }
+}
+
+const childArea = 'LUCENT_BENCH_AREA';
+const childOptions = 'LUCENT_BENCH_OPTIONS';
+
+/**
+ * Runs one area in a fresh Node process (this file, forked), the way JMH forks per benchmark: the
+ * cases of one area then start from a clean JIT state and heap, whatever ran before them. Both
+ * sides of every comparison still alternate inside that one process.
+ */
+function runAreaInChild(area: BenchArea, options: BenchOptions): Promise<BenchResult[] | AreaOutcome> {
+  return new Promise((resolve) => {
+    let answer: BenchResult[] | AreaOutcome | undefined;
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      env: { ...process.env, [childArea]: area.area, [childOptions]: JSON.stringify(options) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (m) => {
+      answer = m as BenchResult[] | AreaOutcome;
+    });
+    child.on('exit', (code, signal) => {
+      resolve(answer ?? { area: area.area, status: 'failed', reason: `the area's process exited (${signal ?? `code ${code}`}) without results` });
+    });
+  });
+}
+
+/** Runs one area; an unreachable server means "skipped" without starting it. */
+function runArea(
+  area: BenchArea,
+  options: BenchOptions,
+  servers: Record<ServerKind, ServerStatus>,
+  sameProcess: boolean,
+): Promise<BenchResult[] | AreaOutcome> {
+  const missing = (area.requires ?? []).filter((k) => !servers[k].reachable);
+  if (missing.length > 0) {
+    return Promise.resolve({ area: area.area, status: 'skipped', reason: missing.map((k) => servers[k].detail).join('; ') });
+  }
+  return sameProcess ? runAreaHere(area, options) : runAreaInChild(area, options);
+}
+
+/** The child side of runAreaInChild: run the named area, send the outcome, exit. */
+async function child(name: string): Promise<void> {
+  const options = JSON.parse(process.env[childOptions] ?? '{}') as BenchOptions;
+  const area = areas.find((a) => a.area === name);
+  const outcome: BenchResult[] | AreaOutcome =
+    area === undefined ? { area: name, status: 'failed', reason: 'no such area' } : await runAreaHere(area, options);
+  await new Promise<void>((resolve) => process.send?.(outcome, () => resolve()) ?? resolve());
 }
 
 async function main(): Promise<void> {
@@ -72,7 +112,7 @@ async function main(): Promise<void> {
     for (const area of chosen) {
       if (outcomes.has(area.area)) continue;
       console.error(`[bench] repeat ${r}/${args.repeat}: ${area.area} …`);
-      const result = await runArea(area, options, servers);
+      const result = await runArea(area, options, servers, args.sameProcess);
       if (Array.isArray(result)) run.push(...result);
       else {
         outcomes.set(area.area, result);
@@ -109,7 +149,8 @@ async function main(): Promise<void> {
   if (failed.some((o) => o.status === 'failed')) process.exitCode = 1;
 }
 
-main().then(
+const area = process.env[childArea];
+(area === undefined ? main() : child(area)).then(
   // Peers (Moleculer, Nest, pools) may leave handles open after their areas closed; the run is over.
   () => process.exit(),
   (error: unknown) => {

@@ -1,7 +1,7 @@
 // Every benchmark area `npm run bench` runs, in order. An area adds itself here with one line.
 import type { BenchArea } from '../harness/types.js';
 import { eventStoreArea } from './eventStore.js';
-import { invokeArea } from './invoke.js';
+import { invokeArea, invokeValidatedArea } from './invoke.js';
 import { remoteArea } from './remote.js';
 import { registryArea } from './registry.js';
 import { routingArea } from './routing.js';
@@ -11,6 +11,7 @@ import { httpArea } from './http.js';
 
 export const areas: BenchArea[] = [
   invokeArea,
+  invokeValidatedArea,
   remoteArea,
   eventStoreArea,
   registryArea,

@@ -8,6 +8,8 @@ export interface RunArgs {
   readonly rounds: number;
   readonly repeat: number;
   readonly writeResults: boolean;
+  /** Run every area in this one process instead of a fresh child process per area. */
+  readonly sameProcess: boolean;
   readonly help: boolean;
 }
 
@@ -18,6 +20,8 @@ export const usage = `usage: npm run bench -- [options]
   --rounds N        measured windows per side, alternating between sides (default 3)
   --repeat N        repeat the whole run N times; medians and spread are reported (default 2)
   --no-results      do not rewrite bench/RESULTS.md
+  --same-process    run all areas in this process (default: a fresh child process per area, so one
+                    area's JIT state, heap and open handles do not colour the next)
 servers: LUCENT_PG_URL (admin URL; a throw-away database is created), LUCENT_REDIS_URL, LUCENT_NATS_URL`;
 
 function positiveInt(flag: string, raw: string | undefined): number {
@@ -38,6 +42,7 @@ export function parseArgs(argv: readonly string[]): RunArgs {
   let rounds = 3;
   let repeat = 2;
   let writeResults = true;
+  let sameProcess = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -65,6 +70,9 @@ export function parseArgs(argv: readonly string[]): RunArgs {
       case '--no-results':
         writeResults = false;
         break;
+      case '--same-process':
+        sameProcess = true;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -73,5 +81,5 @@ export function parseArgs(argv: readonly string[]): RunArgs {
         throw new Error(`unknown option ${flag}\n${usage}`);
     }
   }
-  return { ...(json === undefined ? {} : { json }), ...(filter === undefined ? {} : { filter }), windowMs, rounds, repeat, writeResults, help };
+  return { ...(json === undefined ? {} : { json }), ...(filter === undefined ? {} : { filter }), windowMs, rounds, repeat, writeResults, sameProcess, help };
 }
