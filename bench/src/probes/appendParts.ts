@@ -1,5 +1,5 @@
 // Where a single append's time goes: the raw INSERT, the same INSERT inside a PL/pgSQL function,
-// Lucent's append function, and that function with one part at a time taken out. A diagnostic,
+// Lucent's single-event append function (lucent_append_one), and that function with one part at a time taken out. A diagnostic,
 // not a bench case: run `node bench/dist/probes/appendParts.js [seconds]` (fsync on, as the bench).
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -26,26 +26,32 @@ async function main(): Promise<void> {
         RETURN 1; END $$`);
     // Variants of the store's own function, each with one part removed (sequences stand in for what is taken out).
     await pool.query(`CREATE SEQUENCE ${s}.positions START 1000000000; CREATE SEQUENCE ${s}.versions`);
-    const source = (await pool.query<{ d: string }>(`SELECT pg_get_functiondef('${s}.lucent_append'::regproc) AS d`)).rows[0]!.d;
+    const source = (await pool.query<{ d: string }>(`SELECT pg_get_functiondef('${s}.lucent_append_one'::regproc) AS d`)).rows[0]!.d;
     const withoutNotify = source.replace(/PERFORM pg_notify[^;]*;/, '');
     const variants: Record<string, string> = {
       no_notify: withoutNotify,
       no_position_row: withoutNotify.replace(
-        /UPDATE \S+lucent_global_position SET value = value \+ n WHERE id RETURNING value INTO v_position;/,
+        /UPDATE \S+lucent_global_position SET value = value \+ 1 WHERE id RETURNING value INTO v_position;/,
         `v_position := nextval('${s}.positions');`,
       ),
       no_stream_row: withoutNotify.replace(
-        /IF p_expected = 'any' THEN[\s\S]*?END IF;\s*IF v_version IS NULL THEN[\s\S]*?END IF;/,
+        /v_version := \S+lucent_bump_stream\([^;]*;/,
         `v_version := nextval('${s}.versions');`,
       ),
     };
-    for (const [name, sql] of Object.entries(variants)) await pool.query(sql.replace(/\.lucent_append\(/, `.${name}(`));
+    for (const [name, sql] of Object.entries(variants)) {
+      if (sql === source || (name !== 'no_notify' && sql === withoutNotify)) throw new Error(`variant ${name} removed nothing: the append function changed shape`);
+      await pool.query(sql.replace(/\.lucent_append_one\(/, `.${name}(`));
+    }
 
     let rawVersion = 0;
     let wrappedVersion = 0;
-    const events = (): string => `[{"id":"${randomUUID()}","type":"Traded","data":${payload},"metadata":${metadata}}]`;
     const variant = (name: string) => () =>
-      pool.query({ name, text: `SELECT * FROM ${s}.${name}($1, 'any', $2::jsonb, NULL)`, values: [name, events()] });
+      pool.query({
+        name,
+        text: `SELECT ${s}.${name}($1, 'any', $2, $3, $4, $5, NULL)`,
+        values: [name, randomUUID(), 'Traded', payload, metadata],
+      });
     const sides: Record<string, () => Promise<unknown>> = {
       'raw INSERT': () =>
         pool.query({
@@ -60,7 +66,7 @@ async function main(): Promise<void> {
           values: ['wrapped', ++wrappedVersion, randomUUID(), 'Traded', payload, metadata],
         }),
       'store.append': () => store.append('lucent', [{ type: 'Traded', data: JSON.parse(payload), metadata: JSON.parse(metadata) }]),
-      'lucent_append, no NOTIFY': variant('no_notify'),
+      'append function, no NOTIFY': variant('no_notify'),
       '… and no position row': variant('no_position_row'),
       '… no NOTIFY, no stream row': variant('no_stream_row'),
     };

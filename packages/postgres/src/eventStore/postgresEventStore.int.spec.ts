@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError } from '@lucent/core';
 import type { StoredEvent } from '@lucent/runtime';
 import { eventStoreContract } from '../../../runtime/src/eventStore/eventStoreContract.js';
-import { migrateEventStore } from './migrations.js';
+import { runMigrations } from '../migrations/runMigrations.js';
+import { eventStoreMigrations, migrateEventStore } from './migrations.js';
 import { PgSqlClient } from './sqlClient.js';
 import { createPostgresEventStore, type SqlEventStore } from './sqlEventStore.js';
 
@@ -32,14 +33,54 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1]);
+      expect(applied.flat()).toEqual([1, 2]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it('upgrades a version-1 schema in place: streams keep their versions and conflicts are still caught', async () => {
+    const schema = newSchema();
+    const client = new PgSqlClient({ connectionString: url, max: 2 });
+    try {
+      // A store as the first release left it: only step 1 applied, appends through its function.
+      await runMigrations(client, {
+        schema,
+        table: 'lucent_event_store_migrations',
+        lockKey: `lucent.event_store.${schema}`,
+        migrations: eventStoreMigrations.slice(0, 1),
+      });
+      const old = `SELECT * FROM ${schema}.lucent_append($1, $2, $3::jsonb, NULL)`;
+      const one = (id: string): string => JSON.stringify([{ id, type: 'Opened', data: {}, metadata: {} }]);
+      await client.query(old, ['acct-1', 'noStream', one('8f6d7a52-3a0e-4c53-9d9a-2f4a4c1f0a01')]);
+      await client.query(old, ['acct-1', '1', one('8f6d7a52-3a0e-4c53-9d9a-2f4a4c1f0a02')]);
+    } finally {
+      await client.close();
+    }
+    const store = await createPostgresEventStore({ connectionString: url, schema });
+    try {
+      expect(await store.streamVersion('acct-1')).toBe(2);
+      await expect(store.append('acct-1', [{ type: 'Deposited', data: {} }], { expectedVersion: 1 })).rejects.toMatchObject({
+        code: 'VERSION_CONFLICT',
+      });
+      const single = await store.append('acct-1', [{ type: 'Deposited', data: {} }], { expectedVersion: 2 });
+      expect(single).toEqual({ nextVersion: 3, lastGlobalPosition: 3, duplicate: false });
+      const batch = await store.append('acct-1', [{ type: 'A', data: {} }, { type: 'B', data: {} }], { expectedVersion: 3 });
+      expect(batch).toEqual({ nextVersion: 5, lastGlobalPosition: 5, duplicate: false });
+      expect((await store.readStream('acct-1')).map((e) => [e.streamVersion, e.globalPosition, e.type])).toEqual([
+        [1, 1, 'Opened'],
+        [2, 2, 'Opened'],
+        [3, 3, 'Deposited'],
+        [4, 4, 'A'],
+        [5, 5, 'B'],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 

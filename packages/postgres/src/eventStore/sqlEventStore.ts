@@ -12,6 +12,7 @@ import {
   type EventMetadata,
   type EventStore,
   type NewEvent,
+  type PreparedEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type StoredEvent,
@@ -66,7 +67,7 @@ export class SqlEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private unlisten: (() => Promise<void>) | undefined;
   private listening: Promise<void> | undefined;
-  private readonly sql: Record<'append' | 'readFwd' | 'readBack' | 'readAll' | 'version', string>;
+  private readonly sql: Record<'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'version', string>;
 
   private constructor(
     private readonly client: SqlClient,
@@ -77,6 +78,7 @@ export class SqlEventStore implements EventStore {
     const s = this.s;
     this.sql = {
       append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4)`,
+      appendOne: `SELECT ${s}.lucent_append_one($1, $2, $3, $4, $5, $6, $7) AS r`,
       readFwd: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version >= $2
         ORDER BY stream_version LIMIT $3`,
       readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
@@ -105,25 +107,13 @@ export class SqlEventStore implements EventStore {
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     const prepared = prepareAppend(stream, events, options, randomUUID, this.maxEventBytes);
-    // Hand-built JSON avoids parsing and re-serializing every payload that prepareAppend already serialized.
-    const payload = `[${prepared
-      .map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.dataJson},"metadata":${e.metadataJson}}`)
-      .join(',')}]`;
     const expected = String(options?.expectedVersion ?? 'any');
     const key = options?.idempotencyKey ?? null;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { rows } = await this.client.query<AppendRow>(
-          this.sql.append,
-          [stream, expected, payload, key],
-          this.name('append'),
-        );
-        const row = rows[0] as AppendRow;
-        return {
-          nextVersion: Number(row.next_version),
-          lastGlobalPosition: Number(row.last_position),
-          duplicate: row.duplicate,
-        };
+        return await (prepared.length === 1
+          ? this.appendOne(stream, expected, prepared[0] as PreparedEvent, key)
+          : this.appendMany(stream, expected, prepared, key));
       } catch (error) {
         const e = error as { code?: string; detail?: string; constraint?: string };
         if (e.code === 'LU409') {
@@ -136,6 +126,27 @@ export class SqlEventStore implements EventStore {
         throw error;
       }
     }
+  }
+
+  /** The common append: one event as plain parameters, the result as one array value. */
+  private async appendOne(stream: string, expected: string, e: PreparedEvent, key: string | null): Promise<AppendResult> {
+    const { rows } = await this.client.query<{ r: (string | number)[] }>(
+      this.sql.appendOne,
+      [stream, expected, e.id, e.type, e.dataJson, e.metadataJson, key],
+      this.name('appendOne'),
+    );
+    const r = (rows[0] as { r: (string | number)[] }).r;
+    return { nextVersion: Number(r[0]), lastGlobalPosition: Number(r[1]), duplicate: Number(r[2]) === 1 };
+  }
+
+  private async appendMany(stream: string, expected: string, prepared: readonly PreparedEvent[], key: string | null): Promise<AppendResult> {
+    // Hand-built JSON avoids parsing and re-serializing every payload that prepareAppend already serialized.
+    const payload = `[${prepared
+      .map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.dataJson},"metadata":${e.metadataJson}}`)
+      .join(',')}]`;
+    const { rows } = await this.client.query<AppendRow>(this.sql.append, [stream, expected, payload, key], this.name('append'));
+    const row = rows[0] as AppendRow;
+    return { nextVersion: Number(row.next_version), lastGlobalPosition: Number(row.last_position), duplicate: row.duplicate };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -126,6 +126,30 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       expect(await store.streamVersion(stream)).toBe(2);
     });
 
+    it('returns the first result for a repeated idempotency key on a single-event append, too', async () => {
+      fresh();
+      const key = `cmd-${randomUUID()}`;
+      const first = await store.append(stream, [ev(1)], { idempotencyKey: key });
+      expect(first).toMatchObject({ nextVersion: 1, duplicate: false });
+      // Two retries at once: both get the first result, and nothing more is written.
+      const again = await Promise.all([
+        store.append(stream, [ev(1)], { idempotencyKey: key, expectedVersion: 'noStream' }),
+        store.append(stream, [ev(1)], { idempotencyKey: key }),
+      ]);
+      expect(again).toEqual([
+        { ...first, duplicate: true },
+        { ...first, duplicate: true },
+      ]);
+      expect(await store.streamVersion(stream)).toBe(1);
+      const raced = `cmd-${randomUUID()}`;
+      const racing = await Promise.all([
+        store.append(`${stream}-race`, [ev(1)], { idempotencyKey: raced }),
+        store.append(`${stream}-race`, [ev(1)], { idempotencyKey: raced }),
+      ]);
+      expect(racing.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(await store.streamVersion(`${stream}-race`)).toBe(1);
+    });
+
     it('rejects malformed and oversized events with a typed error and writes nothing of the batch', async () => {
       fresh();
       const bad: unknown[][] = [
