@@ -1,6 +1,29 @@
-// The shape of one `lucent` subcommand.
+// The shape of one `lucent` subcommand, and the flag parsing they share.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 export interface Command {
   readonly describe: string;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+export type ParsedCommandArgs<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>>;
+
+/**
+ * Parse a subcommand's flags and positionals; on a bad flag print why and the usage, and return
+ * undefined so the command can exit with 2.
+ */
+export function parseCommandArgs<const O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  usage: string,
+): ParsedCommandArgs<O> | undefined {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (error) {
+    console.error(`lucent ${command}: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    return undefined;
+  }
 }

@@ -1,11 +1,10 @@
 // `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|history`, against NATS KV or an admin URL.
 import { hostname, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { LucentError, ValidationError, type ErrorCode, type RulesEntry } from '@lucent/core';
 import { formatEntry, formatHistory, formatList } from '../registry/formatRules.js';
 import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const usage = `usage: lucent registry <action> [args] (--nats URL [--bucket B] [--database PG_URL [--schema S]] | --admin URL [--token T])
 actions:
@@ -116,32 +115,23 @@ function render(action: string, result: unknown): string {
 export const registryCommand: Command = {
   describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions)',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          nats: { type: 'string' },
-          bucket: { type: 'string' },
-          database: { type: 'string' },
-          schema: { type: 'string' },
-          admin: { type: 'string' },
-          token: { type: 'string' },
-          who: { type: 'string' },
-          reason: { type: 'string' },
-          force: { type: 'boolean', default: false },
-          allow: { type: 'string', multiple: true },
-          deny: { type: 'string', multiple: true },
-          clear: { type: 'boolean', default: false },
-          limit: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-    } catch (error) {
-      console.error(`lucent registry: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('registry', argv, {
+      nats: { type: 'string' },
+      bucket: { type: 'string' },
+      database: { type: 'string' },
+      schema: { type: 'string' },
+      admin: { type: 'string' },
+      token: { type: 'string' },
+      who: { type: 'string' },
+      reason: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      allow: { type: 'string', multiple: true },
+      deny: { type: 'string', multiple: true },
+      clear: { type: 'boolean', default: false },
+      limit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    }, usage);
+    if (parsed === undefined) return 2;
     const { values, positionals } = parsed;
     const [action, ...args] = positionals;
     if (!action) {

@@ -2,11 +2,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
 import { isFunctionDefinition, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
 import { FunctionManager, replayStream, type BatchReplay, type EventStore, type StreamReplay } from '@lucent/runtime';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --data-dir DIR) [options]
   --module FILE    a module (.ts or .js) exporting { functions, decider } under --export (default \`replay\`):
@@ -124,25 +123,16 @@ export function formatReplay(report: StreamReplay): string {
 export const replayCommand: Command = {
   describe: 'replay a stream\'s recorded decisions and compare the events: <stream>... --module M (--pg URL | --data-dir DIR) [--version V] [--json]',
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          module: { type: 'string' },
-          pg: { type: 'string' },
-          'data-dir': { type: 'string' },
-          schema: { type: 'string' },
-          version: { type: 'string' },
-          export: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-    } catch (error) {
-      console.error(`lucent replay: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs('replay', argv, {
+      module: { type: 'string' },
+      pg: { type: 'string' },
+      'data-dir': { type: 'string' },
+      schema: { type: 'string' },
+      version: { type: 'string' },
+      export: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    }, usage);
+    if (parsed === undefined) return 2;
     const { values, positionals: streams } = parsed;
     if (streams.length === 0 || values.module === undefined) {
       console.error(usage);

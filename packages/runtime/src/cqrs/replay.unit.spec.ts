@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { decisionFunction, initialRules, registerVersion, setWeights, type Decider, type DomainEvent } from '@lucent/core';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import { FunctionManager } from '../functionManager/functionManager.js';
-import { DeciderCommandHandler } from './deciderCommandHandler.js';
+import { DeciderCommandHandler, type DeciderCommandHandlerOptions } from './deciderCommandHandler.js';
 import { decisionRecordOf } from './decisionRecord.js';
 import { firstDifference, replayStream } from './replay.js';
 
@@ -29,19 +29,27 @@ const v1 = decisionFunction({ name: 'orders.decide', version: '1.0.0', command: 
 const v2 = decisionFunction({ name: 'orders.decide', version: '2.0.0', command: Command }, orders(2));
 const v1Again = decisionFunction({ name: 'orders.decide', version: '1.0.1', command: Command }, orders(1));
 
+/** The orders handler every case uses; `extra` sets what the case is about. */
+const ordersHandler = (
+  store: MemoryEventStore,
+  functions: FunctionManager,
+  extra: Partial<DeciderCommandHandlerOptions<Cmd, Ev, St>> = {},
+): DeciderCommandHandler<Cmd, Ev, St> =>
+  new DeciderCommandHandler({
+    store,
+    functions,
+    decider: orders(1),
+    decision: 'orders.decide',
+    streamOf: (c: Cmd) => `order-${c.id}`,
+    ...extra,
+  });
+
 async function recordedStream() {
   const store = new MemoryEventStore();
   let t = 1_700_000_000_000;
   const clock = (): number => (t += 1_000);
   const live = new FunctionManager({ clock }).register(v1);
-  const handler = new DeciderCommandHandler({
-    store,
-    functions: live,
-    decider: orders(1),
-    decision: 'orders.decide',
-    streamOf: (c: Cmd) => `order-${c.id}`,
-    clock,
-  });
+  const handler = ordersHandler(store, live, { clock });
   await handler.handle({ id: 'o1', amount: 3 }, { business: { userId: 'u-1' } });
   await handler.handle({ id: 'o1', amount: 2 });
   await handler.handle({ id: 'o1', amount: 5 }, { correlationId: 'corr-3' });
@@ -76,13 +84,7 @@ describe('DeciderCommandHandler decision record', () => {
       '2.0.0': 100,
     });
     functions.applyRules('orders.decide', rules);
-    const handler = new DeciderCommandHandler({
-      store,
-      functions,
-      decider: orders(1),
-      decision: 'orders.decide',
-      streamOf: (c: Cmd) => `order-${c.id}`,
-    });
+    const handler = ordersHandler(store, functions);
     await handler.handle({ id: 'ab', amount: 1 }); // no sticky key: the active version
     await handler.handle({ id: 'ab', amount: 1 }, { business: { userId: 'u-9' } }); // keyed: all weight on 2.0.0
     const events = await store.readStream('order-ab');
@@ -93,14 +95,7 @@ describe('DeciderCommandHandler decision record', () => {
 
   it('records nothing when recordDecisions is off', async () => {
     const store = new MemoryEventStore();
-    const handler = new DeciderCommandHandler({
-      store,
-      functions: new FunctionManager().register(v1),
-      decider: orders(1),
-      decision: 'orders.decide',
-      streamOf: (c: Cmd) => `order-${c.id}`,
-      recordDecisions: false,
-    });
+    const handler = ordersHandler(store, new FunctionManager().register(v1), { recordDecisions: false });
     await handler.handle({ id: 'quiet', amount: 1 });
     const events = await store.readStream('order-quiet');
     expect(events.every((e) => decisionRecordOf(e.metadata) === undefined)).toBe(true);
@@ -150,13 +145,7 @@ describe('replayStream', () => {
     const store = new MemoryEventStore();
     // Written by other code: the order is already open, so the recorded decision emits a single fill.
     await store.append('order-o2', [{ type: 'Opened', data: { id: 'o2', at: 1, ticket: 't' } }]);
-    const handler = new DeciderCommandHandler({
-      store,
-      functions: new FunctionManager().register(v1),
-      decider: orders(1),
-      decision: 'orders.decide',
-      streamOf: (c: Cmd) => `order-${c.id}`,
-    });
+    const handler = ordersHandler(store, new FunctionManager().register(v1));
     await handler.handle({ id: 'o2', amount: 4 });
     const report = await replayStream(store, new FunctionManager().register(v1), orders(1), 'order-o2');
     expect(report.batches.map((b) => [b.fromVersion, b.toVersion, b.status])).toEqual([
