@@ -1,11 +1,41 @@
 // HTTP access to registered functions: POST /functions/:name runs one as the verified caller, GET /functions lists them.
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { InvocationResult } from '@lucent/core';
 import type { FunctionInfo, FunctionManager } from '@lucent/runtime';
-import { invokeOptionsFor, LucentCall, type CallContext } from '../callContext/callContext.js';
+import { callContextOf, invokeOptionsFor, type CallContext, type RequestWithCallContext } from '../callContext/callContext.js';
 import type { CallContextResolver } from '../callContext/callContextResolver.js';
 import { LucentCallGuard } from '../callContext/lucentCallGuard.js';
 import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER } from '../tokens.js';
+
+/** What POST /functions/:name reads from its request. */
+interface FunctionCall {
+  readonly name: string;
+  readonly body: unknown;
+  readonly call: CallContext;
+  readonly version: string | undefined;
+}
+
+type FunctionRequest = RequestWithCallContext & {
+  readonly params?: { readonly name?: string };
+  readonly body?: unknown;
+  readonly query?: { readonly version?: string | string[] };
+};
+
+/**
+ * The whole call in one handler parameter. Nest resolves each parameter on its own (metadata
+ * lookup, pipes); four of them (@Param, @Body, @LucentCall, @Query) were a measurable part of a
+ * small function's request. The body is checked by the function's contract, not by a pipe.
+ */
+const FunctionCallOf = createParamDecorator((_data: unknown, host: ExecutionContext): FunctionCall => {
+  const request = host.switchToHttp().getRequest<FunctionRequest>();
+  const version = request.query?.version;
+  return {
+    name: request.params?.name ?? '',
+    body: request.body,
+    call: callContextOf(request),
+    version: Array.isArray(version) ? version[0] : version,
+  };
+});
 
 @Controller('functions')
 @UseGuards(LucentCallGuard)
@@ -23,12 +53,7 @@ export class FunctionsController {
   /** Identity and jurisdiction reach version selection and `ctx.business` from the guard's CallContext only. */
   @Post(':name')
   @HttpCode(200)
-  invoke(
-    @Param('name') name: string,
-    @Body() body: unknown,
-    @LucentCall() call: CallContext,
-    @Query('version') version?: string,
-  ): Promise<InvocationResult<unknown>> {
+  invoke(@FunctionCallOf() { name, body, call, version }: FunctionCall): Promise<InvocationResult<unknown>> {
     this.calls.checkVersionPin(call, version);
     return this.manager.invoke(name, body ?? {}, invokeOptionsFor(call, version));
   }
