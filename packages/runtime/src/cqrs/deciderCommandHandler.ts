@@ -6,7 +6,6 @@ import {
   defaultRetryPolicy,
   foldEvents,
   retryDelay,
-  selectVersion,
   type BusinessMetadata,
   type Decider,
   type DecisionInput,
@@ -76,20 +75,6 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
     this.record = options.recordDecisions ?? true;
   }
 
-  /**
-   * The version the FunctionManager would run for this call, so it can be pinned and recorded:
-   * the rules' choice (deterministic for the same business keys) or the active version.
-   * Undefined when the call will be refused anyway; invoke then reports why.
-   */
-  private versionToRun(business: BusinessMetadata | undefined): string | undefined {
-    const { functions, decision } = this.options;
-    if (!functions.has(decision)) return undefined;
-    const rules = functions.rulesOf(decision);
-    if (rules === undefined) return functions.lookup(decision).version;
-    const selection = selectVersion(rules, business ?? {});
-    return 'denied' in selection ? undefined : selection.version;
-  }
-
   private streamFor(command: C): string {
     let stream: unknown;
     try {
@@ -118,7 +103,7 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
       // exact values the function saw can be written down beside its events.
       const now = this.clock();
       const seed = correlationId;
-      const pinned = this.versionToRun(options.business);
+      const pinned = functions.versionFor(decision, options.business);
       const { output } = await functions.invoke(decision, input, {
         correlationId,
         causationId: options.causationId,

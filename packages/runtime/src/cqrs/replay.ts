@@ -134,15 +134,16 @@ export async function replayStream<C, E extends DomainEvent, S>(
 ): Promise<StreamReplay> {
   const fold = decider as unknown as AnyDecider;
   const history = await store.readStream(stream);
+  const records = history.map((e) => decisionRecordOf(e.metadata));
   const batches: BatchReplay[] = [];
   let state: unknown = fold.initialState();
   let i = 0;
   while (i < history.length) {
-    const record = decisionRecordOf(history[i]!.metadata);
+    const record = records[i];
     // A batch ends after its recorded size, or earlier at the next record (a damaged size must not swallow it).
     const limit = record === undefined ? history.length : Math.min(history.length, i + record.batchSize);
     let end = i + 1;
-    while (end < limit && decisionRecordOf(history[end]!.metadata) === undefined) end++;
+    while (end < limit && records[end] === undefined) end++;
     const events = history.slice(i, end);
     const range = { fromVersion: events[0]!.streamVersion, toVersion: events[events.length - 1]!.streamVersion };
     if (record === undefined) {

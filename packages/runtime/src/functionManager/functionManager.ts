@@ -266,6 +266,19 @@ export class FunctionManager {
     return this.entries.get(name)?.rules;
   }
 
+  /**
+   * The version `invoke` would run for a call with this business metadata: the registry rules'
+   * choice (the same for the same business keys) or the active version. Undefined when the name
+   * is unknown or the rules refuse the call; `invoke` then says why.
+   */
+  versionFor(name: string, business?: BusinessMetadata): string | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    if (entry.rules === undefined) return entry.active.version;
+    const selection = selectVersion(entry.rules, business ?? {});
+    return 'denied' in selection ? undefined : selection.version;
+  }
+
   setShadowObserver(observer: ShadowObserver | undefined): void {
     this.shadowObserver = observer;
   }
