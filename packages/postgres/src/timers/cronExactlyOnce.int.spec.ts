@@ -1,55 +1,22 @@
 // Must show: three scheduler processes on one PostgreSQL database, a cron every second for 20 s, each tick fires exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '@lucent/runtime';
 import { bundleChildProcess } from '../../../../test/support/bundleForNode.js';
+import { dropSchema, exited, killAll, pgUrl as url, sleep, startNode, uniqueSchema } from './fixtures/timerSpecSupport.js';
 import { createPostgresTimerStore } from './sqlTimerStore.js';
 
-const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `cron3_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const schema = uniqueSchema('cron3');
 const fixture = fileURLToPath(new URL('./fixtures/cronNode.ts', import.meta.url));
 const children: ChildProcess[] = [];
 let entry: Awaited<ReturnType<typeof bundleChildProcess>> | undefined;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function startNode(file: string, nodeId: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [file], {
-    env: { ...process.env, PG_URL: url, PG_SCHEMA: schema, NODE_ID: nodeId, MAX_RUN_MS: '80000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${nodeId} did not start in 60 s: ${err}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes(`ready ${nodeId}`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${nodeId} exited early (${code}): ${err}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 afterAll(async () => {
   entry?.remove();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.end();
+  killAll(children);
+  await dropSchema(schema);
 });
 
 describe('three scheduler processes on one database', () => {
@@ -62,7 +29,9 @@ describe('three scheduler processes on one database', () => {
       await db.query(`CREATE TABLE ${schema}.tick_firings (firing_key text PRIMARY KEY, scheduled_for bigint NOT NULL, node text NOT NULL)`);
       entry = await bundleChildProcess(fixture);
       const file = entry.file;
-      await Promise.all(['node-a', 'node-b', 'node-c'].map((id) => startNode(file, id)));
+      await Promise.all(
+        ['node-a', 'node-b', 'node-c'].map((nodeId) => startNode({ file, nodeId, schema, env: { MAX_RUN_MS: '80000' }, startTimeoutMs: 60_000, children })),
+      );
 
       // Arm the job only once all three run, so every tick of the window is contested by all of them.
       const armer = new Scheduler({ store, nodeId: 'armer' }).handle('tick', () => undefined);

@@ -5,19 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Scheduler } from '@lucent/runtime';
 import { codeOf } from '../../../../test/support/lucentErrorCode.js';
+import { pgUrl as url, sleep, uniqueSchema, until as untilWithin } from './fixtures/timerSpecSupport.js';
 import { createPostgresTimerStore, type SqlTimerStore } from './sqlTimerStore.js';
 
-const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `waits_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(20);
-  }
-}
+const schema = uniqueSchema('waits');
+const until = (check: () => boolean | Promise<boolean>): Promise<void> => untilWithin(check, 15_000, 20);
 
 describe('external waits and bad input on PostgreSQL', () => {
   let store: SqlTimerStore;

@@ -1,58 +1,24 @@
 // A handler running past its lease keeps its timer while its process lives; once the process is SIGKILLed, another node fires it again after the lease, with the same firingKey.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '@lucent/runtime';
 import { bundleChildProcess } from '../../../../test/support/bundleForNode.js';
+import { dropSchema, exited, killAll, pgUrl as url, sleep, startNode, uniqueSchema, until as untilWithin } from './fixtures/timerSpecSupport.js';
 import { createPostgresTimerStore } from './sqlTimerStore.js';
 
-const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `lease_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const schema = uniqueSchema('lease');
 const fixture = fileURLToPath(new URL('./fixtures/hangingNode.ts', import.meta.url));
 const leaseMs = 1_500;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-let child: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 let entry: Awaited<ReturnType<typeof bundleChildProcess>> | undefined;
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(50);
-  }
-}
-
-function startNode(file: string, nodeId: string): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [file], {
-    env: { ...process.env, PG_URL: url, PG_SCHEMA: schema, NODE_ID: nodeId, LEASE_MS: String(leaseMs), MAX_RUN_MS: '60000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${nodeId} did not start in 30 s: ${err}`)), 30_000);
-    c.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes(`ready ${nodeId}`)) {
-        clearTimeout(timer);
-        resolve(c);
-      }
-    });
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${nodeId} exited early (${code}): ${err}`));
-    });
-  });
-}
+const until = (check: () => Promise<boolean>): Promise<void> => untilWithin(check, 20_000, 50);
 
 afterAll(async () => {
   entry?.remove();
-  if (child && child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.end();
+  killAll(children);
+  await dropSchema(schema);
 });
 
 describe('leases of long handlers and crashed nodes', () => {
@@ -66,7 +32,14 @@ describe('leases of long handlers and crashed nodes', () => {
     try {
       await db.query(`CREATE TABLE ${schema}.work_attempts (id bigserial PRIMARY KEY, firing_key text NOT NULL, node text NOT NULL, at bigint NOT NULL)`);
       entry = await bundleChildProcess(fixture);
-      child = await startNode(entry.file, 'node-a');
+      const child = await startNode({
+        file: entry.file,
+        nodeId: 'node-a',
+        schema,
+        env: { LEASE_MS: String(leaseMs), MAX_RUN_MS: '60000' },
+        startTimeoutMs: 30_000,
+        children,
+      });
       const armer = new Scheduler({ store, nodeId: 'armer' }).handle('work', () => undefined);
       await armer.schedule({ id: 'long-job', delayMs: 0, handler: 'work' });
       await until(async () => (await attempts()).length === 1);
@@ -81,7 +54,7 @@ describe('leases of long handlers and crashed nodes', () => {
       expect(await store.get('long-job')).toMatchObject({ state: 'pending', claimedBy: 'node-a' });
 
       child.kill('SIGKILL');
-      await new Promise((r) => child?.once('exit', r));
+      await exited(child);
       const leaseEnd = (await store.get('long-job'))?.claimedUntil as number;
       await until(async () => (await store.get('long-job'))?.state === 'done');
 

@@ -1,20 +1,12 @@
 // On PostgreSQL, a timer one node claimed ahead of its due time and another node cancels is not fired (NOTIFY tells the holder).
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Scheduler } from '@lucent/runtime';
+import { dropSchema, pgUrl as url, sleep, uniqueSchema } from './fixtures/timerSpecSupport.js';
 import { createPostgresTimerStore } from './sqlTimerStore.js';
 
-const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `prefetch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const schema = uniqueSchema('prefetch');
 
-afterAll(async () => {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.end();
-});
+afterAll(() => dropSchema(schema));
 
 describe('timers claimed ahead of time on PostgreSQL', () => {
   it('are dropped by their holder when another node cancels them, and the rest fire at their time', async () => {

@@ -669,6 +669,12 @@ export class Scheduler {
     else if (input.rearmAt !== undefined || (input.arm?.length ?? 0) > 0) this.wake();
   }
 
+  /** Give a failed run back to be tried again at `retryAt`; the loop may have planned to sleep past it. */
+  private async retryLater(claim: ClaimedTimer, retryAt: number, error: string, now: number): Promise<void> {
+    if (!(await this.store.retry(claim, retryAt, error, now))) this.lostClaim(claim);
+    else this.wake();
+  }
+
   // ── firing ───────────────────────────────────────────────────────────────────────────
 
   private async fire(claim: ClaimedTimer): Promise<void> {
@@ -695,8 +701,7 @@ export class Scheduler {
     const retryAt = nextRetryAt(this.retryPolicy, claim.attempts + 1, now, this.random());
     if (retryAt !== undefined) {
       this.log.warn('timer handler failed; retrying', { timerId: claim.id, attempt: claim.attempts + 1, error });
-      if (!(await this.store.retry(claim, retryAt, error, now))) this.lostClaim(claim);
-      else this.wake();
+      await this.retryLater(claim, retryAt, error, now);
       return;
     }
     this.log.error('timer handler failed for the last time', { timerId: claim.id, attempts: claim.attempts + 1, error });
@@ -761,8 +766,7 @@ export class Scheduler {
     const retryAt = nextRetryAt(claim.retryPolicy ?? defaultCronRetryPolicy, tries, now, this.random());
     if (retryAt !== undefined) {
       this.log.warn('cron run failed again; retrying', { timerId, scheduledFor, attempt: tries, retryAt, error });
-      if (!(await this.store.retry(claim, retryAt, error, now))) this.lostClaim(claim);
-      else this.wake();
+      await this.retryLater(claim, retryAt, error, now);
       return;
     }
     this.log.error('cron run failed for the last time', { timerId, scheduledFor, attempts: tries, error });
