@@ -68,51 +68,41 @@ export class FakeAaveBoundary implements AaveBoundary {
     return answer;
   }
 
-  reserveFunds(r: { key: string; account: string; asset: string; amount: number }): Promise<{ reservationId: string }> {
-    return Promise.resolve(
-      this.once('reserveFunds', r.key, () => {
-        const have = this.balance(r.account, r.asset);
-        if (have < r.amount) throw new RuleViolationError('funds.insufficient', `${r.account} has ${have} ${r.asset}, needs ${r.amount}`);
-        this.balances.set(`${r.account}/${r.asset}`, have - r.amount);
-        const reservationId = `res-${hash(r.key)}`;
-        this.reservations.set(reservationId, { account: r.account, asset: r.asset, amount: r.amount, released: false });
-        return { reservationId };
-      }),
-    );
+  async reserveFunds(r: { key: string; account: string; asset: string; amount: number }): Promise<{ reservationId: string }> {
+    return this.once('reserveFunds', r.key, () => {
+      const have = this.balance(r.account, r.asset);
+      if (have < r.amount) throw new RuleViolationError('funds.insufficient', `${r.account} has ${have} ${r.asset}, needs ${r.amount}`);
+      this.balances.set(`${r.account}/${r.asset}`, have - r.amount);
+      const reservationId = `res-${hash(r.key)}`;
+      this.reservations.set(reservationId, { account: r.account, asset: r.asset, amount: r.amount, released: false });
+      return { reservationId };
+    });
   }
 
-  releaseFunds(r: { key: string; reservationId: string }): Promise<void> {
+  async releaseFunds(r: { key: string; reservationId: string }): Promise<void> {
     this.once('releaseFunds', r.key, () => {
       const res = this.reservations.get(r.reservationId);
       if (res === undefined || res.released) return;
       res.released = true;
       this.balances.set(`${res.account}/${res.asset}`, this.balance(res.account, res.asset) + res.amount);
     });
-    return Promise.resolve();
   }
 
-  submitDeposit(r: { key: string; account: string; asset: string; amount: number; reservationId: string }): Promise<{ txHash: string }> {
-    try {
-      return Promise.resolve(
-        this.once('submitDeposit', r.key, () => {
-          const reason = this.options.refuse?.(r);
-          if (reason !== undefined) throw new RuleViolationError('chain.refused', reason);
-          const txHash = `0x${hash(r.key)}`;
-          this.transactions.set(txHash, { cancelled: false });
-          return { txHash };
-        }),
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async submitDeposit(r: { key: string; account: string; asset: string; amount: number; reservationId: string }): Promise<{ txHash: string }> {
+    return this.once('submitDeposit', r.key, () => {
+      const reason = this.options.refuse?.(r);
+      if (reason !== undefined) throw new RuleViolationError('chain.refused', reason);
+      const txHash = `0x${hash(r.key)}`;
+      this.transactions.set(txHash, { cancelled: false });
+      return { txHash };
+    });
   }
 
-  cancelOrder(r: { key: string; txHash: string }): Promise<void> {
+  async cancelOrder(r: { key: string; txHash: string }): Promise<void> {
     this.once('cancelOrder', r.key, () => {
       const tx = this.transactions.get(r.txHash);
       if (tx) tx.cancelled = true;
     });
-    return Promise.resolve();
   }
 }
 

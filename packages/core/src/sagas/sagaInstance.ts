@@ -70,7 +70,8 @@ function started(id: string, record: Extract<SagaRecord, { type: 'SagaStarted' }
   };
 }
 
-function settledBy(trigger: { type: string; data: unknown }) {
+/** What a reaction's trigger settles: the step it reports on, the timer that fired, the wait that ended. */
+export function settledBy(trigger: { type: string; data: unknown }) {
   const d = trigger.data as { step?: number; name?: string; key?: string } | null;
   return {
     step: trigger.type === 'StepSucceeded' || trigger.type === 'StepFailed' ? d?.step : undefined,

@@ -17,6 +17,7 @@ import {
   planSaga,
   reactionRecord,
   sagaRecordTypes,
+  settledBy,
   silentLogger,
   stepPolicyFor,
   validate,
@@ -393,7 +394,7 @@ export class SagaRunner {
       const wake = this.armed.get(instance.id);
       this.armed.delete(instance.id);
       if (wake !== undefined) await this.scheduling.cancelWake(instance.id, wake);
-      const settled = record.type === 'SagaAdvanced' ? (record.data.trigger.data as { key?: string } | null)?.key : undefined;
+      const settled = record.type === 'SagaAdvanced' ? settledBy(record.data.trigger).wait : undefined;
       for (const w of before?.waits ?? []) if (w.key !== settled) await this.scheduling.cancelWait(instance.id, w);
       await this.store.append(this.indexStream, [{ type: 'SagaClosed', data: { sagaId: instance.id, status: instance.status } }]);
       return instance;

@@ -213,6 +213,22 @@ describe('SagaRunner', () => {
     expect((await kit.get('r2')).status).toBe('completed');
     expect((await kit.get('r2')).timers).toEqual([]);
   });
+
+  it('drops the armed wait of a saga finished by a domain event, even one whose data has a key field', async () => {
+    const kit = new SagaTestKit({ sagas: [awaitingTx] });
+    await kit.start('awaiting-tx', {}, 'w1');
+    expect(await kit.timers.list({ state: 'pending', limit: 10 })).toHaveLength(1);
+    expect(await kit.deliver('w1', { type: 'Withdrawn', data: { key: 'tx:w1' } })).toBe(true);
+    expect((await kit.get('w1')).status).toBe('completed');
+    expect(await kit.timers.list({ state: 'pending', limit: 10 })).toEqual([]);
+  });
+});
+
+const awaitingTx = defineSaga<object, object, { type: 'Never' }, { type: 'Withdrawn'; data: { key: string } }>({
+  type: 'awaiting-tx',
+  initialState: () => ({}),
+  react: (state, event) =>
+    event.type === 'SagaStarted' ? { state, waits: [{ key: 'tx:w1', timeoutMs: 60_000 }] } : event.type === 'Withdrawn' ? { state, complete: true } : { state },
 });
 
 const reminder = defineSaga<{ who: string }, { who: string }, { type: 'SendNudge'; who: string }, { type: 'Answered'; data: object }>({

@@ -67,7 +67,7 @@ export class SagaScheduling {
   /** Wake the saga at `at`. The id makes re-arming the same time (after a restart) a no-op. */
   async wakeAt(sagaId: string, at: number): Promise<void> {
     await this.scheduler.schedule({
-      id: `saga:${sagaId}:wake:${at}`,
+      id: this.wakeId(sagaId, at),
       handler: this.names.wake,
       dueAt: at,
       payload: { sagaId },
@@ -106,6 +106,10 @@ export class SagaScheduling {
     }
   }
 
+  private wakeId(sagaId: string, at: number): string {
+    return `saga:${sagaId}:wake:${at}`;
+  }
+
   private waitId(sagaId: string, wait: ArmedWait, attempt: number): string {
     return `saga:${sagaId}:wait:${wait.key}:${wait.registeredAt}:${attempt}`;
   }
@@ -126,7 +130,7 @@ export class SagaScheduling {
    * (timed out), so that a confirmation arriving afterwards is recorded as late.
    */
   async cancelWake(sagaId: string, at: number): Promise<void> {
-    await this.scheduler.cancel(`saga:${sagaId}:wake:${at}`);
+    await this.scheduler.cancel(this.wakeId(sagaId, at));
   }
 
   /** Hand in an outside event (a confirmation, a callback) by key; redeliveries with one arrivalId count once. */
