@@ -1,10 +1,9 @@
 // `lucent cluster --shards N --nats URL`: start N shard processes on this machine and show one live status line per shard.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { LoadReport } from '@lucent/core';
 import { NatsTransport, connectNats } from '@lucent/nats';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 const defaultConfig = 'examples/crypto-trading/shard.config.json';
 
@@ -41,22 +40,23 @@ export function statusLine(id: string, report: LoadReport | undefined, now: numb
   ].join('  ');
 }
 
+const flags = '--shards 3 --nats URL [--config file] [--duration s]';
+
 export const clusterCommand: Command = {
-  describe: 'start N shard processes of the example and show live load: --shards 3 --nats URL [--config file] [--duration s]',
+  describe: `start N shard processes of the example and show live load: ${flags}`,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        shards: { type: 'string', default: '3' },
-        nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
-        config: { type: 'string', default: defaultConfig },
-        prefix: { type: 'string', default: 'lucent' },
-        tags: { type: 'string', default: 'aave,arbitrage,whale' },
-        'id-prefix': { type: 'string', default: 'shard' },
-        /** Stop by itself after this many seconds (scripts and tests); until Ctrl-C otherwise. */
-        duration: { type: 'string' },
-      },
-    });
+    const parsed = parseCommandArgs('cluster', argv, {
+      shards: { type: 'string', default: '3' },
+      nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      config: { type: 'string', default: defaultConfig },
+      prefix: { type: 'string', default: 'lucent' },
+      tags: { type: 'string', default: 'aave,arbitrage,whale' },
+      'id-prefix': { type: 'string', default: 'shard' },
+      /** Stop by itself after this many seconds (scripts and tests); until Ctrl-C otherwise. */
+      duration: { type: 'string' },
+    }, `usage: lucent cluster ${flags} [--prefix P] [--tags a,b] [--id-prefix P]`);
+    if (parsed === undefined) return 2;
+    const { values } = parsed;
     const count = Number(values.shards);
     if (!Number.isInteger(count) || count < 1 || count > 64) {
       console.error('lucent cluster: --shards must be a whole number from 1 to 64');

@@ -2,11 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { isFunctionDefinition, type FunctionMap } from '@lucent/core';
 import { createLogger } from '@lucent/runtime';
 import { parseShardConfig, startNatsShard, type ShardConfig } from '@lucent/nats';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 /** The module's function map: its `functions` export, else `functionRegistry`, else its default export. */
 async function loadFunctions(modulePath: string): Promise<FunctionMap> {
@@ -43,24 +42,24 @@ function registryOverrides(
   };
 }
 
+const flags = '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE]';
+
 export const shardCommand: Command = {
-  describe:
-    'run one shard on NATS: --config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE]',
+  describe: `run one shard on NATS: ${flags}`,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        id: { type: 'string' },
-        tags: { type: 'string' },
-        nats: { type: 'string' },
-        prefix: { type: 'string' },
-        'registry-bucket': { type: 'string' },
-        'bundle-bucket': { type: 'string' },
-        'public-key': { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-      },
-    });
+    const parsed = parseCommandArgs('shard', argv, {
+      config: { type: 'string' },
+      id: { type: 'string' },
+      tags: { type: 'string' },
+      nats: { type: 'string' },
+      prefix: { type: 'string' },
+      'registry-bucket': { type: 'string' },
+      'bundle-bucket': { type: 'string' },
+      'public-key': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    }, `usage: lucent shard ${flags} [--quiet]`);
+    if (parsed === undefined) return 2;
+    const { values } = parsed;
     if (values.config === undefined) {
       console.error('lucent shard: --config file.json is required');
       return 2;

@@ -1,7 +1,6 @@
 // `lucent simulate`: replay the routing simulator's slow-shard scenario and print p50/p99 and load share per policy.
-import { parseArgs } from 'node:util';
 import { comparePolicies, formatSimResults, slowShardScenario } from '@lucent/core';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -10,19 +9,20 @@ function numberOption(value: string | undefined, name: string, fallback: number)
   return n;
 }
 
+const flags = '[--slow 5] [--load 0.5] [--calls 20000] [--seed S] [--json]';
+
 export const simulateCommand: Command = {
-  describe: 'simulate routing policies with one slow shard: [--slow 5] [--load 0.5] [--calls 20000] [--seed S] [--json]',
+  describe: `simulate routing policies with one slow shard: ${flags}`,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        slow: { type: 'string' },
-        load: { type: 'string' },
-        calls: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
+    const parsed = parseCommandArgs('simulate', argv, {
+      slow: { type: 'string' },
+      load: { type: 'string' },
+      calls: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    }, `usage: lucent simulate ${flags}`);
+    if (parsed === undefined) return 2;
+    const { values } = parsed;
     let scenario;
     try {
       const load = numberOption(values.load, 'load', 0.5);
