@@ -1,8 +1,8 @@
 // Verifies an admin bearer token with jose: signature, expiry and the admin role claim; identity comes only from it.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { JWTPayload } from 'jose';
 import { LucentError } from '@lucent/core';
 import { verifyBearerToken } from '../auth/bearerToken.js';
+import { rolesOf } from '../auth/callerFromClaims.js';
 
 export interface AdminAuthOptions {
   /** Shared secret for HS256 tokens. Give this or `publicKey`. */
@@ -45,27 +45,21 @@ function algorithmsFor(key: KeyObject): string[] {
   }
 }
 
-export function resolveVerifyKey(options: AdminAuthOptions): VerifyKey {
+/** `who` names the configuration in its errors (LucentModule's `auth` resolves its key here too). */
+export function resolveVerifyKey(options: AdminAuthOptions, who = 'Admin auth'): VerifyKey {
   if (options.secret !== undefined && options.publicKey !== undefined) {
-    throw new TypeError('Admin auth: configure either a secret or a public key, not both');
+    throw new TypeError(`${who}: configure either a secret or a public key, not both`);
   }
   if (options.secret !== undefined) {
     // A short HS256 secret can be brute-forced offline from any token it signed.
-    if (options.secret.length < 32) throw new TypeError('Admin auth: the HS256 secret must be at least 32 characters');
+    if (options.secret.length < 32) throw new TypeError(`${who}: the HS256 secret must be at least 32 characters`);
     return { key: new TextEncoder().encode(options.secret), algorithms: [...(options.algorithms ?? ['HS256'])] };
   }
   if (options.publicKey !== undefined) {
     const key = typeof options.publicKey === 'string' ? createPublicKey(options.publicKey) : options.publicKey;
     return { key, algorithms: [...(options.algorithms ?? algorithmsFor(key))] };
   }
-  throw new TypeError('Admin auth: configure a secret (HS256) or a public key');
-}
-
-function rolesOf(payload: JWTPayload, claim: string): string[] {
-  const value = payload[claim];
-  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
-  if (Array.isArray(value)) return value.filter((r): r is string => typeof r === 'string');
-  return [];
+  throw new TypeError(`${who}: configure a secret (HS256) or a public key`);
 }
 
 /**
@@ -81,7 +75,7 @@ export async function verifyAdminToken(
   if (typeof payload.sub !== 'string' || payload.sub === '') {
     throw new LucentError('UNAUTHORIZED', 'The bearer token names no subject', { reason: 'no-subject' });
   }
-  const roles = rolesOf(payload, options.roleClaim ?? 'roles');
+  const roles = rolesOf(payload[options.roleClaim ?? 'roles']);
   const adminRole = options.adminRole ?? 'admin';
   if (!roles.includes(adminRole)) {
     throw new LucentError('FORBIDDEN', `The ${adminRole} role is required for registry administration`, { required: adminRole });

@@ -1,22 +1,12 @@
-// Verifies a bearer JWT with the admin module's key resolution and returns its claims, or a typed 401.
+// Verifies a bearer JWT with a key from the admin module's key resolution and returns its claims, or a typed 401.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LucentError } from '@lucent/core';
-import { resolveVerifyKey, type AdminAuthOptions } from '../admin/adminAuth.js';
+import type { AdminAuthOptions, resolveVerifyKey } from '../admin/adminAuth.js';
 
 /** A resolved verification key and its accepted algorithms (resolved once, at start-up). */
 export type BearerKey = ReturnType<typeof resolveVerifyKey>;
 
 export type BearerVerifyOptions = Pick<AdminAuthOptions, 'issuer' | 'audience' | 'clockToleranceSec'>;
-
-/** The key for these options; a misconfiguration throws here, so it fails the boot rather than a request. */
-export function resolveBearerKey(options: AdminAuthOptions): BearerKey {
-  try {
-    return resolveVerifyKey(options);
-  } catch (error) {
-    // The admin module words its errors for itself; say which configuration is wrong.
-    throw error instanceof TypeError ? new TypeError(error.message.replace(/^Admin auth/, 'LucentModule auth')) : error;
-  }
-}
 
 const bearerPattern = /^Bearer\s+(\S+)$/i;
 

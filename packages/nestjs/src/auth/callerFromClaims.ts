@@ -19,7 +19,8 @@ function badClaim(claim: string, message: string): LucentError {
   return new LucentError('UNAUTHORIZED', `The bearer token's ${claim} claim ${message}`, { reason: 'bad-claim', claim });
 }
 
-function rolesOf(value: unknown): string[] {
+/** A roles claim's roles: a space- or comma-separated string, or an array (non-strings dropped). */
+export function rolesOf(value: unknown): string[] {
   if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
   if (Array.isArray(value)) return value.filter((r): r is string => typeof r === 'string');
   return [];

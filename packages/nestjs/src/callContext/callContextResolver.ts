@@ -1,6 +1,7 @@
 // Builds a request's CallContext from its headers: the bearer token (when auth is configured), correlation id and traceparent.
 import { LucentError, ValidationError, type BusinessMetadata } from '@lucent/core';
-import { resolveBearerKey, verifyBearerToken, type BearerKey } from '../auth/bearerToken.js';
+import { resolveVerifyKey } from '../admin/adminAuth.js';
+import { verifyBearerToken, type BearerKey } from '../auth/bearerToken.js';
 import { callerFromClaims, type LucentCaller } from '../auth/callerFromClaims.js';
 import { resolveClaimNames, type LucentAuthOptions, type ResolvedClaimNames } from '../auth/lucentAuth.js';
 import type { CallContext } from './callContext.js';
@@ -51,7 +52,8 @@ export class CallContextResolver {
 
   /** Without `auth`, calls run with no identity (the embedded default), and an Authorization header is ignored. */
   constructor(private readonly auth?: LucentAuthOptions) {
-    this.key = auth === undefined ? undefined : resolveBearerKey(auth);
+    // Resolved here, at start-up: a bad key or secret fails the boot rather than a request.
+    this.key = auth === undefined ? undefined : resolveVerifyKey(auth, 'LucentModule auth');
     this.names = resolveClaimNames(auth?.claims);
   }
 

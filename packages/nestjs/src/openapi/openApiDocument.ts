@@ -58,7 +58,12 @@ function addSchema(components: Json, name: string, schema: Json | undefined, wha
   for (const [d, hoisted] of defs) components[hoisted] = rewriteRefs(($defs as Json)[d], name, defs);
 }
 
-const errorResponses: Record<string, { readonly name: string; readonly description: string }> = {
+interface ErrorResponse {
+  readonly name: string;
+  readonly description: string;
+}
+
+const errorResponses: Record<string, ErrorResponse> = {
   '400': { name: 'ValidationFailed', description: 'VALIDATION_FAILED: the body broke the input contract; details.issues names each field' },
   '401': { name: 'Unauthorized', description: 'UNAUTHORIZED: no bearer token, or one that does not verify' },
   '403': { name: 'Forbidden', description: 'JURISDICTION_DENIED or FUNCTION_DISABLED: the registry refuses this caller or this function' },
@@ -67,6 +72,11 @@ const errorResponses: Record<string, { readonly name: string; readonly descripti
   '500': { name: 'FunctionFailed', description: 'FUNCTION_FAILED: the function threw or broke its output contract' },
   '504': { name: 'DeadlineExceeded', description: 'DEADLINE_EXCEEDED: the function did not finish within its budget' },
 };
+
+/** The error answers the endpoint can give: a 401 only when it verifies tokens. */
+function errorResponsesFor(bearerAuth: boolean): [string, ErrorResponse][] {
+  return Object.entries(errorResponses).filter(([status]) => bearerAuth || status !== '401');
+}
 
 function sharedComponents(bearerAuth: boolean): Json {
   const schemas: Json = {
@@ -112,8 +122,7 @@ function sharedComponents(bearerAuth: boolean): Json {
     },
   };
   const responses: Json = {};
-  for (const [status, r] of Object.entries(errorResponses)) {
-    if (status === '401' && !bearerAuth) continue;
+  for (const [status, r] of errorResponsesFor(bearerAuth)) {
     responses[r.name] = {
       description: r.description,
       content: { 'application/json': { schema: ref(status === '400' ? 'LucentValidationError' : 'LucentError') } },
@@ -146,10 +155,7 @@ function operation(fn: DocumentedFunction, components: Json, bearerAuth: boolean
       },
     },
   };
-  for (const [status, r] of Object.entries(errorResponses)) {
-    if (status === '401' && !bearerAuth) continue;
-    responses[status] = { $ref: `#/components/responses/${r.name}` };
-  }
+  for (const [status, r] of errorResponsesFor(bearerAuth)) responses[status] = { $ref: `#/components/responses/${r.name}` };
   return {
     operationId: def.name,
     summary: def.meta.description ?? `Run ${def.name}`,
