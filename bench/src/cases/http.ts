@@ -313,24 +313,17 @@ async function command(options: BenchOptions, out: BenchResult[]): Promise<void>
     floors: ['fastify'],
     note,
   });
-  out.push({
-    case: 'http.command',
-    metric: 'p50_us',
-    higherIsBetter: false,
-    lucent: l.recorder.percentileUs(50),
-    baselines: { fastify: f.recorder.percentileUs(50) },
-    floors: ['fastify'],
-    note: `latency under the same load (${connections} in flight)`,
-  });
-  out.push({
-    case: 'http.command',
-    metric: 'p99_us',
-    higherIsBetter: false,
-    lucent: l.recorder.percentileUs(99),
-    baselines: { fastify: f.recorder.percentileUs(99) },
-    floors: ['fastify'],
-    note: `latency under the same load (${connections} in flight)`,
-  });
+  for (const p of [50, 99] as const) {
+    out.push({
+      case: 'http.command',
+      metric: `p${p}_us`,
+      higherIsBetter: false,
+      lucent: l.recorder.percentileUs(p),
+      baselines: { fastify: f.recorder.percentileUs(p) },
+      floors: ['fastify'],
+      note: `latency under the same load (${connections} in flight)`,
+    });
+  }
 }
 
 export const httpArea: BenchArea = {

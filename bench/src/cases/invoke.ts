@@ -126,7 +126,9 @@ async function validated(options: BenchOptions, out: BenchResult[]): Promise<voi
       "the example's risk.healthFactor (a collateral array) with zod input and output validation vs the same two zod " +
       'parses by hand around the same handler; target: Lucent at least 1/1.2 of zod-only (overhead under 20%).',
   });
+}
 
+async function validatedTiny(options: BenchOptions, out: BenchResult[]): Promise<void> {
   const lucent = new FunctionManager({ validate: true }).register(notionalFunction);
   const rates = await compareOps(options, {
     lucent: () => lucent.invoke('bench.notional', input),
@@ -163,6 +165,7 @@ export const invokeValidatedArea: BenchArea = {
   async run(options) {
     const out: BenchResult[] = [];
     if (wants(options, 'invoke.validated')) await validated(options, out);
+    if (wants(options, 'invoke.validated.tiny')) await validatedTiny(options, out);
     return out;
   },
 };

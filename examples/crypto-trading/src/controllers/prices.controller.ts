@@ -1,7 +1,7 @@
 // HTTP for collateral prices: an operator or oracle pushes a quote, anyone reads an asset's latest price.
 import { Body, Controller, Get, HttpCode, Inject, Module, NotFoundException, Param, Post, type DynamicModule } from '@nestjs/common';
 import type { PriceObservation } from '../domain/prices/priceEvents.js';
-import type { PriceOracle } from '../managers/price-oracle.js';
+import type { LatestPrice, PriceOracle } from '../managers/price-oracle.js';
 
 export const PRICE_ORACLE = Symbol.for('lucent.example.PriceOracle');
 
@@ -20,6 +20,8 @@ export interface PricePushResponse {
   readonly position: number | null;
 }
 
+const latestResponse = (latest: LatestPrice): LatestPriceResponse => ({ ...latest.observation, version: latest.version });
+
 @Controller()
 export class PricesController {
   constructor(@Inject(PRICE_ORACLE) private readonly oracle: PriceOracle) {}
@@ -36,7 +38,7 @@ export class PricesController {
     return {
       asset: r.asset,
       recorded: r.recorded,
-      latest: r.latest ? { ...r.latest.observation, version: r.latest.version } : null,
+      latest: r.latest ? latestResponse(r.latest) : null,
       position: r.latest?.position ?? null,
     };
   }
@@ -45,7 +47,7 @@ export class PricesController {
   async latest(@Param('asset') asset: string): Promise<LatestPriceResponse> {
     const latest = await this.oracle.latest(asset);
     if (latest === undefined) throw new NotFoundException(`No price observed for ${asset}`);
-    return { ...latest.observation, version: latest.version };
+    return latestResponse(latest);
   }
 }
 
