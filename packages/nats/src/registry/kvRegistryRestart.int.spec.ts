@@ -1,5 +1,4 @@
 // A node's registry watch survives its NATS server restarting: it resumes from the last applied revision, skipping and repeating nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,30 +7,8 @@ import { connect, type NatsConnection } from 'nats';
 import { FunctionManager, RegistryAdmin, RegistryWatcher, type RegistryChange } from '@lucent/runtime';
 import { defineFunction } from '@lucent/core';
 import { z } from 'zod';
-import { freePort } from '../../../../test/support/freePort.js';
+import { PrivateNats } from '../testing/privateNats.js';
 import { KvRegistryStore } from './kvRegistryStore.js';
-
-async function startServer(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
-  const end = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
-      await nc.close();
-      return child;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 const fn = defineFunction(
   { name: 'restart.fn', version: '1.0.0', input: z.object({}), output: z.object({}) },
@@ -54,18 +31,17 @@ async function retrying<T>(write: () => Promise<T>, withinMs = 30_000): Promise<
 
 describe('KV registry watch across a NATS server restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lucent-registry-nats-'));
-  let server: ChildProcess | undefined;
+  let server: PrivateNats | undefined;
   const connections: NatsConnection[] = [];
   afterAll(async () => {
     for (const nc of connections) await nc.close().catch(() => undefined);
-    if (server) await stopServer(server);
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies every change made before, during and after the outage exactly once, in order', async () => {
-    const port = await freePort();
-    server = await startServer(port, dir);
-    const options = { servers: `127.0.0.1:${port}`, maxReconnectAttempts: -1, reconnectTimeWait: 200 };
+    server = await PrivateNats.create(['-js', '-sd', dir]);
+    const options = { servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 };
     const nodeNc = await connect(options);
     const writerNc = await connect(options);
     connections.push(nodeNc, writerNc);
@@ -80,8 +56,8 @@ describe('KV registry watch across a NATS server restart', () => {
     const off = await admin.disable('restart.fn', ops);
     await watcher.waitForRevision(off.revision);
 
-    await stopServer(server);
-    server = await startServer(port, dir);
+    await server.stop();
+    await server.start();
     // Written while the node may still be reconnecting: it must arrive once the watch resumes.
     const on = await retrying(() => admin.update('restart.fn', (r) => ({ ...r!, enabled: true }), ops));
     const geofenced = await retrying(() => admin.jurisdictions('restart.fn', { deny: ['US'] }, ops));

@@ -42,12 +42,13 @@ function hosted(map: FunctionMap, only: readonly string[] | undefined): AnyFunct
 export async function startNatsShard(options: StartShardOptions): Promise<RunningShard> {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
+  const baseDir = options.baseDir ?? '.';
   const pool =
     options.heavyExecutor === undefined && config.heavy !== undefined
       ? new WorkerPoolExecutor({
-          registryModule: resolve(options.baseDir ?? '.', config.heavy.registryModule),
+          registryModule: resolve(baseDir, config.heavy.registryModule),
           ...(config.heavy.registryExport === undefined ? {} : { registryExport: config.heavy.registryExport }),
-          ...(config.heavy.workerFile === undefined ? {} : { workerFile: resolve(options.baseDir ?? '.', config.heavy.workerFile) }),
+          ...(config.heavy.workerFile === undefined ? {} : { workerFile: resolve(baseDir, config.heavy.workerFile) }),
           ...(config.heavy.maxThreads === undefined ? {} : { maxThreads: config.heavy.maxThreads }),
         })
       : undefined;
@@ -68,7 +69,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   const stores: { close(): Promise<void> }[] = [];
   if (config.registry !== undefined || config.bundles !== undefined) {
     const { registry: registryConfig, bundles: bundlesConfig } = config;
-    const publicKey = bundlesConfig === undefined ? undefined : await readFile(resolve(options.baseDir ?? '.', bundlesConfig.publicKeyFile), 'utf8');
+    const publicKey = bundlesConfig === undefined ? undefined : await readFile(resolve(baseDir, bundlesConfig.publicKeyFile), 'utf8');
     const kv = registryConfig === undefined ? undefined : await KvRegistryStore.open({ connection, ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }) });
     if (kv !== undefined) stores.push(kv);
     const bundleStore =

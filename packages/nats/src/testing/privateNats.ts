@@ -17,21 +17,25 @@ function accepts(port: number): Promise<boolean> {
 export class PrivateNats {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly args: readonly string[],
+  ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  static async create(): Promise<PrivateNats> {
-    const server = new PrivateNats(await freePort());
+  /** @param args further nats-server flags, e.g. `['-js', '-sd', dir]` for JetStream kept across restarts. */
+  static async create(args: readonly string[] = []): Promise<PrivateNats> {
+    const server = new PrivateNats(await freePort(), args);
     await server.start();
     return server;
   }
 
   /** Start (or restart) on the same port; resolves once it accepts connections. */
   async start(): Promise<void> {
-    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
+    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), ...this.args], { stdio: 'ignore' });
     this.process = child;
     const deadline = Date.now() + 10_000;
     while (!(await accepts(this.port))) {

@@ -43,8 +43,6 @@ interface Pending {
   readonly waitUntil: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Why not `nc.request()` per call: it creates a subscription-side promise and captures an async
  * stack trace per call, which BENCHMARKS.md measures at a fraction of a plain pub/sub RPC. Here
@@ -143,7 +141,7 @@ export class NatsTransport implements Transport {
   publishLoad(report: LoadReport): void {
     if (this.closed || this.nc.isClosed()) return;
     const { receivedAt: _local, ...wire } = report;
-    this.nc.publish(loadSubject(this.prefix), encoder.encode(JSON.stringify(wire)));
+    this.nc.publish(loadSubject(this.prefix), encodeJson(wire));
   }
 
   onLoad(listener: (report: LoadReport) => void): () => void {
@@ -214,7 +212,8 @@ export class NatsTransport implements Transport {
 
   private publishFailed(id: number, error: Error): void {
     const p = this.pending.get(id);
-    if (p === undefined || !this.pending.delete(id)) return;
+    if (p === undefined) return;
+    this.pending.delete(id);
     p.reject(shardUnavailable(p.shardId, `publish failed: ${error.message}`));
   }
 

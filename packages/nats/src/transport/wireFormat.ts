@@ -170,20 +170,11 @@ function parseBlock(block: string): HeaderRecord {
 }
 
 /**
- * A message's headers as a plain record, or undefined when it has none. nats.js parses a header
- * block into a validated Map and filters its key list on every `get`; for the few lines of a
- * call, reading the block directly cost a quarter of a shard's time per message less. Messages
- * of another shape (a future client) fall back to the public `headers` API.
- */
-export function readHeaders(msg: Msg): HeaderRecord | undefined {
-  const raw = rawView(msg);
-  if (raw === undefined) return msg.headers === undefined ? undefined : headerRecord(msg.headers);
-  return raw.headerSize < 0 ? undefined : parseBlock(raw.view.toString('utf8', 0, raw.headerSize));
-}
-
-/**
  * A received call: its headers and JSON body read through one view of the message's bytes
  * (nats.js's `data` getter and a second view per message showed up at 64 calls in flight).
+ * nats.js parses a header block into a validated Map and filters its key list on every `get`;
+ * for the few lines of a call, reading the block directly cost a quarter of a shard's time per
+ * message less. Messages of another shape (a future client) fall back to the public API.
  * Throws a ValidationError naming every header or body problem.
  */
 export function readCall(msg: Msg): RemoteCall {

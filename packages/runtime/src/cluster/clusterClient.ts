@@ -23,6 +23,7 @@ import {
 import type { InvokeOptions } from '../functionManager/functionManager.js';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
+import { isPlainCall, routingCallFor } from './callRouting.js';
 import type { ClusterRegistry, SelectedCall } from './clusterRegistry.js';
 import { ShardBreakers, type BreakerOptions } from './shardBreakers.js';
 import { ShardDirectory } from './shardDirectory.js';
@@ -320,27 +321,14 @@ export class ClusterClient {
 
   private routingCall(name: string, fn: AnyFunctionDefinition | undefined, options: RemoteInvokeOptions): RoutingCall {
     // Most calls carry nothing call-specific for the router: reuse one RoutingCall per function.
-    const plain = options.version === undefined && options.facts === undefined && options.priority === undefined;
+    const plain = isPlainCall(options);
     if (plain) {
       const cached = this.plainRouting.get(name);
       if (cached !== undefined) return cached;
     }
-    const built = this.buildRoutingCall(name, fn, options);
+    const built = routingCallFor(name, fn, options.version, options);
     if (plain && fn !== undefined) this.plainRouting.set(name, built);
     return built;
-  }
-
-  private buildRoutingCall(name: string, fn: AnyFunctionDefinition | undefined, options: RemoteInvokeOptions): RoutingCall {
-    const meta = fn?.meta;
-    const priority = options.priority ?? meta?.priority;
-    return {
-      functionName: name,
-      ...(options.version === undefined ? {} : { version: options.version }),
-      ...(meta?.shardAffinity === undefined ? {} : { shardAffinity: meta.shardAffinity }),
-      ...(meta?.resources === undefined ? {} : { resources: meta.resources }),
-      ...(priority === undefined ? {} : { priority }),
-      ...(options.facts === undefined ? {} : { facts: options.facts }),
-    };
   }
 
   /**

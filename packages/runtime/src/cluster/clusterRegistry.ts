@@ -16,6 +16,7 @@ import {
 import { FunctionManager } from '../functionManager/functionManager.js';
 import type { RegistryStore } from '../registry/registryStore.js';
 import { RegistryWatcher } from '../registry/registryWatcher.js';
+import { isPlainCall, routingCallFor } from './callRouting.js';
 
 /** Where the applied rules come from: a `RegistryWatcher` fits (a process that already runs one can share it). */
 export interface RulesSource {
@@ -118,8 +119,7 @@ export class ClusterRegistry {
     // Shadow versions are left to the shards: the shard that ran the live call holds its input, output,
     // seed and clock reading already, and its ShadowRunner compares off the caller's path.
     const version = options.version ?? selection.version;
-    const plain = options.version === undefined && options.facts === undefined && options.priority === undefined;
-    if (!plain) return this.build(rules, version, fn, options);
+    if (!isPlainCall(options)) return this.build(rules, version, fn, options);
     let cached = this.cache.get(name);
     if (cached === undefined || cached.rules !== rules) this.cache.set(name, (cached = { rules, byVersion: new Map() }));
     let selected = cached.byVersion.get(version);
@@ -128,17 +128,7 @@ export class ClusterRegistry {
   }
 
   private build(rules: FunctionRules, version: string, fn: AnyFunctionDefinition | undefined, options: SelectionOptions): SelectedCall {
-    const meta = fn?.meta;
-    const priority = options.priority ?? rules.priority ?? meta?.priority;
-    const routing: RoutingCall = {
-      functionName: rules.name,
-      version,
-      ...(meta?.shardAffinity === undefined ? {} : { shardAffinity: meta.shardAffinity }),
-      ...(meta?.resources === undefined ? {} : { resources: meta.resources }),
-      ...(priority === undefined ? {} : { priority }),
-      ...(options.facts === undefined ? {} : { facts: options.facts }),
-      ...(rules.placement === undefined ? {} : { placement: rules.placement }),
-    };
+    const routing = routingCallFor(rules.name, fn, version, options, rules);
     const mine = fn === undefined ? undefined : rules.versions[fn.version]?.fingerprint.input;
     const theirs = rules.versions[version]?.fingerprint.input;
     const checkInput = fn !== undefined && (fn.version === version || (mine !== undefined && mine === theirs));

@@ -136,7 +136,7 @@ export class Shard {
     return reply;
   }
 
-  /** This shard's load report as of now. Counts in it restart after each call. */
+  /** This shard's load report as of now. Its call counts restart after each report. */
   report(): LoadReport {
     const sample = this.load?.sample() ?? { cpu: 0, memoryMb: 0, memoryFraction: 0, eventLoopLagMs: 0 };
     const functions: Record<string, LoadReport['functions'][string]> = {};

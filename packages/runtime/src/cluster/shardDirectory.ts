@@ -75,15 +75,13 @@ export class ShardDirectory {
     if (this.candidates().length >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (): void => {
-        if (this.candidates(this.clock()).length < count) return;
+        if (this.candidates().length < count) return;
         clearTimeout(timer);
         off();
         resolve();
       };
-      const off = this.onChange(() => {
-        this.aliveAt = Number.NEGATIVE_INFINITY;
-        done();
-      });
+      // Every change has already reset the cached live list, so `candidates` recomputes.
+      const off = this.onChange(done);
       const timer = setTimeout(() => {
         off();
         reject(new Error(`only ${this.candidates().length} of ${count} shards reported within ${timeoutMs} ms`));
