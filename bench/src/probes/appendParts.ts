@@ -25,15 +25,12 @@ async function main(): Promise<void> {
         INSERT INTO ${s}.raw_events (stream_id, stream_version, event_id, type, data, metadata) VALUES (p_stream, p_version, p_id, p_type, p_data, p_meta);
         RETURN 1; END $$`);
     // Variants of the store's own function, each with one part removed (sequences stand in for what is taken out).
-    await pool.query(`CREATE SEQUENCE ${s}.positions START 1000000000; CREATE SEQUENCE ${s}.versions`);
+    await pool.query(`CREATE SEQUENCE ${s}.versions`);
     const source = (await pool.query<{ d: string }>(`SELECT pg_get_functiondef('${s}.lucent_append_one'::regproc) AS d`)).rows[0]!.d;
     const withoutNotify = source.replace(/PERFORM pg_notify[^;]*;/, '');
     const variants: Record<string, string> = {
       no_notify: withoutNotify,
-      no_position_row: withoutNotify.replace(
-        /UPDATE \S+lucent_global_position SET value = value \+ 1 WHERE id RETURNING value INTO v_position;/,
-        `v_position := nextval('${s}.positions');`,
-      ),
+      no_position_lock: withoutNotify.replace(/PERFORM pg_advisory_xact_lock\([^;]*;/, ''),
       no_stream_row: withoutNotify.replace(
         /v_version := \S+lucent_bump_stream\([^;]*;/,
         `v_version := nextval('${s}.versions');`,
@@ -43,6 +40,7 @@ async function main(): Promise<void> {
       if (sql === source || (name !== 'no_notify' && sql === withoutNotify)) throw new Error(`variant ${name} removed nothing: the append function changed shape`);
       await pool.query(sql.replace(/\.lucent_append_one\(/, `.${name}(`));
     }
+    await pool.query(source.replace(/\.lucent_append_one\(/, `.sql_only(`));
 
     let rawVersion = 0;
     let wrappedVersion = 0;
@@ -66,8 +64,9 @@ async function main(): Promise<void> {
           values: ['wrapped', ++wrappedVersion, randomUUID(), 'Traded', payload, metadata],
         }),
       'store.append': () => store.append('lucent', [{ type: 'Traded', data: JSON.parse(payload), metadata: JSON.parse(metadata) }]),
+      'append function (SQL only)': variant('sql_only'),
       'append function, no NOTIFY': variant('no_notify'),
-      '… and no position row': variant('no_position_row'),
+      '… and no position lock': variant('no_position_lock'),
       '… no NOTIFY, no stream row': variant('no_stream_row'),
     };
     const samples = new Map(Object.keys(sides).map((k) => [k, [] as number[]]));

@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2]);
+      expect(applied.flat()).toEqual([1, 2, 3]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
@@ -131,6 +131,33 @@ describe('PostgreSQL event store', () => {
     }
   }, 180_000);
 
+  it('concurrent batches on different streams take disjoint runs of consecutive positions', async () => {
+    const schema = newSchema();
+    const writers = [await createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 })];
+    writers.push(...(await Promise.all(Array.from({ length: 3 }, () => createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 })))));
+    try {
+      const results = await Promise.all(
+        writers.map(async (w, writer) => {
+          const mine = [];
+          for (let n = 0; n < 50; n++) {
+            const events = [1, 2, 3].map((k) => ({ type: 'Batch', data: { writer, n, k } }));
+            mine.push(await w.append(`batch-${writer}`, events));
+          }
+          return mine;
+        }),
+      );
+      const all = await writers[0]!.readAll({ maxCount: 1000 });
+      expect(all.map((e) => e.globalPosition)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      for (const r of results.flat()) {
+        const run = all.filter((e) => e.globalPosition > r.lastGlobalPosition - 3 && e.globalPosition <= r.lastGlobalPosition);
+        expect(new Set(run.map((e) => e.stream)).size).toBe(1);
+        expect(run.map((e) => (e.data as { k: number }).k)).toEqual([1, 2, 3]);
+      }
+    } finally {
+      await Promise.all(writers.map((w) => w.close()));
+    }
+  }, 60_000);
+
   it('interleaved transactions: a subscriber sees both, in order, never one without the other before it', async () => {
     const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
     const t1 = new pg.Client({ connectionString: url });
@@ -171,23 +198,34 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it('a rolled-back append leaves no hole in the global order', async () => {
+  it('a rolled-back append leaves a hole that readers and subscribers pass over', async () => {
     const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
     const c = new pg.Client({ connectionString: url });
     await c.connect();
+    const seen: [number, string][] = [];
+    const sub = store.subscribe({ pollIntervalMs: 20, handler: (events) => void seen.push(...events.map((e) => [e.globalPosition, e.type] as [number, string])) });
     try {
       await store.append('x', [{ type: 'A', data: {} }]);
       await c.query('BEGIN');
-      await c.query(`SELECT ${store.schema}.lucent_append('y', 'any', $1::jsonb, NULL)`, [
+      const taken = await c.query(`SELECT last_position FROM ${store.schema}.lucent_append('y', 'any', $1::jsonb, NULL)`, [
         JSON.stringify([{ id: crypto.randomUUID(), type: 'B', data: {}, metadata: {} }]),
       ]);
+      expect(Number(taken.rows[0].last_position)).toBe(2);
       await c.query('ROLLBACK');
-      await store.append('x', [{ type: 'C', data: {} }]);
+      const after = await store.append('x', [{ type: 'C', data: {} }]);
+      expect(after.lastGlobalPosition).toBe(3);
       expect((await store.readAll()).map((e) => [e.globalPosition, e.type])).toEqual([
         [1, 'A'],
-        [2, 'C'],
+        [3, 'C'],
       ]);
+      await sub.waitFor(3);
+      expect(seen).toEqual([
+        [1, 'A'],
+        [3, 'C'],
+      ]);
+      expect(await store.streamVersion('y')).toBe(0);
     } finally {
+      await sub.stop();
       await c.end();
       await store.close();
     }

@@ -83,7 +83,7 @@ export class SqlEventStore implements EventStore {
         ORDER BY stream_version LIMIT $3`,
       readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
         ORDER BY stream_version DESC LIMIT $3`,
-      // Positions are assigned in commit order without holes (see the append function), so a plain
+      // Positions are handed out in commit order (migration 3: a lock held to commit), so a plain
       // range read never passes over an event that is still to commit.
       readAll: `SELECT ${columns} FROM ${s}.lucent_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
       version: `SELECT version FROM ${s}.lucent_streams WHERE stream_id = $1`,
