@@ -293,7 +293,12 @@ async function withFixture(options: BenchOptions, work: (f: Fixture) => Promise<
     const dbUrl = url.toString();
     const store = await createPostgresEventStore({ connectionString: dbUrl, schema: 'lucent', maxConnections: 4 });
     const raw = new pg.Pool({ connectionString: dbUrl, max: 4 });
-    const emmett = getPostgreSQLEventStore(dbUrl);
+    raw.on('error', () => undefined);
+    // Emmett gets a pool this process owns, so it is ended (and no idle connection of it is left)
+    // before the database is dropped with FORCE; a left-over idle client would crash the run.
+    const emmettPool = new pg.Pool({ connectionString: dbUrl, max: 4 });
+    emmettPool.on('error', () => undefined);
+    const emmett = getPostgreSQLEventStore(dbUrl, { connectionOptions: { pool: emmettPool, pooled: true } });
     const redis = new Redis(options.redisUrl);
     const views = new RedisProjectionStore({ url: options.redisUrl, prefix: `lucent:bench:${tag}:` });
     try {
@@ -305,11 +310,16 @@ async function withFixture(options: BenchOptions, work: (f: Fixture) => Promise<
       await emmett.schema.migrate();
       await work({ tag, dbUrl, store, raw, emmett, redis, views });
     } finally {
-      await store.close();
-      await emmett.close();
-      await raw.end();
-      await views.close();
-      await redis.quit();
+      // Each closes on its own: one failing must not leave another's connections open for the
+      // DROP … WITH (FORCE) below to cut (an idle pooled client cut that way crashes the process).
+      const closed = await Promise.allSettled([
+        store.close(),
+        emmett.close().finally(() => emmettPool.end()),
+        raw.end(),
+        views.close(),
+        redis.quit(),
+      ]);
+      for (const c of closed) if (c.status === 'rejected') console.error(`[bench] event store teardown: ${String(c.reason)}`);
     }
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
