@@ -64,6 +64,11 @@ export interface SagaRunnerOptions {
   readonly hooks?: SagaRunnerHooks;
   /** Sagas resumed at once on start (default 32). */
   readonly resumeConcurrency?: number;
+  /**
+   * Index events `resume()` may fold before it stores a snapshot of the unfinished sagas in the
+   * index (default 1,000), so the next resume reads back only to that snapshot.
+   */
+  readonly indexSnapshotEvery?: number;
 }
 
 /** A saga's state and history, as the query returns them. */
@@ -88,6 +93,12 @@ export interface StartedSaga {
   readonly created: boolean;
 }
 
+/** An index event listing the sagas still open at its version; resume reads back no further. */
+const indexSnapshotType = 'SagaIndexSnapshot';
+interface IndexSnapshot {
+  readonly open: readonly string[];
+}
+
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 const lifecycleTypes = new Set(['SagaStarted', 'StepSucceeded', 'StepFailed', 'TimerFired', 'WaitMatched', 'WaitTimedOut']);
 const recordTypes = new Set<string>(sagaRecordTypes);
@@ -108,6 +119,7 @@ export class SagaRunner {
   private readonly log: Logger;
   private readonly hooks: SagaRunnerHooks;
   private readonly resumeConcurrency: number;
+  private readonly indexSnapshotEvery: number;
   /** Live instances of unfinished sagas this process works on. */
   private readonly cache = new Map<string, SagaInstance>();
   /** Per-saga chain of work, so one saga's records are written one at a time in this process. */
@@ -133,6 +145,7 @@ export class SagaRunner {
     this.log = options.logger ?? silentLogger;
     this.hooks = options.hooks ?? {};
     this.resumeConcurrency = options.resumeConcurrency ?? 32;
+    this.indexSnapshotEvery = options.indexSnapshotEvery ?? 1_000;
     for (const d of options.sagas ?? []) this.register(d);
     this.scheduling.connect({
       wake: (id) => this.wake(id),
@@ -241,18 +254,7 @@ export class SagaRunner {
    * their original idempotency keys, waits and wake-ups are re-armed. Returns how many.
    */
   async resume(): Promise<number> {
-    const open = new Map<string, true>();
-    for (let from = 1; ; ) {
-      const batch = await this.store.readStream(this.indexStream, { fromVersion: from, maxCount: 5_000 });
-      for (const e of batch) {
-        const sagaId = (e.data as { sagaId: string }).sagaId;
-        if (e.type === 'SagaOpened') open.set(sagaId, true);
-        else open.delete(sagaId);
-      }
-      if (batch.length < 5_000) break;
-      from += batch.length;
-    }
-    const ids = [...open.keys()];
+    const ids = await this.unfinishedSagas();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ids.length && !this.closed) {
@@ -350,6 +352,51 @@ export class SagaRunner {
     const instance = foldSaga(sagaId, toRecords(await this.store.readStream(this.streamOf(sagaId))));
     if (instance !== undefined && !isFinished(instance.status)) this.cache.set(sagaId, instance);
     return instance;
+  }
+
+  /**
+   * The sagas the index lists as opened and not closed, oldest first. The index is read backwards,
+   * newest first, down to its latest snapshot (or its start): the newest event of a saga decides
+   * it, and a snapshot stands for everything before it. When more than `indexSnapshotEvery`
+   * events were read, a new snapshot is appended at exactly the version read, so a resume that
+   * raced a writer stores none (the next one will).
+   */
+  private async unfinishedSagas(): Promise<string[]> {
+    const page = 5_000;
+    const decided = new Set<string>();
+    const open: string[] = [];
+    let latest = 0;
+    let read = 0;
+    let from: number | undefined;
+    scan: for (;;) {
+      const batch = await this.store.readStream(this.indexStream, { direction: 'backwards', maxCount: page, ...(from === undefined ? {} : { fromVersion: from }) });
+      if (latest === 0) latest = batch[0]?.streamVersion ?? 0;
+      for (const e of batch) {
+        if (e.type === indexSnapshotType) {
+          for (const id of (e.data as IndexSnapshot).open) if (!decided.has(id)) open.push(id);
+          break scan;
+        }
+        read++;
+        const sagaId = (e.data as { sagaId: string }).sagaId;
+        if (decided.has(sagaId)) continue;
+        decided.add(sagaId);
+        if (e.type === 'SagaOpened') open.push(sagaId);
+      }
+      const oldest = batch[batch.length - 1]?.streamVersion ?? 1;
+      if (batch.length < page || oldest <= 1) break;
+      from = oldest - 1;
+    }
+    if (read >= this.indexSnapshotEvery) {
+      const snapshot: IndexSnapshot = { open };
+      try {
+        await this.store.append(this.indexStream, [{ type: indexSnapshotType, data: snapshot }], { expectedVersion: latest });
+      } catch (error) {
+        // Another writer got in first (the next resume snapshots), or the list is over the event
+        // size limit (resume keeps reading back further): neither loses a saga.
+        if (!(error instanceof ConcurrencyError) && !(error instanceof ValidationError)) throw error;
+      }
+    }
+    return open.reverse();
   }
 
   private async resumeOne(sagaId: string): Promise<void> {

@@ -199,6 +199,37 @@ describe('SagaRunner', () => {
     expect(applied).toEqual(['saga:t8:step:1', 'saga:t8:step:2', 'saga:t8:step:3']);
   });
 
+  it('resume reads the index back only to its latest snapshot of unfinished sagas, and snapshots once enough was read', async () => {
+    const kit = new SagaTestKit({ sagas: [trip, reminder], handlers: { ...okHandlers, SendNudge: () => null }, indexSnapshotEvery: 4 });
+    const index = async () => (await kit.events.readStream('saga.index')).map((e) => [e.type, e.data]);
+    for (const who of ['a', 'b', 'c']) await kit.start('reminder', { who }, `r-${who}`);
+    await kit.start('trip', { trip: 'x' }, 't-done');
+    // Three open, one opened and closed: 5 index events, over the threshold of 4.
+    expect(await kit.restart()).toBe(3);
+    const afterFirst = await index();
+    expect(afterFirst).toHaveLength(6);
+    expect(afterFirst.at(-1)).toEqual(['SagaIndexSnapshot', { open: ['r-c', 'r-b', 'r-a'] }]);
+
+    // Two events since the snapshot (one closed, one opened): folded onto it, no new snapshot.
+    expect(await kit.deliver('r-b', { type: 'Answered', data: {} })).toBe(true);
+    await kit.start('reminder', { who: 'd' }, 'r-d');
+    expect(await kit.restart()).toBe(3);
+    expect(await index()).toHaveLength(8);
+    expect((await kit.get('r-a')).status).toBe('running');
+
+    // The snapshot is trusted as the whole past: one that lists only r-a hides r-c and r-d from resume.
+    await kit.events.append('saga.index', [{ type: 'SagaIndexSnapshot', data: { open: ['r-a'] } }]);
+    const resumed: string[] = [];
+    const spy = kit.events.readStream.bind(kit.events);
+    kit.events.readStream = async (stream, options) => {
+      const events = await spy(stream, options);
+      if (stream.startsWith('saga-')) resumed.push(stream.slice('saga-'.length));
+      return events;
+    };
+    expect(await kit.restart()).toBe(1);
+    expect(resumed).toEqual(['r-a']);
+  });
+
   it('fires a timer at its virtual time, and a delivered domain event cancels it; lifecycle names are refused', async () => {
     const kit = new SagaTestKit({ sagas: [reminder], handlers: { SendNudge: () => null } });
     await kit.start('reminder', { who: 'ana' }, 'r1');

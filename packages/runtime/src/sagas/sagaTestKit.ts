@@ -25,6 +25,8 @@ export interface SagaTestKitOptions {
    * runner stops dead; `restart()` brings up a new one on the same stores.
    */
   readonly crashAfter?: (message: SagaCommandMessage) => boolean;
+  /** Passed to the runner: index events a resume folds before it snapshots the open sagas. */
+  readonly indexSnapshotEvery?: number;
 }
 
 /** Thrown inside a runner the kit has "killed"; the kit swallows it. */
@@ -92,6 +94,7 @@ export class SagaTestKit {
         return () => this.clock.clearTimer(id);
       },
       random: options.random ?? (() => 0.5),
+      ...(options.indexSnapshotEvery === undefined ? {} : { indexSnapshotEvery: options.indexSnapshotEvery }),
       hooks: {
         ...options.hooks,
         afterExecute: (message, ok) => {
