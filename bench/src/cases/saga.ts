@@ -1,9 +1,8 @@
 // saga.throughput (3-step sagas completed per second) and saga.memory (MB held by 10,000 sagas waiting on a confirmation), in memory.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { defineSaga, type SagaReaction } from '@lucent/core';
 import { MemoryEventStore, MemoryTimerStore, SagaRunner, SagaScheduling, Scheduler } from '@lucent/runtime';
 import { alternate } from '../harness/alternate.js';
+import { collectGarbage } from '../harness/gc.js';
 import { addOps, concurrentOps, emptyOps, opsPerSecond } from '../harness/measure.js';
 import type { BenchArea, BenchOptions, BenchResult } from '../harness/types.js';
 import { wants } from '../harness/types.js';
@@ -70,15 +69,9 @@ async function throughput(options: BenchOptions): Promise<BenchResult> {
   };
 }
 
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose_gc');
-  return runInNewContext('gc') as () => void;
-}
-
 async function memory(): Promise<BenchResult> {
   const count = 10_000;
-  const gc = collectGarbage();
-  gc();
+  collectGarbage();
   const before = process.memoryUsage().heapUsed;
   const { runner, events, timers } = newRunner([waiting]);
   for (let i = 0; i < count; i += 100) {
@@ -86,7 +79,7 @@ async function memory(): Promise<BenchResult> {
     for (let j = i; j < Math.min(count, i + 100); j++) batch.push(runner.start('bench.waiting', { tx: `0x${j.toString(16)}` }, { id: `w${j}` }));
     await Promise.all(batch);
   }
-  gc();
+  collectGarbage();
   const after = process.memoryUsage().heapUsed;
   const waitingNow = runner.activeCount;
   const pending = (await timers.list({ state: 'pending', limit: count + 1 })).length;

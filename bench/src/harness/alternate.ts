@@ -1,4 +1,5 @@
 // Run the sides of one comparison in alternating windows, so drift of a shared machine hits every side alike.
+import { collectGarbage } from './gc.js';
 import { LatencyRecorder } from './latencyRecorder.js';
 import { addOps, asyncOps, concurrentOps, emptyOps, latencies, opsPerSecond, syncOps, type OpsSample } from './measure.js';
 
@@ -11,7 +12,10 @@ export interface Schedule {
 
 /**
  * Call `run(side, windowMs)` for every side once to warm up, then `rounds` times each in
- * rotating order (round r starts at side r), so no side always runs first or last.
+ * rotating order (round r starts at side r), so no side always runs first or last. A full
+ * garbage collection before every window (not timed) keeps one side from paying for the
+ * garbage the side before it left: rotation alone does not, as each side keeps the same
+ * predecessor in the cycle.
  */
 export async function alternate<S extends string>(
   sides: readonly S[],
@@ -23,6 +27,7 @@ export async function alternate<S extends string>(
   for (let r = 0; r < schedule.rounds; r++) {
     for (let i = 0; i < sides.length; i++) {
       const side = sides[(r + i) % sides.length] as S;
+      collectGarbage();
       await run(side, schedule.windowMs, true);
     }
   }
