@@ -42,7 +42,8 @@ function registryOverrides(
   };
 }
 
-const flags = '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE]';
+const flags =
+  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]]';
 
 export const shardCommand: Command = {
   describe: `run one shard on NATS: ${flags}`,
@@ -56,6 +57,8 @@ export const shardCommand: Command = {
       'registry-bucket': { type: 'string' },
       'bundle-bucket': { type: 'string' },
       'public-key': { type: 'string' },
+      database: { type: 'string' },
+      schema: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     }, `usage: lucent shard ${flags} [--quiet]`);
     if (parsed === undefined) return 2;
@@ -81,7 +84,24 @@ export const shardCommand: Command = {
     const baseDir = dirname(configPath);
     const functions = await loadFunctions(resolve(baseDir, config.module));
     const logger = createLogger({ enabled: !values.quiet });
-    const running = await startNatsShard({ config, functions, baseDir, logger });
+    // The system's event store, as `lucent registry --database` uses: shadow results of every shard land in one place.
+    const eventStore =
+      values.database === undefined
+        ? undefined
+        : await (await import('@lucent/postgres')).createPostgresEventStore({
+            connectionString: values.database,
+            ...(values.schema === undefined ? {} : { schema: values.schema }),
+          });
+    if (eventStore === undefined && config.registry !== undefined && !values.quiet) {
+      console.error('lucent shard: no --database given; shadow results stay in this process (metrics only)');
+    }
+    let running: Awaited<ReturnType<typeof startNatsShard>>;
+    try {
+      running = await startNatsShard({ config, functions, baseDir, logger, ...(eventStore === undefined ? {} : { eventStore }) });
+    } catch (error) {
+      await eventStore?.close();
+      throw error;
+    }
     const hosted = Object.keys(running.shard.report().functions).length;
     const follows = [
       ...(config.registry === undefined ? [] : [`registry ${config.registry.bucket ?? 'lucent-registry'}`]),
@@ -89,12 +109,14 @@ export const shardCommand: Command = {
     ];
     console.log(
       `lucent shard ${config.id}: ${hosted} functions, tags [${config.tags.join(', ')}], ${config.nats}, subjects ${config.subjectPrefix}.shard.${config.id}.*` +
-        (follows.length === 0 ? '' : `, following ${follows.join(' and ')}`),
+        (follows.length === 0 ? '' : `, following ${follows.join(' and ')}`) +
+        (eventStore === undefined ? '' : `, shadow results to event store schema ${eventStore.schema}`),
     );
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
     });
     await running.stop();
+    await eventStore?.close();
     return 0;
   },
 };

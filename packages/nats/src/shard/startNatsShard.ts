@@ -1,6 +1,6 @@
 // Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
 import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger } from '@lucent/core';
-import { FunctionManager, Shard, ShardRegistry, WorkerPoolExecutor, type ChaosSettings, type FunctionExecutor } from '@lucent/runtime';
+import { FunctionManager, Shard, ShardRegistry, WorkerPoolExecutor, type ChaosSettings, type EventStore, type FunctionExecutor } from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
@@ -17,6 +17,12 @@ export interface StartShardOptions {
   readonly heavyExecutor?: FunctionExecutor;
   /** Resolves relative paths in the config (the config file's directory); the working directory by default. */
   readonly baseDir?: string;
+  /**
+   * The system's event store (the caller opens and closes it). With a registry, shadow divergences
+   * and tallies are written there, so `shadowReport` sums every shard; without one they stay in
+   * this process's metrics.
+   */
+  readonly eventStore?: EventStore;
   readonly logger?: Logger;
 }
 
@@ -70,7 +76,14 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   if (config.registry !== undefined || config.bundles !== undefined) {
     const { registry: registryConfig, bundles: bundlesConfig } = config;
     const publicKey = bundlesConfig === undefined ? undefined : await readFile(resolve(baseDir, bundlesConfig.publicKeyFile), 'utf8');
-    const kv = registryConfig === undefined ? undefined : await KvRegistryStore.open({ connection, ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }) });
+    const kv =
+      registryConfig === undefined
+        ? undefined
+        : await KvRegistryStore.open({
+            connection,
+            ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }),
+            ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }),
+          });
     if (kv !== undefined) stores.push(kv);
     const bundleStore =
       bundlesConfig === undefined ? undefined : await NatsBundleStore.open({ connection, ...(bundlesConfig.bucket === undefined ? {} : { bucket: bundlesConfig.bucket }) });
@@ -80,6 +93,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       nodeId: config.id,
       logger,
       ...(kv === undefined ? {} : { registry: kv }),
+      ...(options.eventStore === undefined ? {} : { shadow: { eventStore: options.eventStore } }),
       ...(bundleStore === undefined || publicKey === undefined ? {} : { bundles: { store: bundleStore, publicKey } }),
     });
     await registry.start();
