@@ -1,12 +1,17 @@
-// The JetStream KV registry store passes the shared registry store contract against the machine's NATS.
+// The JetStream KV registry store passes the shared registry store contract against the machine's NATS, and keeps its audit whole.
 import { randomUUID } from 'node:crypto';
-import { afterAll } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
+import { RegistryAdmin } from '@lucent/runtime';
+import { createPostgresEventStore } from '../../../postgres/src/eventStore/sqlEventStore.js';
 import { registryStoreContract } from '../../../runtime/src/registry/registryStoreContract.js';
 import { KvRegistryStore } from './kvRegistryStore.js';
 
+const pgUrl = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const connections: NatsConnection[] = [];
 const buckets: string[] = [];
+const schemas: string[] = [];
 
 afterAll(async () => {
   for (const nc of connections) {
@@ -14,6 +19,10 @@ afterAll(async () => {
     for (const b of buckets) await jsm.streams.delete(`KV_${b}`).catch(() => undefined);
     await nc.close();
   }
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+  await c.end();
 });
 
 registryStoreContract('nats-kv', async () => {
@@ -22,4 +31,47 @@ registryStoreContract('nats-kv', async () => {
   const bucket = `lucent-registry-test-${randomUUID().slice(0, 8)}`;
   buckets.push(bucket);
   return KvRegistryStore.open({ connection: nc, bucket });
+});
+
+describe('KV registry audit when the writer dies after the KV put', () => {
+  it('history writes the missing record from the bucket, once, with who, why, old and new', async () => {
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    connections.push(nc);
+    const bucket = `lucent-registry-test-${randomUUID().slice(0, 8)}`;
+    buckets.push(bucket);
+    const schema = `lucent_regaudit_${randomUUID().slice(0, 8)}`;
+    schemas.push(schema);
+    const fp = { input: 'sha256:in', output: 'sha256:out' };
+
+    // The first writer records two changes, then loses its event store between the next KV put and its audit append.
+    const doomedEvents = await createPostgresEventStore({ connectionString: pgUrl, schema });
+    const doomed = await KvRegistryStore.open({ connection: nc, bucket, eventStore: doomedEvents });
+    const admin = new RegistryAdmin(doomed);
+    await admin.register('quote.price', { version: '1.0.0', fingerprint: fp }, { who: 'ana', why: 'first release' });
+    const registered = await admin.register('quote.price', { version: '2.0.0', fingerprint: fp }, { who: 'ana', why: 'candidate' });
+    await doomedEvents.close();
+    await expect(admin.activate('quote.price', '2.0.0', { who: 'bo', why: 'promote v2' })).rejects.toBeDefined();
+    await doomed.close();
+
+    const events = await createPostgresEventStore({ connectionString: pgUrl, schema });
+    const store = await KvRegistryStore.open({ connection: nc, bucket, eventStore: events });
+    try {
+      const current = await store.get('quote.price');
+      expect(current?.rules.active).toBe('2.0.0');
+      const history = await store.history('quote.price');
+      expect(history.map((h) => [h.revision, h.who, h.why])).toEqual([
+        [registered.revision - 1, 'ana', 'first release'],
+        [registered.revision, 'ana', 'candidate'],
+        [current!.revision, 'bo', 'promote v2'],
+      ]);
+      expect(history[2]?.old).toEqual(registered.rules);
+      expect(history[2]?.new).toEqual(current!.rules);
+      // Read again: nothing is written twice.
+      expect(await store.history('quote.price')).toEqual(history);
+      expect((await events.readStream('registry-quote.price')).length).toBe(3);
+    } finally {
+      await store.close();
+      await events.close();
+    }
+  });
 });

@@ -47,6 +47,25 @@ function keyOf(name: string): string {
   return name;
 }
 
+/**
+ * Each stored value carries, beside the rules, who made the change and why under this key, so the
+ * change and its audit facts are written in one KV put. The event-store audit record follows; if
+ * the writer dies between the two, `history` writes the missing record from the bucket's history.
+ */
+const changeKey = '$change';
+
+interface StoredChange {
+  readonly who: string;
+  readonly why: string;
+  readonly forced: boolean;
+  readonly at: number;
+}
+
+function decodeValue(e: KvEntry): { readonly rules: FunctionRules; readonly change: StoredChange | undefined } {
+  const { [changeKey]: change, ...rules } = JSON.parse(decoder.decode(e.value)) as FunctionRules & { [changeKey]?: StoredChange };
+  return { rules, change };
+}
+
 const isWrongSequence = (error: unknown): boolean =>
   (error as { api_error?: { err_code?: number } } | null)?.api_error?.err_code === 10071;
 
@@ -72,7 +91,7 @@ export class KvRegistryStore implements RegistryStore {
   }
 
   private static entryOf(e: KvEntry): RulesEntry {
-    return { name: e.key, revision: e.revision, rules: JSON.parse(decoder.decode(e.value)) as FunctionRules };
+    return { name: e.key, revision: e.revision, rules: decodeValue(e).rules };
   }
 
   async get(name: string): Promise<RulesEntry | undefined> {
@@ -93,13 +112,14 @@ export class KvRegistryStore implements RegistryStore {
     const current = await this.get(key);
     const actual = current?.revision ?? 0;
     if (actual !== expectedRevision) throw new RegistryConflictError(name, expectedRevision, actual);
-    const json = JSON.stringify(rules);
-    const next = JSON.parse(json) as FunctionRules;
+    const next = JSON.parse(JSON.stringify(rules)) as FunctionRules;
     checkRulesChange(name, current?.rules ?? null, next, audit);
+    const change: StoredChange = { who: audit.who, why: audit.why, forced: audit.force === true, at: Date.now() };
+    const value = encoder.encode(JSON.stringify({ ...next, [changeKey]: change }));
     let revision: number;
     try {
       // The server refuses the write unless the key is still at the revision we checked: that is the CAS.
-      revision = expectedRevision === 0 ? await this.kv.create(key, encoder.encode(json)) : await this.kv.update(key, encoder.encode(json), expectedRevision);
+      revision = expectedRevision === 0 ? await this.kv.create(key, value) : await this.kv.update(key, value, expectedRevision);
     } catch (error) {
       if (isWrongSequence(error)) {
         throw new RegistryConflictError(name, expectedRevision, (await this.get(key))?.revision ?? 0);
@@ -169,8 +189,32 @@ export class KvRegistryStore implements RegistryStore {
     return handle;
   }
 
-  history(name: string, options?: RegistryHistoryOptions): Promise<RulesChangeRecord[]> {
+  async history(name: string, options?: RegistryHistoryOptions): Promise<RulesChangeRecord[]> {
+    await this.recordMissing(keyOf(name));
     return this.audit.history(name, options);
+  }
+
+  /**
+   * Write the audit record of every change still in the bucket's history that has none (its
+   * writer died after the KV put). Idempotent: records are keyed by revision. `old` is the value
+   * before it in the bucket, else the newest recorded change before it, else null.
+   */
+  private async recordMissing(key: string): Promise<void> {
+    const recorded = await this.audit.history(key); // in revision order
+    const have = new Set(recorded.map((r) => r.revision));
+    let previous: FunctionRules | null | undefined;
+    for await (const e of await this.kv.history({ key })) {
+      if (e.operation !== 'PUT') {
+        previous = null;
+        continue;
+      }
+      const { rules, change } = decodeValue(e);
+      if (!have.has(e.revision) && change !== undefined) {
+        const old = previous !== undefined ? previous : (recorded.filter((r) => r.revision < e.revision).at(-1)?.new ?? null);
+        await this.audit.record(key, e.revision, old, rules, { who: change.who, why: change.why, force: change.forced }, change.at);
+      }
+      previous = rules;
+    }
   }
 
   /** Stops the watches; the connection belongs to the caller and stays open. */

@@ -15,12 +15,15 @@ interface RulesChangedData {
   readonly forced: boolean;
   readonly old: FunctionRules | null;
   readonly new: FunctionRules;
+  /** When the store accepted the change, if known at recording time (a record written late carries it). */
+  readonly at?: number;
 }
 
 export class RegistryAuditLog {
   constructor(private readonly events: EventStore) {}
 
-  async record(name: string, revision: number, old: FunctionRules | null, next: FunctionRules, audit: ChangeAudit): Promise<void> {
+  /** `at`: when the store accepted the change; by default the record's own timestamp stands for it. */
+  async record(name: string, revision: number, old: FunctionRules | null, next: FunctionRules, audit: ChangeAudit, at?: number): Promise<void> {
     const data: RulesChangedData = {
       name,
       revision,
@@ -29,6 +32,7 @@ export class RegistryAuditLog {
       forced: audit.force === true,
       old,
       new: next,
+      ...(at === undefined ? {} : { at }),
     };
     // The store revision is the idempotency key, so a retried write of the same record is stored once.
     await this.events.append(registryStreamOf(name), [{ type: rulesChangedEvent, data, metadata: { userId: audit.who } }], {
@@ -41,8 +45,15 @@ export class RegistryAuditLog {
       direction: options?.direction ?? 'forwards',
       ...(options?.maxCount === undefined ? {} : { maxCount: options.maxCount }),
     });
+    // A record written late (after its writer died, see KvRegistryStore) sits after newer ones in
+    // the stream; the history is told in revision order all the same.
+    const sign = options?.direction === 'backwards' ? -1 : 1;
     return stored
       .filter((e) => e.type === rulesChangedEvent)
-      .map((e) => ({ ...(e.data as RulesChangedData), at: e.timestamp }));
+      .map((e) => {
+        const data = e.data as RulesChangedData;
+        return { ...data, at: data.at ?? e.timestamp };
+      })
+      .sort((a, b) => sign * (a.revision - b.revision));
   }
 }
