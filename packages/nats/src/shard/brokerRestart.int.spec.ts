@@ -84,6 +84,14 @@ describe('NATS server restarted under load', () => {
     expect(later.length).toBeGreaterThan(100);
     expect(later.every((o) => o.error === undefined)).toBe(true);
     expect(new Set(later.map((o) => o.shard)).size).toBe(2);
+    // The outage was the caller's own (its link to the broker was down), so no shard is held to
+    // account for it: no error penalty, and traffic after it is split about evenly, not herded
+    // onto whichever shard happened to have fewer calls cut off.
+    expect(client.directory.view.recentErrors.size).toBe(0);
+    const afterwards = outcomes.filter((o) => o.startedAt > restartedAt && o.shard !== undefined);
+    for (const shard of new Set(afterwards.map((o) => o.shard))) {
+      expect(afterwards.filter((o) => o.shard === shard).length / afterwards.length).toBeGreaterThan(0.35);
+    }
     if (process.env['LUCENT_TEST_VERBOSE']) console.log({ calls: outcomes.length, failed: failed.length, inGap: inGap.length, slowest: Math.max(...outcomes.map((o) => o.ms)), codes: failed.map((f) => f.error?.code) });
   }, 60_000);
 });

@@ -69,6 +69,9 @@ export class NatsTransport implements Transport {
   private loadSub: Subscription | undefined;
   private sequence = 0;
   private closed = false;
+  /** Since when the connection has been down (undefined while up), and when the last outage ended. */
+  private linkDownAt: number | undefined;
+  private linkUpAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: NatsTransportOptions) {
     this.nc = options.connection;
@@ -77,6 +80,22 @@ export class NatsTransport implements Transport {
     this.ownsConnection = options.ownsConnection ?? false;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger;
+    this.watchLink().catch(() => undefined);
+  }
+
+  linkDownSince(since: number): boolean {
+    return this.linkDownAt !== undefined || this.linkUpAt >= since;
+  }
+
+  /** Follow the connection's own outages (nats.js reconnects by itself; see connectNats). */
+  private async watchLink(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') this.linkDownAt ??= this.clock();
+      else if (s.type === 'reconnect') {
+        this.linkDownAt = undefined;
+        this.linkUpAt = this.clock();
+      }
+    }
   }
 
   get connection(): NatsConnection {

@@ -87,6 +87,8 @@ class CallProgress {
   tried: Set<string> | undefined = undefined;
   lastError: LucentError | undefined = undefined;
   waitingSince: number | undefined = undefined;
+  /** When the current attempt was sent. */
+  attemptAt = 0;
 
   constructor(
     readonly fn: AnyFunctionDefinition | undefined,
@@ -304,13 +306,16 @@ export class ClusterClient {
   private unanswered(p: CallProgress, shardId: string, error: unknown, countsForBreaker: boolean): void {
     const failure = error as LucentError;
     const now = this.clock();
+    // Our own link to the broker went down while the attempt was out (a broker restart, a network
+    // blip here): its failure says nothing about the shard, which must not lose its traffic for it.
+    const ours = this.transport.linkDownSince?.(p.attemptAt) === true;
     // Any settled attempt settles the breaker too (a half-open circuit waits on its trial): only a
     // transport failure counts against the shard; anything else was not the shard's silence.
     if (countsForBreaker) {
-      if (isTransportFailure(failure)) this.breakers.failed(shardId, now);
+      if (isTransportFailure(failure) && !ours) this.breakers.failed(shardId, now);
       else this.breakers.succeeded(shardId);
     }
-    this.directory.view.finished(shardId, true, now);
+    this.directory.view.finished(shardId, !ours, now);
     if (now >= p.call.deadline) throw this.late(p.call.name, p.call.deadline, failure);
     if (!isTransportFailure(failure)) throw failure;
     if (failure.code === 'DEADLINE_EXCEEDED' && ++p.timedOut >= this.maxAttempts) throw failure;
@@ -340,6 +345,7 @@ export class ClusterClient {
     const isLast = p.timedOut >= this.maxAttempts - 1;
     const budget = isLast ? remaining : Math.min(remaining, this.attemptTimeoutMs ?? Math.max(Math.floor(remaining / 2), 1));
     this.directory.view.started(shardId);
+    p.attemptAt = t;
     const attempt = ++p.attempts;
     return this.transport.request(shardId, attempt === 1 ? p.call : { ...p.call, attempt }, t + budget);
   }

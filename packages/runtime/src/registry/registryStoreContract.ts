@@ -113,6 +113,7 @@ export function registryStoreContract(label: string, makeStore: () => Promise<Re
       expect(history[1]?.new).toEqual(two.rules);
       expect(history[1]?.at).toBeGreaterThanOrEqual(before - 5_000);
       expect((await store.history(name, { direction: 'backwards', maxCount: 1 })).map((h) => h.who)).toEqual(['bob']);
+      expect(await store.history(fresh())).toEqual([]);
     });
 
     it('watch delivers the current values before ready, then each change in revision order', async () => {

@@ -53,5 +53,11 @@ export interface Transport {
   publishLoad(report: LoadReport): void;
   /** Hear every shard's load reports; returns the function that stops listening. */
   onLoad(listener: (report: LoadReport) => void): () => void;
+  /**
+   * Whether this end's own link (to the broker) has been down at any moment since `since` (epoch
+   * ms). A call that failed across such an outage says nothing about the shard it was sent to, so
+   * the caller does not hold it against that shard. Transports without a link of their own omit it.
+   */
+  linkDownSince?(since: number): boolean;
   close(): Promise<void>;
 }
