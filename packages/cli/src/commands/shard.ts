@@ -85,13 +85,9 @@ export const shardCommand: Command = {
     const functions = await loadFunctions(resolve(baseDir, config.module));
     const logger = createLogger({ enabled: !values.quiet });
     // The system's event store, as `lucent registry --database` uses: shadow results of every shard land in one place.
+    // Loaded only when asked for: a shard without --database never loads PostgreSQL's client.
     const eventStore =
-      values.database === undefined
-        ? undefined
-        : await (await import('@lucent/postgres')).createPostgresEventStore({
-            connectionString: values.database,
-            ...(values.schema === undefined ? {} : { schema: values.schema }),
-          });
+      values.database === undefined ? undefined : await (await import('../systemEventStore.js')).openSystemEventStore(values.database, values.schema);
     if (eventStore === undefined && config.registry !== undefined && !values.quiet) {
       console.error('lucent shard: no --database given; shadow results stay in this process (metrics only)');
     }

@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { LucentError, type ChangeAudit, type JurisdictionRules } from '@lucent/core';
 import { RegistryAdmin, type EventStore } from '@lucent/runtime';
 import { KvRegistryStore } from '@lucent/nats';
-import { createPostgresEventStore } from '@lucent/postgres';
+import { openSystemEventStore } from '../systemEventStore.js';
 import type { RegistryClient, WriteOptions } from './registryClient.js';
 
 export interface NatsRegistryTarget {
@@ -20,12 +20,7 @@ export async function openNatsRegistryClient(target: NatsRegistryTarget): Promis
   const connection: NatsConnection = await connect({ servers: target.nats, name: 'lucent-cli' });
   let events: EventStore | undefined;
   try {
-    if (target.database !== undefined) {
-      events = await createPostgresEventStore({
-        connectionString: target.database,
-        ...(target.schema === undefined ? {} : { schema: target.schema }),
-      });
-    }
+    events = await openSystemEventStore(target.database, target.schema);
     const store = await KvRegistryStore.open({
       connection,
       ...(target.bucket === undefined ? {} : { bucket: target.bucket }),

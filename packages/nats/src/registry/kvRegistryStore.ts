@@ -190,18 +190,21 @@ export class KvRegistryStore implements RegistryStore {
   }
 
   async history(name: string, options?: RegistryHistoryOptions): Promise<RulesChangeRecord[]> {
-    await this.recordMissing(keyOf(name));
-    return this.audit.history(name, options);
+    const records = await this.completeHistory(keyOf(name));
+    const ordered = options?.direction === 'backwards' ? records.reverse() : records;
+    return options?.maxCount === undefined ? ordered : ordered.slice(0, options.maxCount);
   }
 
   /**
-   * Write the audit record of every change still in the bucket's history that has none (its
-   * writer died after the KV put). Idempotent: records are keyed by revision. `old` is the value
-   * before it in the bucket, else the newest recorded change before it, else null.
+   * Every audit record of a function, in revision order, after writing the record of each change
+   * still in the bucket's history that has none (its writer died after the KV put). Idempotent:
+   * records are keyed by revision. `old` is the value before it in the bucket, else the newest
+   * recorded change before it, else null.
    */
-  private async recordMissing(key: string): Promise<void> {
-    const recorded = await this.audit.history(key); // in revision order
+  private async completeHistory(key: string): Promise<RulesChangeRecord[]> {
+    const recorded = await this.audit.history(key);
     const have = new Set(recorded.map((r) => r.revision));
+    const written: RulesChangeRecord[] = [];
     let previous: FunctionRules | null | undefined;
     for await (const e of await this.kv.history({ key })) {
       if (e.operation !== 'PUT') {
@@ -212,9 +215,11 @@ export class KvRegistryStore implements RegistryStore {
       if (!have.has(e.revision) && change !== undefined) {
         const old = previous !== undefined ? previous : (recorded.filter((r) => r.revision < e.revision).at(-1)?.new ?? null);
         await this.audit.record(key, e.revision, old, rules, { who: change.who, why: change.why, force: change.forced }, change.at);
+        written.push({ name: key, revision: e.revision, who: change.who, why: change.why, forced: change.forced, at: change.at, old, new: rules });
       }
       previous = rules;
     }
+    return written.length === 0 ? recorded : [...recorded, ...written].sort((a, b) => a.revision - b.revision);
   }
 
   /** Stops the watches; the connection belongs to the caller and stays open. */

@@ -18,8 +18,12 @@ export function checkSchemaName(schema: string): string {
 /** The channel appends notify; one per schema so stores in different schemas do not wake each other. */
 export const notifyChannel = (schema: string): string => `lucent_events_${schema}`;
 
-/** First key of the transaction advisory lock appends hold to commit while taking global positions ("LU"). */
-const positionLockClass = 0x4c55;
+/**
+ * The statement both append functions run before taking global positions: a transaction advisory
+ * lock held to commit, keyed by a fixed Lucent class id ("LU") and the schema's sequence oid.
+ */
+const takePositionLock = (s: string): string =>
+  `PERFORM pg_advisory_xact_lock(${0x4c55}, '${s}.lucent_positions'::regclass::oid::int);`;
 
 /** The numbered steps, oldest first (exported so a test can stop at an older version and upgrade). */
 export const eventStoreMigrations: readonly SchemaMigration[] = [
@@ -219,7 +223,7 @@ BEGIN
     IF FOUND THEN RETURN; END IF;
   END IF;
   v_version := ${s}.lucent_bump_stream(p_stream, p_expected, n);
-  PERFORM pg_advisory_xact_lock(${positionLockClass}, '${s}.lucent_positions'::regclass::oid::int);
+  ${takePositionLock(s)}
   v_first := nextval('${s}.lucent_positions');
   IF n > 1 THEN PERFORM setval('${s}.lucent_positions', v_first + n - 1); END IF;
   INSERT INTO ${s}.lucent_events (global_position, stream_id, stream_version, event_id, type, data, metadata)
@@ -247,7 +251,7 @@ BEGIN
     IF v_stored IS NOT NULL THEN RETURN v_stored; END IF;
   END IF;
   v_version := ${s}.lucent_bump_stream(p_stream, p_expected, 1);
-  PERFORM pg_advisory_xact_lock(${positionLockClass}, '${s}.lucent_positions'::regclass::oid::int);
+  ${takePositionLock(s)}
   v_position := nextval('${s}.lucent_positions');
   INSERT INTO ${s}.lucent_events (global_position, stream_id, stream_version, event_id, type, data, metadata)
     VALUES (v_position, p_stream, v_version, p_id, p_type, p_data, p_metadata);
