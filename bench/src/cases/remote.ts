@@ -81,6 +81,8 @@ function pubSubRpc(nc: NatsConnection, subject: string, headers = false): () => 
 
 interface Rig {
   readonly lucent: () => Promise<unknown>;
+  /** Messages Lucent's caller published per call, over a short run of its own at `concurrency` in flight. */
+  messagesPerCall(concurrency: number, ms: number): Promise<number>;
   readonly natsRequest: () => Promise<unknown>;
   readonly pubSub: () => Promise<unknown>;
   readonly pubSubSameWire: () => Promise<unknown>;
@@ -123,8 +125,22 @@ async function rig(natsUrl: string): Promise<Rig> {
   await molClient.waitForServices('bench', 10_000);
 
   const invoke = client.typed<typeof registry>();
+  const lucent = (): Promise<unknown> => invoke('bench.notional', input, { timeoutMs: 5_000 });
   return {
-    lucent: () => invoke('bench.notional', input, { timeoutMs: 5_000 }),
+    lucent,
+    async messagesPerCall(concurrency, ms) {
+      const before = clientConn.stats().outMsgs;
+      const end = Date.now() + ms;
+      let calls = 0;
+      const worker = async (): Promise<void> => {
+        while (Date.now() < end) {
+          await lucent();
+          calls++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      return (clientConn.stats().outMsgs - before) / calls;
+    },
     natsRequest: () => clientConn.request(rawSubject, encode(input), { timeout: 5_000 }).then((m) => decode(m.data)),
     pubSub: pubSubRpc(clientConn, rawSubject),
     pubSubSameWire: pubSubRpc(clientConn, wireSubject, true),
@@ -173,6 +189,7 @@ async function concurrent(r: Rig, options: BenchOptions, out: BenchResult[]): Pr
     'nats-request': { op: r.natsRequest, concurrency },
     moleculer: { op: r.moleculer, concurrency },
   });
+  const perCall = await r.messagesPerCall(concurrency, 300);
   out.push({
     case: 'remote.concurrent',
     metric: 'ops_per_s',
@@ -187,10 +204,12 @@ async function concurrent(r: Rig, options: BenchOptions, out: BenchResult[]): Pr
     floors: ['nats-pubsub-rpc', 'nats-pubsub-rpc-headers'],
     note:
       `${concurrency} calls in flight; ${payloadNote}. nats-pubsub-rpc: one reply subscription and an id map, no timers or headers ` +
-      `(the floor). nats-pubsub-rpc-headers: the same floor sending Lucent's bytes both ways (its packed lucent-call header, ` +
-      `its reply envelope) but doing none of its work; the gap between the two floors is what the issue's headers cost on the ` +
-      `wire. Every side uses the same two connections and nats.js's own flush; Lucent queues a burst's publishes to ` +
-      `process.nextTick, which (like the floors' synchronous publishes) ends in one socket write per burst of 64. ` +
+      `(the floor), one message per call each way. nats-pubsub-rpc-headers: the same floor with a single Lucent call's ` +
+      `bytes on every message (its packed lucent-call header, its reply envelope) but none of its work. Lucent sends the ` +
+      `calls of one event-loop turn for one shard as one batch message (a header line per call) and the shard answers a ` +
+      `batch's replies finished in one turn as one message: measured ${perCall.toFixed(3)} messages published per call by ` +
+      `Lucent's caller here (1 = no batching), so it pays the per-message costs the floors pay per call once per burst. ` +
+      `Every side uses the same two connections and nats.js's own flush. ` +
       `Target: Lucent at least 85% of nats-pubsub-rpc and ahead of Moleculer.`,
   });
 }

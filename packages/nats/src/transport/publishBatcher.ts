@@ -28,10 +28,17 @@ export class PublishBatcher {
   constructor(
     private readonly nc: NatsConnection,
     private readonly onFail: (token: number, error: Error) => void = () => undefined,
+    /** Runs first in each flush, to publish what its owner gathered during the turn (calls and replies it packs into batches). */
+    private readonly gather: () => void = () => undefined,
   ) {}
 
   publish(subject: string, data: Uint8Array, reply?: string, headers?: MsgHdrs, token?: number): void {
     this.queue.push({ subject, data, reply, headers, token });
+    this.schedule();
+  }
+
+  /** Make sure a flush is coming (for an owner that gathers work of its own for `gather`). */
+  schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.flush);
@@ -39,6 +46,7 @@ export class PublishBatcher {
   }
 
   private readonly flush = (): void => {
+    this.gather();
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;

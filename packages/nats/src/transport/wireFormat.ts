@@ -299,3 +299,219 @@ export function asReply(value: unknown): RemoteReply | undefined {
   if (r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string') return value as RemoteReply;
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batches. Calls for the same shard queued in the same event-loop turn leave as one message, and
+// the replies a shard finishes in one turn for the same caller go back as one. Every call keeps
+// its own header line (its metadata is in the header block, as for a single call); the bodies
+// are the inputs (or replies) back to back, cut by the byte counts on those lines.
+// ---------------------------------------------------------------------------------------------
+
+/** Header names of a batch: one `lucent-batch-call` line per call, `lucent-batch-extra` for a call's optional fields. */
+export const batchHeader = {
+  call: 'lucent-batch-call',
+  extra: 'lucent-batch-extra',
+  reply: 'lucent-batch-reply',
+} as const;
+
+/** One call of an outgoing batch: its reply number, its input's bytes. */
+export interface BatchedCall {
+  readonly id: number;
+  readonly call: RemoteCall;
+  readonly body: Uint8Array;
+}
+
+/**
+ * `lucent-batch-call: <id> <bytes> <function> <deadline> <attempt> <now or -> <correlation id>`:
+ * the reply number (base 36), the input's length in bytes, then the single call's packed line.
+ * A call with optional fields adds `lucent-batch-extra: <id> <JSON of version, causation id,
+ * traceparent, business>`. Throws, as a single call's headers do, on a line break in a value.
+ */
+export function batchCallLines(c: BatchedCall): string {
+  const { call } = c;
+  if (call.name.length === 0 || call.name.indexOf(' ') >= 0) throw new Error(`${header.function} cannot be packed`);
+  const id = c.id.toString(36);
+  let lines = line(
+    batchHeader.call,
+    `${id} ${c.body.byteLength} ${call.name} ${deadlineText(call.deadline)} ${call.attempt} ${nowText(call.now)} ${call.correlationId}`,
+  );
+  if (call.version !== undefined || call.causationId !== undefined || call.traceparent !== undefined || call.business !== undefined) {
+    const extra: BatchExtra = {};
+    if (call.version !== undefined) extra.version = call.version;
+    if (call.causationId !== undefined) extra.causationId = call.causationId;
+    if (call.traceparent !== undefined) extra.traceparent = call.traceparent;
+    if (call.business !== undefined) extra.business = call.business;
+    // JSON escapes line breaks inside strings, so this line cannot be broken by a value.
+    lines += `${batchHeader.extra}: ${id} ${JSON.stringify(extra)}\r\n`;
+  }
+  return lines;
+}
+
+interface BatchExtra {
+  version?: string;
+  causationId?: string;
+  traceparent?: string;
+  business?: BusinessMetadata;
+}
+
+/** A header block already written as text; nats.js only asks a header object for `encode()`. */
+export function headerBlock(lines: string): MsgHdrs {
+  return new CallHeaders(`NATS/1.0\r\n${lines}\r\n`) as unknown as MsgHdrs;
+}
+
+/** The header block of a batch reply: `lucent-batch-reply: <id>:<bytes> <id>:<bytes> …`, bodies back to back. */
+export function batchReplyHeaders(ids: readonly string[], bodies: readonly Uint8Array[]): MsgHdrs {
+  let value = '';
+  for (let i = 0; i < ids.length; i++) value += `${i === 0 ? '' : ' '}${ids[i]}:${bodies[i]!.byteLength}`;
+  return headerBlock(`${batchHeader.reply}: ${value}\r\n`);
+}
+
+/** One call read from a batch: its reply id (base 36, as sent) and the call, or why it cannot be run. */
+export type BatchEntry =
+  | { readonly id: string; readonly call: RemoteCall; readonly error?: undefined }
+  | { readonly id: string; readonly call?: undefined; readonly error: ValidationError };
+
+const base36 = /^[0-9a-z]{1,11}$/;
+
+/** `key: value` lines of a header block after its version line, every value kept, in order. */
+function blockLines(block: string): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
+  let at = block.indexOf('\r\n') + 2;
+  while (at > 1 && at < block.length) {
+    const end = block.indexOf('\r\n', at);
+    const stop = end < 0 ? block.length : end;
+    if (stop === at) break;
+    const colon = block.indexOf(':', at);
+    if (colon > at && colon < stop) out.push([block.slice(at, colon), block.slice(colon + 1, stop).trim()]);
+    at = stop + 2;
+  }
+  return out;
+}
+
+/**
+ * The calls of a batch, each read and checked as a single call is (a bad one becomes a
+ * ValidationError for its own id; the others still run). A line whose id cannot be read cannot
+ * be answered and is skipped; its caller's wait limit fails it over. A byte count that cannot be
+ * read leaves the rest of the body unplaceable: those calls are answered with an error.
+ */
+function decodeBatch(lines: ReadonlyArray<readonly [string, string]>, body: Buffer, bodyAt: number): BatchEntry[] {
+  const extras = new Map<string, string>();
+  for (const [k, v] of lines) {
+    if (k !== batchHeader.extra) continue;
+    const space = v.indexOf(' ');
+    if (space > 0) extras.set(v.slice(0, space), v.slice(space + 1));
+  }
+  const out: BatchEntry[] = [];
+  let at = bodyAt;
+  let lost = false;
+  for (const [k, v] of lines) {
+    if (k !== batchHeader.call) continue;
+    const a = v.indexOf(' ');
+    const b = v.indexOf(' ', a + 1);
+    const id = a > 0 ? v.slice(0, a) : '';
+    const size = a > 0 && b > a ? Number(v.slice(a + 1, b)) : Number.NaN;
+    const fits = !lost && Number.isInteger(size) && size >= 0 && at + size <= body.length;
+    if (!base36.test(id)) {
+      if (fits) at += size;
+      else lost = true;
+      continue;
+    }
+    if (!fits) {
+      lost = true;
+      out.push({ id, error: malformed([{ path: batchHeader.call, message: 'the byte counts of the batch do not match its body' }]) });
+      continue;
+    }
+    const text = body.toString('utf8', at, at + size);
+    at += size;
+    const record: HeaderRecord = { [header.call]: v.slice(b + 1) };
+    try {
+      const extra = extras.get(id);
+      if (extra !== undefined) addExtra(record, extra);
+      out.push({ id, call: decodeCall(record, text) });
+    } catch (error) {
+      out.push({ id, error: error instanceof ValidationError ? error : malformed([{ path: batchHeader.extra, message: String(error) }]) });
+    }
+  }
+  return out;
+}
+
+function addExtra(record: HeaderRecord, json: string): void {
+  const extra = JSON.parse(json) as unknown;
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new Error('must be a JSON object');
+  const e = extra as Record<string, unknown>;
+  if (typeof e['version'] === 'string') record[header.version] = e['version'];
+  if (typeof e['causationId'] === 'string') record[header.causationId] = e['causationId'];
+  if (typeof e['traceparent'] === 'string') record[header.traceparent] = e['traceparent'];
+  if (e['business'] !== undefined) record[header.business] = JSON.stringify(e['business']);
+}
+
+/** A received message on a shard's subject: one call, or the calls of a batch. */
+export type Incoming = { readonly batch: false; readonly call: RemoteCall } | { readonly batch: true; readonly entries: BatchEntry[] };
+
+/**
+ * Read what arrived on a shard's subject. A single call is read as `readCall` does (and throws a
+ * ValidationError naming every problem); a batch is recognised by its `lucent-batch-call` lines.
+ */
+export function readIncoming(msg: Msg): Incoming {
+  const raw = rawView(msg);
+  if (raw === undefined) {
+    const h = msg.headers;
+    if (h === undefined || !h.has(batchHeader.call)) return { batch: false, call: readCall(msg) };
+    const lines: Array<readonly [string, string]> = [];
+    for (const [k, values] of h) for (const v of values) lines.push([k, v]);
+    const data = msg.data;
+    return { batch: true, entries: decodeBatch(lines, Buffer.from(data.buffer, data.byteOffset, data.byteLength), 0) };
+  }
+  const { view, headerSize } = raw;
+  if (headerSize < 0) return { batch: false, call: decodeCall(undefined, view.toString('utf8')) };
+  const block = view.toString('utf8', 0, headerSize);
+  if (block.indexOf(batchHeader.call) < 0) {
+    return { batch: false, call: decodeCall(parseBlock(block), headerSize === view.length ? '' : view.toString('utf8', headerSize)) };
+  }
+  return { batch: true, entries: decodeBatch(blockLines(block), view, headerSize) };
+}
+
+/** One reply read from a batch reply: the reply number and the decoded JSON (or why it could not be read). */
+export interface BatchReplyEntry {
+  readonly id: number;
+  readonly value: unknown;
+  readonly unreadable: boolean;
+}
+
+/** The replies of a batch reply, or undefined when the message is not one. */
+export function readBatchReply(msg: Msg): BatchReplyEntry[] | undefined {
+  const raw = rawView(msg);
+  let value: string | undefined;
+  let view: Buffer;
+  let bodyAt: number;
+  if (raw !== undefined) {
+    if (raw.headerSize < 0) return undefined;
+    value = parseBlock(raw.view.toString('utf8', 0, raw.headerSize))[batchHeader.reply];
+    view = raw.view;
+    bodyAt = raw.headerSize;
+  } else {
+    value = msg.headers?.get(batchHeader.reply) || undefined;
+    const data = msg.data;
+    view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    bodyAt = 0;
+  }
+  if (value === undefined) return undefined;
+  const out: BatchReplyEntry[] = [];
+  let at = bodyAt;
+  for (const part of value.split(' ')) {
+    const colon = part.indexOf(':');
+    const idText = part.slice(0, colon);
+    const size = Number(part.slice(colon + 1));
+    if (colon <= 0 || !base36.test(idText) || !Number.isInteger(size) || size < 0 || at + size > view.length) break;
+    const id = Number.parseInt(idText, 36);
+    let entry: BatchReplyEntry;
+    try {
+      entry = { id, value: size === 0 ? undefined : (JSON.parse(view.toString('utf8', at, at + size)) as unknown), unreadable: false };
+    } catch {
+      entry = { id, value: undefined, unreadable: true };
+    }
+    out.push(entry);
+    at += size;
+  }
+  return out;
+}

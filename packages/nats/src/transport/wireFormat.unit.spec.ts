@@ -1,9 +1,21 @@
-// The call envelope in NATS headers: every field survives the trip, and a header cannot be forged through a value.
+// The call envelope in NATS headers, alone or in a batch: every field survives the trip, and a header cannot be forged through a value.
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@lucent/core';
 import type { RemoteCall } from '@lucent/runtime';
-import type { Msg } from 'nats';
-import { decodeCall, encodeCallHeaders, encodeJson, replyNumber, type HeaderRecord } from './wireFormat.js';
+import { headers as natsHeaders, type Msg } from 'nats';
+import {
+  batchCallLines,
+  batchReplyHeaders,
+  decodeCall,
+  encodeCallHeaders,
+  encodeJson,
+  headerBlock,
+  readBatchReply,
+  readIncoming,
+  replyNumber,
+  type BatchedCall,
+  type HeaderRecord,
+} from './wireFormat.js';
 
 /** Parse a header block the way any NATS client would: `key: value` lines after the version line. */
 function parseBlock(bytes: Uint8Array): HeaderRecord {
@@ -111,5 +123,83 @@ describe('call wire format', () => {
       'lucent-business',
       'body',
     ]);
+  });
+});
+
+/** A received message as nats.js delivers it: the header block and body in one buffer, the header size beside it. */
+function rawMessage(block: string, body: Uint8Array): Msg {
+  const head = Buffer.from(block, 'utf8');
+  return { _msg: { hdr: head.length }, _rdata: Buffer.concat([head, body]) } as unknown as Msg;
+}
+
+describe('batch wire format', () => {
+  const batched = (id: number, c: RemoteCall): BatchedCall => ({ id, call: c, body: encodeJson(c.input) });
+  const blockText = (lines: string): string => Buffer.from((headerBlock(lines) as unknown as { encode(): Uint8Array }).encode()).toString('utf8');
+  const plain: RemoteCall = { name: 'risk.echo', input: { n: 'é' }, deadline: 1_700_000_005_000, correlationId: 'a b c', attempt: 1 };
+
+  it('carries every call of a batch whole: a header line each, optional fields beside it, inputs back to back', () => {
+    const calls = [batched(10, call), batched(11, plain), batched(12, { ...plain, input: undefined, correlationId: 'empty' })];
+    const lines = calls.map(batchCallLines).join('');
+    expect(lines).toContain(`lucent-batch-call: a ${Buffer.byteLength(JSON.stringify(call.input))} risk.healthFactor 1700000005000 2 1700000000000 corr-1\r\n`);
+    // Multi-byte input: the count is of bytes, not characters.
+    expect(lines).toContain('lucent-batch-call: b 10 risk.echo 1700000005000 1 - a b c\r\n');
+    const read = readIncoming(rawMessage(blockText(lines), Buffer.concat(calls.map((c) => c.body))));
+    expect(read).toEqual({ batch: true, entries: [{ id: 'a', call }, { id: 'b', call: plain }, { id: 'c', call: { ...plain, input: undefined, correlationId: 'empty' } }] });
+  });
+
+  it('reads a single call as before, and a batch through the public header API when the raw bytes are not there', () => {
+    const single = readIncoming(rawMessage(blockText(`lucent-call: risk.echo 1700000005000 1 - x\r\n`), encodeJson({ n: 1 })));
+    expect(single).toEqual({ batch: false, call: { name: 'risk.echo', input: { n: 1 }, deadline: 1_700_000_005_000, correlationId: 'x', attempt: 1 } });
+    const h = natsHeaders();
+    const line = batchCallLines(batched(35, plain));
+    h.append('lucent-batch-call', line.slice(line.indexOf(':') + 2, -2));
+    const body = encodeJson(plain.input);
+    expect(readIncoming({ headers: h, data: body } as unknown as Msg)).toEqual({ batch: true, entries: [{ id: 'z', call: plain }] });
+  });
+
+  it('answers a bad call of a batch on its own id, and every call after byte counts that do not fit', () => {
+    const good = encodeJson({ n: 1 });
+    const lines =
+      `lucent-batch-call: 1 ${good.length} risk.echo 1700000005000 1 - good\r\n` +
+      `lucent-batch-call: 2 5 risk.echo soon 1 - bad-deadline\r\n` +
+      `lucent-batch-call: Z! 2 risk.echo 1700000005000 1 - unreadable-id\r\n` +
+      `lucent-batch-call: 3 2 risk.echo 1700000005000 1 - after-the-unreadable\r\n` +
+      `lucent-batch-call: 4 9999 risk.echo 1700000005000 1 - too-long\r\n` +
+      `lucent-batch-call: 5 2 risk.echo 1700000005000 1 - after\r\n`;
+    const read = readIncoming(rawMessage(blockText(lines), Buffer.concat([good, Buffer.from('{"a":'), Buffer.from('[]{}[]')])));
+    if (!read.batch) throw new Error('expected a batch');
+    // The id that cannot be read gets no entry (no reply can reach its caller); its count still places the next body.
+    expect(read.entries.map((e) => e.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect(read.entries[0]!.call?.input).toEqual({ n: 1 });
+    expect(read.entries[1]!.error?.issues.map((i) => i.path)).toEqual(['lucent-deadline', 'body']);
+    expect(read.entries[2]!.call?.input).toEqual({});
+    for (const e of read.entries.slice(3)) {
+      expect(e.error).toBeInstanceOf(ValidationError);
+      expect(e.error?.issues[0]?.message).toMatch(/byte counts/);
+    }
+  });
+
+  it('reads the replies of a batch reply by id, and stops at a count that does not fit', () => {
+    const bodies = [encodeJson({ ok: true, output: 1, events: [] }), encodeJson({ ok: false, error: { code: 'X', message: 'y' } })];
+    const block = blockText(''); // the reply helper's own block, read back
+    expect(block).toBe('NATS/1.0\r\n\r\n');
+    const headersText = Buffer.from((batchReplyHeaders(['a', 'b'], bodies) as unknown as { encode(): Uint8Array }).encode()).toString('utf8');
+    expect(headersText).toBe(`NATS/1.0\r\nlucent-batch-reply: a:${bodies[0]!.length} b:${bodies[1]!.length}\r\n\r\n`);
+    expect(readBatchReply(rawMessage(headersText, Buffer.concat(bodies)))).toEqual([
+      { id: 10, value: { ok: true, output: 1, events: [] }, unreadable: false },
+      { id: 11, value: { ok: false, error: { code: 'X', message: 'y' } }, unreadable: false },
+    ]);
+    const short = readBatchReply(rawMessage('NATS/1.0\r\nlucent-batch-reply: a:2 b:999\r\n\r\n', Buffer.from('{}[]')));
+    expect(short).toEqual([{ id: 10, value: {}, unreadable: false }]);
+    expect(readBatchReply(rawMessage('NATS/1.0\r\nlucent-batch-reply: a:3\r\n\r\n', Buffer.from('{x}')))).toEqual([
+      { id: 10, value: undefined, unreadable: true },
+    ]);
+    // A plain reply is not a batch reply.
+    expect(readBatchReply({ _msg: { hdr: -1 }, _rdata: Buffer.from('{}') } as unknown as Msg)).toBeUndefined();
+  });
+
+  it('refuses a batch line with a line break, as a single call does', () => {
+    expect(() => batchCallLines(batched(1, { ...plain, correlationId: 'x\r\nlucent-batch-call: 2 0 admin.drop' }))).toThrow(/line break/);
+    expect(() => batchCallLines(batched(1, { ...plain, name: 'odd name' }))).toThrow(/cannot be packed/);
   });
 });

@@ -164,6 +164,42 @@ export function transportContract(name: string, makePair: () => Promise<Transpor
       await b.close();
     });
 
+    it('delivers calls sent in the same turn each whole, and answers each in its own time', async () => {
+      const seen: RemoteCall[] = [];
+      const served = await pair.server.serve(shard('burst'), (c) => {
+        seen.push(c);
+        const input = c.input as { n: number; slow?: boolean; fail?: boolean };
+        if (input.fail) return Promise.resolve({ ok: false, error: { code: 'RULE_VIOLATED', message: `no ${input.n}` } });
+        const reply: RemoteReply = { ok: true, output: { n: input.n, by: c.correlationId }, events: [] };
+        return input.slow ? new Promise((r) => setTimeout(() => r(reply), 600)) : Promise.resolve(reply);
+      });
+      // Optional fields on some calls only, a correlation id with spaces, one slow call, one failing.
+      const sent = Array.from({ length: 12 }, (_, n) =>
+        call({
+          input: { n, ...(n === 3 ? { slow: true } : {}), ...(n === 5 ? { fail: true } : {}) },
+          correlationId: n === 7 ? `id with spaces ${tag}` : `corr-${tag}-${n}`,
+          attempt: 1 + (n % 3),
+          ...(n % 2 === 0 ? { version: `1.${n}.0`, traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033${10 + n}-01` } : {}),
+          ...(n % 4 === 1 ? { business: { userId: `u-${n}`, riskLevel: 'high' as const }, causationId: `cause-${n}` } : {}),
+          ...(n % 3 === 0 ? { now: 1_700_000_000_000 + n } : {}),
+        }),
+      );
+      const started = Date.now();
+      const settled = sent.map((c) =>
+        pair.caller.request(shard('burst'), c, started + 5_000).then((reply) => ({ reply, after: Date.now() - started })),
+      );
+      const results = await Promise.all(settled);
+      results.forEach(({ reply }, n) => {
+        if (n === 5) expect(reply).toEqual({ ok: false, error: { code: 'RULE_VIOLATED', message: 'no 5' } });
+        else expect(reply).toEqual({ ok: true, output: { n, by: sent[n]!.correlationId }, events: [] });
+      });
+      // The slow call held back none of the others sent with it.
+      for (const [n, r] of results.entries()) if (n !== 3) expect(r.after).toBeLessThan(results[3]!.after - 300);
+      const byId = (a: RemoteCall, b: RemoteCall): number => a.correlationId.localeCompare(b.correlationId);
+      expect([...seen].sort(byId)).toEqual([...sent].sort(byId));
+      await served.close();
+    });
+
     it('carries load reports to every listener until it unsubscribes', async () => {
       const heard: LoadReport[] = [];
       const stop = pair.caller.onLoad((r) => {
