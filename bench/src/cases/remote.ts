@@ -7,6 +7,7 @@ import Moleculer from 'moleculer';
 import { createInbox, type MsgHdrs, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { compareLatency, compareOps } from '../harness/alternate.js';
+import { concurrentOps } from '../harness/measure.js';
 import type { BenchArea, BenchOptions, BenchResult } from '../harness/types.js';
 import { wants } from '../harness/types.js';
 
@@ -130,16 +131,8 @@ async function rig(natsUrl: string): Promise<Rig> {
     lucent,
     async messagesPerCall(concurrency, ms) {
       const before = clientConn.stats().outMsgs;
-      const end = Date.now() + ms;
-      let calls = 0;
-      const worker = async (): Promise<void> => {
-        while (Date.now() < end) {
-          await lucent();
-          calls++;
-        }
-      };
-      await Promise.all(Array.from({ length: concurrency }, worker));
-      return (clientConn.stats().outMsgs - before) / calls;
+      const { ops } = await concurrentOps(lucent, ms, concurrency);
+      return (clientConn.stats().outMsgs - before) / ops;
     },
     natsRequest: () => clientConn.request(rawSubject, encode(input), { timeout: 5_000 }).then((m) => decode(m.data)),
     pubSub: pubSubRpc(clientConn, rawSubject),

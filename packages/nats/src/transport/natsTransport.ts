@@ -68,6 +68,9 @@ interface ReplyGroup {
   readonly bodies: Uint8Array[];
 }
 
+/** The server answers a publish nobody listens to with an empty 503 status message. */
+const noResponders = (msg: Msg): boolean => msg.data.length === 0 && msg.headers?.code === 503;
+
 /** Bytes of inputs (or replies) one batch message carries at most: 256 KiB, or half the server's payload limit if lower (the header lines need room too). */
 const maxBatchBytes = 256 * 1024;
 
@@ -248,21 +251,25 @@ export class NatsTransport implements Transport {
     this.outbox.publish(subject, Buffer.concat(bodies), this.inbox! + batch.toString(36), headerBlock(lines), batch);
   }
 
-  private sendReplies(subject: string, group: ReplyGroup): void {
+  /** One message per run of replies that fits the byte limit (usually all of them). */
+  private sendReplies(subject: string, { ids, bodies }: ReplyGroup): void {
     const limit = this.batchBytes();
+    const publish = (from: number, to: number): void => {
+      const part = bodies.slice(from, to);
+      this.outbox.publish(subject, Buffer.concat(part), undefined, batchReplyHeaders(ids.slice(from, to), part));
+    };
     let from = 0;
     let bytes = 0;
-    for (let i = 0; i <= group.ids.length; i++) {
-      const size = i < group.ids.length ? group.bodies[i]!.byteLength : 0;
-      if (i === group.ids.length || (i > from && bytes + size > limit)) {
-        const ids = group.ids.slice(from, i);
-        const bodies = group.bodies.slice(from, i);
-        this.outbox.publish(subject, Buffer.concat(bodies), undefined, batchReplyHeaders(ids, bodies));
+    for (let i = 0; i < ids.length; i++) {
+      const size = bodies[i]!.byteLength;
+      if (i > from && bytes + size > limit) {
+        publish(from, i);
         from = i;
         bytes = 0;
       }
       bytes += size;
     }
+    publish(from, ids.length);
   }
 
   /** Remove a waiting call (when it settles or fails), keeping its batch's count of open calls. */
@@ -367,8 +374,7 @@ export class NatsTransport implements Transport {
       if (batch !== undefined) this.settleBatch(id, batch, msg);
       return;
     }
-    // The server answers a publish nobody listens to with an empty 503 status message.
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
+    if (noResponders(msg)) {
       p.reject(shardUnavailable(p.shardId, 'no responder on its subject'));
       return;
     }
@@ -384,7 +390,7 @@ export class NatsTransport implements Transport {
 
   /** Replies to a batch message: each listed one settles its own call; a 503 fails them all at once. */
   private settleBatch(batchId: number, batch: OpenBatch, msg: Msg): void {
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
+    if (noResponders(msg)) {
       this.failBatch(batch, (p) => shardUnavailable(p.shardId, 'no responder on its subject'));
       return;
     }

@@ -76,6 +76,11 @@ function nowText(now: number | undefined): string {
   return lastNowText;
 }
 
+/** The five fields every call has, packed on one line: `<function> <deadline> <attempt> <now or -> <correlation id>`. */
+function packedFields(call: RemoteCall): string {
+  return `${call.name} ${deadlineText(call.deadline)} ${call.attempt} ${nowText(call.now)} ${call.correlationId}`;
+}
+
 /**
  * The header block of a call. The fields every call has go packed on one `lucent-call` line (the
  * correlation id last, so it may hold spaces): one line to write and to read instead of five cut
@@ -85,7 +90,7 @@ function nowText(now: number | undefined): string {
 export function encodeCallHeaders(call: RemoteCall): MsgHdrs {
   let block: string;
   if (call.name.length > 0 && call.name.indexOf(' ') < 0) {
-    block = `NATS/1.0\r\n${line(header.call, `${call.name} ${deadlineText(call.deadline)} ${call.attempt} ${nowText(call.now)} ${call.correlationId}`)}`;
+    block = `NATS/1.0\r\n${line(header.call, packedFields(call))}`;
   } else {
     block = 'NATS/1.0\r\n';
     block += line(header.function, call.name);
@@ -151,39 +156,26 @@ function rawView(msg: Msg): { readonly view: Buffer; readonly headerSize: number
   return { view: Buffer.from(data.buffer, data.byteOffset, data.byteLength), headerSize: size };
 }
 
-/** `key: value` lines of a header block (after its version line) as a record, first value of each key. */
-function parseBlock(block: string): HeaderRecord {
-  const out: HeaderRecord = {};
+/** Visit each `key: value` line of a header block after its version line, in order, up to the blank line. */
+function eachLine(block: string, visit: (key: string, value: string) => void): void {
   let at = block.indexOf('\r\n') + 2;
   while (at > 1 && at < block.length) {
     const end = block.indexOf('\r\n', at);
     const stop = end < 0 ? block.length : end;
     if (stop === at) break;
     const colon = block.indexOf(':', at);
-    if (colon > at && colon < stop) {
-      const key = block.slice(at, colon);
-      if (out[key] === undefined) out[key] = block.slice(colon + 1, stop).trim();
-    }
+    if (colon > at && colon < stop) visit(block.slice(at, colon), block.slice(colon + 1, stop).trim());
     at = stop + 2;
   }
-  return out;
 }
 
-/**
- * A received call: its headers and JSON body read through one view of the message's bytes
- * (nats.js's `data` getter and a second view per message showed up at 64 calls in flight).
- * nats.js parses a header block into a validated Map and filters its key list on every `get`;
- * for the few lines of a call, reading the block directly cost a quarter of a shard's time per
- * message less. Messages of another shape (a future client) fall back to the public API.
- * Throws a ValidationError naming every header or body problem.
- */
-export function readCall(msg: Msg): RemoteCall {
-  const raw = rawView(msg);
-  if (raw === undefined) return decodeCall(msg.headers === undefined ? undefined : headerRecord(msg.headers), msg.data);
-  const { view, headerSize } = raw;
-  const bodyAt = headerSize < 0 ? 0 : headerSize;
-  const headers = headerSize < 0 ? undefined : parseBlock(view.toString('utf8', 0, headerSize));
-  return decodeCall(headers, bodyAt === view.length ? '' : view.toString('utf8', bodyAt));
+/** A header block's lines as a record, first value of each key. */
+function parseBlock(block: string): HeaderRecord {
+  const out: HeaderRecord = {};
+  eachLine(block, (key, value) => {
+    if (out[key] === undefined) out[key] = value;
+  });
+  return out;
 }
 
 /** The JSON body of a received reply (its headers, if any, skipped), read through one view. */
@@ -331,10 +323,7 @@ export function batchCallLines(c: BatchedCall): string {
   const { call } = c;
   if (call.name.length === 0 || call.name.indexOf(' ') >= 0) throw new Error(`${header.function} cannot be packed`);
   const id = c.id.toString(36);
-  let lines = line(
-    batchHeader.call,
-    `${id} ${c.body.byteLength} ${call.name} ${deadlineText(call.deadline)} ${call.attempt} ${nowText(call.now)} ${call.correlationId}`,
-  );
+  let lines = line(batchHeader.call, `${id} ${c.body.byteLength} ${packedFields(call)}`);
   if (call.version !== undefined || call.causationId !== undefined || call.traceparent !== undefined || call.business !== undefined) {
     const extra: BatchExtra = {};
     if (call.version !== undefined) extra.version = call.version;
@@ -373,18 +362,10 @@ export type BatchEntry =
 
 const base36 = /^[0-9a-z]{1,11}$/;
 
-/** `key: value` lines of a header block after its version line, every value kept, in order. */
+/** A header block's lines, every value kept, in order. */
 function blockLines(block: string): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [];
-  let at = block.indexOf('\r\n') + 2;
-  while (at > 1 && at < block.length) {
-    const end = block.indexOf('\r\n', at);
-    const stop = end < 0 ? block.length : end;
-    if (stop === at) break;
-    const colon = block.indexOf(':', at);
-    if (colon > at && colon < stop) out.push([block.slice(at, colon), block.slice(colon + 1, stop).trim()]);
-    at = stop + 2;
-  }
+  eachLine(block, (key, value) => out.push([key, value]));
   return out;
 }
 
@@ -449,14 +430,19 @@ function addExtra(record: HeaderRecord, json: string): void {
 export type Incoming = { readonly batch: false; readonly call: RemoteCall } | { readonly batch: true; readonly entries: BatchEntry[] };
 
 /**
- * Read what arrived on a shard's subject. A single call is read as `readCall` does (and throws a
- * ValidationError naming every problem); a batch is recognised by its `lucent-batch-call` lines.
+ * Read what arrived on a shard's subject: one call (throws a ValidationError naming every header
+ * or body problem), or a batch, recognised by its `lucent-batch-call` lines. Headers and body are
+ * read through one view of the message's bytes (nats.js's `data` getter and a second view per
+ * message showed up at 64 calls in flight); nats.js parses a header block into a validated Map
+ * and filters its key list on every `get`, and for the few lines of a call reading the block
+ * directly cost a quarter of a shard's time per message less. Messages of another shape (a
+ * future client) fall back to the public API.
  */
 export function readIncoming(msg: Msg): Incoming {
   const raw = rawView(msg);
   if (raw === undefined) {
     const h = msg.headers;
-    if (h === undefined || !h.has(batchHeader.call)) return { batch: false, call: readCall(msg) };
+    if (h === undefined || !h.has(batchHeader.call)) return { batch: false, call: decodeCall(h === undefined ? undefined : headerRecord(h), msg.data) };
     const lines: Array<readonly [string, string]> = [];
     for (const [k, values] of h) for (const v of values) lines.push([k, v]);
     const data = msg.data;

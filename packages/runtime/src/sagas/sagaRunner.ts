@@ -396,7 +396,7 @@ export class SagaRunner {
         if (!(error instanceof ConcurrencyError) && !(error instanceof ValidationError)) throw error;
       }
     }
-    return [...open].reverse();
+    return open.reverse();
   }
 
   private async resumeOne(sagaId: string): Promise<void> {
