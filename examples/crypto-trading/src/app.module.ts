@@ -1,6 +1,7 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
+import type { Logger } from '@lucent/core';
 import type { FunctionManager } from '@lucent/runtime';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
@@ -19,6 +20,8 @@ export interface AppDependencies {
   readonly prices: PriceOracle;
   /** Verify bearer tokens and run functions as the caller they name; absent: no identity. */
   readonly auth?: LucentAuthOptions;
+  /** Where server errors are logged (every 5xx, with correlation id, route and stack). */
+  readonly logger?: Logger;
 }
 
 @Module({})
@@ -27,10 +30,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LucentModule.forRoot({ manager: deps.functions, auth: deps.auth, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
+        LucentModule.forRoot({ manager: deps.functions, auth: deps.auth, logger: deps.logger, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
         PositionsModule.forRoot(deps.portfolio),
         DepositsModule.forRoot(deps.deposits),
-        ScheduledWorkModule.forRoot(deps.scheduling),
+        ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),
         PricesModule.forRoot(deps.prices),
       ],
     };

@@ -1,7 +1,7 @@
 // Builds the crypto trading service: infrastructure opened once, function manager, positions, deposits, scheduled work, NestJS on Fastify.
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLucentApp } from '@lucent/nestjs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FunctionManager, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
 import type { ServiceConfig } from './config.js';
@@ -69,11 +69,10 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     });
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, auth: config.auth }),
-      new FastifyAdapter({ bodyLimit: 1_048_576 }),
-      { logger: options.logs === false ? false : ['error', 'warn'] },
-    );
+    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, auth: config.auth, logger }), {
+      ...config.http,
+      nestLogger: options.logs === false ? false : ['error', 'warn'],
+    });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return {

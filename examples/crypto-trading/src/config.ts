@@ -1,5 +1,5 @@
 // Service configuration from the environment; every server is optional (embedded defaults otherwise).
-import type { LucentAuthOptions } from '@lucent/nestjs';
+import type { LucentAuthOptions, LucentHttpOptions } from '@lucent/nestjs';
 
 export interface ServiceConfig {
   readonly port: number;
@@ -26,15 +26,38 @@ export interface ServiceConfig {
   readonly priceMaxMove?: number;
   /** Bearer-token verification for the HTTP API; absent: calls run with no identity (embedded default). */
   readonly auth?: LucentAuthOptions;
+  /**
+   * Slow-client limits of the HTTP server: LUCENT_HTTP_HEADERS_TIMEOUT_MS (default 10 s),
+   * LUCENT_HTTP_REQUEST_TIMEOUT_MS (30 s), LUCENT_HTTP_KEEPALIVE_TIMEOUT_MS (5 s).
+   */
+  readonly http?: LucentHttpOptions;
 }
 
-/** LUCENT_AUTH_SECRET (HS256) or LUCENT_AUTH_PUBLIC_KEY (PEM) turns caller identity on; issuer and audience are optional. */
+const numberFrom = (env: NodeJS.ProcessEnv, name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
+
+function httpFromEnv(env: NodeJS.ProcessEnv): LucentHttpOptions {
+  const headersTimeoutMs = numberFrom(env, 'LUCENT_HTTP_HEADERS_TIMEOUT_MS');
+  const requestTimeoutMs = numberFrom(env, 'LUCENT_HTTP_REQUEST_TIMEOUT_MS');
+  const keepAliveTimeoutMs = numberFrom(env, 'LUCENT_HTTP_KEEPALIVE_TIMEOUT_MS');
+  return {
+    ...(headersTimeoutMs === undefined ? {} : { headersTimeoutMs }),
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    ...(keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeoutMs }),
+  };
+}
+
+/**
+ * LUCENT_AUTH_SECRET (HS256) or LUCENT_AUTH_PUBLIC_KEY (PEM) turns caller identity on; issuer, audience and
+ * LUCENT_AUTH_MAX_LIFETIME_SEC (longest accepted token life, default one day) are optional.
+ */
 function authFromEnv(env: NodeJS.ProcessEnv): LucentAuthOptions | undefined {
   const secret = env['LUCENT_AUTH_SECRET'] || undefined;
   const publicKey = env['LUCENT_AUTH_PUBLIC_KEY'] || undefined;
   if (secret === undefined && publicKey === undefined) return undefined;
   const jurisdictionClaim = env['LUCENT_AUTH_JURISDICTION_CLAIM'] || undefined;
+  const maxTokenLifetimeSec = numberFrom(env, 'LUCENT_AUTH_MAX_LIFETIME_SEC');
   return {
+    ...(maxTokenLifetimeSec === undefined ? {} : { maxTokenLifetimeSec }),
     ...(secret === undefined ? {} : { secret }),
     ...(publicKey === undefined ? {} : { publicKey }),
     ...(env['LUCENT_AUTH_ISSUER'] ? { issuer: env['LUCENT_AUTH_ISSUER'] } : {}),
@@ -58,5 +81,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env['LUCENT_PRICE_MAX_MOVE'] ? { priceMaxMove: Number(env['LUCENT_PRICE_MAX_MOVE']) } : {}),
     ...(env['LUCENT_YIELD_CRON'] ? { yieldCron: env['LUCENT_YIELD_CRON'] } : {}),
     auth: authFromEnv(env),
+    http: httpFromEnv(env),
   };
 }

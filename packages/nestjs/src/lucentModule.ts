@@ -1,6 +1,7 @@
 // LucentModule: mounts a FunctionManager into a NestJS app with the functions endpoint, caller identity, OpenAPI and error mapping.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import type { Logger } from '@lucent/core';
 import type { FunctionManager } from '@lucent/runtime';
 import type { LucentAuthOptions } from './auth/lucentAuth.js';
 import { CallContextResolver } from './callContext/callContextResolver.js';
@@ -9,7 +10,8 @@ import { LucentExceptionFilter } from './errors/lucentExceptionFilter.js';
 import { FunctionsController } from './functions/functionsController.js';
 import { OpenApiController } from './openapi/openApiController.js';
 import type { OpenApiInfo } from './openapi/openApiDocument.js';
-import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER, OPENAPI_OPTIONS } from './tokens.js';
+import { LucentRouteGuard } from './routes/lucentRouteGuard.js';
+import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER, LUCENT_LOGGER, OPENAPI_OPTIONS } from './tokens.js';
 
 export interface LucentModuleOptions {
   readonly manager: FunctionManager;
@@ -22,6 +24,8 @@ export interface LucentModuleOptions {
   readonly functionsEndpoint?: boolean;
   /** Serve GET /openapi.json (default true, with these document fields); false turns it off. */
   readonly openApi?: boolean | OpenApiInfo;
+  /** Where server errors (every 5xx) are logged with their correlation id, route and stack; pino on stdout by default. */
+  readonly logger?: Logger;
 }
 
 @Module({})
@@ -33,6 +37,8 @@ export class LucentModule {
       { provide: CALL_CONTEXT_RESOLVER, useValue: new CallContextResolver(options.auth) },
       { provide: OPENAPI_OPTIONS, useValue: typeof options.openApi === 'object' ? options.openApi : {} },
       LucentCallGuard,
+      LucentRouteGuard,
+      ...(options.logger === undefined ? [] : [{ provide: LUCENT_LOGGER, useValue: options.logger }]),
       { provide: APP_FILTER, useClass: LucentExceptionFilter },
     ];
     const controllers = [
@@ -42,9 +48,11 @@ export class LucentModule {
     return {
       module: LucentModule,
       global: true,
+      // OpenAPI finds every @LucentRoute of the app through Nest's discovery.
+      imports: [DiscoveryModule],
       controllers,
       providers,
-      exports: [FUNCTION_MANAGER, CALL_CONTEXT_RESOLVER, LucentCallGuard],
+      exports: [FUNCTION_MANAGER, CALL_CONTEXT_RESOLVER, LucentCallGuard, LucentRouteGuard],
     };
   }
 }

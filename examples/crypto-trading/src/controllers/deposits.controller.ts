@@ -1,15 +1,28 @@
 // HTTP for Aave deposits: start the saga once per idempotency key, read its state and history, and take the chain's confirmation callback.
-import { Body, Controller, Get, Headers, HttpCode, Inject, Module, Param, Post, type DynamicModule } from '@nestjs/common';
-import { validate } from '@lucent/core';
+import { Body, Controller, Headers, Inject, Module, Param, type DynamicModule } from '@nestjs/common';
+import { validate, ValidationError } from '@lucent/core';
+import { actingFor, assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import type { SagaView } from '@lucent/runtime';
 import { z } from 'zod';
-import type { AaveDepositState } from '../domain/sagas/aaveDepositSaga.js';
-import type { AaveDepositManager, AaveDepositRecord, AaveDepositRequest } from '../managers/aave-deposit-manager.js';
+import { AaveDepositInput, type AaveDepositState } from '../domain/sagas/aaveDepositSaga.js';
+import { ChainConfirmation, type AaveDepositManager, type AaveDepositRecord } from '../managers/aave-deposit-manager.js';
+import { pathOf, roles } from './routeContracts.js';
 
 export const AAVE_DEPOSIT_MANAGER = Symbol.for('lucent.example.AaveDepositManager');
 
 /** The header a client repeats a deposit request with; a retry after a lost answer then starts nothing new. */
 const IdempotencyHeader = z.object({ 'idempotency-key': z.string().min(1).max(200) });
+
+/** A deposit request: the saga's input, strict; with auth on, `account` defaults to (and must be) the caller's. */
+// Defaults stay unapplied here: the manager fills a missing timeout from the service's configuration.
+const { account, confirmations, timeoutMs } = AaveDepositInput.shape;
+const DepositBody = z.strictObject({
+  ...AaveDepositInput.shape,
+  account: account.optional(),
+  confirmations: confirmations.unwrap().optional(),
+  timeoutMs: timeoutMs.unwrap().optional(),
+});
+const ConfirmationBody = z.strictObject(ChainConfirmation.shape);
 
 export interface DepositAccepted {
   readonly depositId: string;
@@ -27,36 +40,51 @@ export interface ConfirmationReceipt {
   readonly duplicate: boolean;
 }
 
+const accountOf = (view: SagaView): string | undefined => (view.state as Partial<AaveDepositState> | undefined)?.input?.account;
+
 @Controller()
 export class DepositsController {
   constructor(@Inject(AAVE_DEPOSIT_MANAGER) private readonly deposits: AaveDepositManager) {}
 
-  @Post('deposits')
-  @HttpCode(202)
-  async start(@Body() body: unknown, @Headers('idempotency-key') key?: string): Promise<DepositAccepted> {
+  @LucentRoute('POST', 'deposits', {
+    summary: 'Start an Aave deposit for the caller’s account (idempotency-key header required)',
+    body: DepositBody,
+    status: 202,
+    refusals: { 409: 'CONFLICT: the idempotency key was used for a different deposit' },
+  })
+  async start(@LucentCall() call: CallContext, @Body() body: z.output<typeof DepositBody>, @Headers('idempotency-key') key?: string): Promise<DepositAccepted> {
     const header = await validate(IdempotencyHeader, { 'idempotency-key': key }, 'input', 'POST /deposits headers');
-    const started = await this.deposits.depositOnce(header['idempotency-key'], body as AaveDepositRequest);
+    const account = actingFor(call, body.account, 'account', 'account');
+    if (account === undefined) throw new ValidationError('input', 'POST /deposits body', [{ path: 'account', message: 'is required' }]);
+    const started = await this.deposits.depositOnce(header['idempotency-key'], { ...body, account });
     const view = await this.deposits.status(started.sagaId);
     const state = view.state as AaveDepositState;
     return { depositId: started.sagaId, created: started.created, status: view.status, phase: state.phase, txHash: state.txHash ?? null };
   }
 
   /** The saga's state and full history (every decision it recorded). */
-  @Get('deposits/:id')
-  status(@Param('id') id: string): Promise<SagaView> {
-    return this.deposits.status(id);
+  @LucentRoute('GET', 'deposits/:id', { summary: 'A deposit’s state and history', params: pathOf('id'), refusals: { 404: 'SAGA_NOT_FOUND: no such deposit' } })
+  async status(@LucentCall() call: CallContext, @Param('id') id: string): Promise<SagaView> {
+    const view = await this.deposits.status(id);
+    assertMayAccess(call, accountOf(view), `Deposit ${id}`, 'account');
+    return view;
   }
 
   /** Positions recorded by the account's completed deposits. */
-  @Get('accounts/:account/aave-deposits')
-  recorded(@Param('account') account: string): Promise<AaveDepositRecord[]> {
+  @LucentRoute('GET', 'accounts/:account/aave-deposits', { summary: 'Positions recorded by an account’s completed deposits', params: pathOf('account') })
+  recorded(@LucentCall() call: CallContext, @Param('account') account: string): Promise<AaveDepositRecord[]> {
+    assertMayAccess(call, account, `The deposits of ${account}`, 'account');
     return this.deposits.recorded(account);
   }
 
   /** The chain boundary reports confirmations here; redeliveries of one count are harmless. */
-  @Post('callbacks/chain/confirmations')
-  @HttpCode(202)
-  async confirmation(@Body() body: unknown): Promise<ConfirmationReceipt> {
+  @LucentRoute('POST', 'callbacks/chain/confirmations', {
+    summary: 'Confirmation count of a transaction, from the chain indexer (role chain)',
+    body: ConfirmationBody,
+    status: 202,
+    roles: [roles.chain, roles.admin],
+  })
+  async confirmation(@Body() body: z.output<typeof ConfirmationBody>): Promise<ConfirmationReceipt> {
     const r = await this.deposits.confirmCallback(body);
     return { status: r.arrival.status, duplicate: r.duplicate };
   }

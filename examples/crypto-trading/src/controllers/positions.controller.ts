@@ -1,23 +1,15 @@
-// HTTP for lending positions: commands write events, the portfolio is read from the projection.
+// HTTP for lending positions: commands write events, the portfolio is read from the projection; owners come from the verified caller.
 import { randomUUID } from 'node:crypto';
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Inject,
-  Module,
-  NotFoundException,
-  Param,
-  Post,
-  type DynamicModule,
-} from '@nestjs/common';
+import { Body, Controller, Headers, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
+import { ValidationError } from '@lucent/core';
+import { actingFor, assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import type { CommandOptions, CommandResult } from '@lucent/runtime';
-import type { PositionCommand } from '../domain/positions/positionCommands.js';
+import { z } from 'zod';
+import { PositionCommand } from '../domain/positions/positionCommands.js';
 import type { PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
 import type { PortfolioManager } from '../managers/portfolio-manager.js';
+import { pathOf, resourceId } from './routeContracts.js';
 
 export const PORTFOLIO_MANAGER = Symbol.for('lucent.example.PortfolioManager');
 
@@ -30,18 +22,29 @@ export interface CommandResponse {
   readonly duplicate: boolean;
 }
 
-type Body_ = Record<string, unknown> | undefined;
+// Each body is its command's fields (the command contract's own schemas) without `type` and
+// `positionId`, which the route fixes; strict, so an extra field is refused, never stored.
+const [openCommand, depositCommand, borrowCommand] = PositionCommand.options;
+const OpenBody = z.strictObject({ pair: openCommand.shape.pair, positionId: resourceId.optional(), owner: resourceId.optional() });
+const DepositBody = z.strictObject({ amount: depositCommand.shape.amount, priceUsd: depositCommand.shape.priceUsd });
+const AmountBody = z.strictObject({ amountUsd: borrowCommand.shape.amountUsd });
+const IdempotencyKey = z.string().min(1).max(200).optional();
+const PositionPath = pathOf('id');
+const OwnerPath = pathOf('owner');
 
-// The body supplies the fields; the route fixes the command type and the id, so a body cannot change them.
-const command = (type: PositionCommand['type'], positionId: string, body: Body_): PositionCommand =>
-  ({ ...(typeof body === 'object' && body !== null ? body : {}), type, positionId }) as PositionCommand;
+type Change = 'DepositCollateral' | 'Borrow' | 'Repay' | 'ClosePosition';
 
 @Controller()
 export class PositionsController {
   constructor(@Inject(PORTFOLIO_MANAGER) private readonly manager: PortfolioManager) {}
 
   private async run(c: PositionCommand, idempotencyKey: string | undefined): Promise<CommandResponse> {
-    const options: CommandOptions = idempotencyKey ? { idempotencyKey } : {};
+    const parsed = IdempotencyKey.safeParse(idempotencyKey);
+    if (!parsed.success) {
+      throw new ValidationError('input', 'idempotency-key header', [{ path: 'headers.idempotency-key', message: 'must be 1 to 200 characters' }]);
+    }
+    const key = parsed.data;
+    const options: CommandOptions = key ? { idempotencyKey: key } : {};
     const r: CommandResult<PositionEvent> = await this.manager.execute(c, options);
     return {
       positionId: c.positionId,
@@ -52,39 +55,43 @@ export class PositionsController {
     };
   }
 
-  @Post('positions')
-  @HttpCode(201)
-  open(@Body() body: Body_, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
-    const id = typeof body?.['positionId'] === 'string' ? body['positionId'] : randomUUID();
-    return this.run(command('OpenPosition', id, body), key);
+  /** A change to an existing position: only its owner (or support) may make it. */
+  private async change(call: CallContext, command: Extract<PositionCommand, { type: Change }>, key: string | undefined): Promise<CommandResponse> {
+    assertMayAccess(call, await this.manager.ownerOf(command.positionId), `Position ${command.positionId}`);
+    return this.run(command, key);
   }
 
-  @Post('positions/:id/deposit')
-  @HttpCode(200)
-  deposit(@Param('id') id: string, @Body() body: Body_, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
-    return this.run(command('DepositCollateral', id, body), key);
+  @LucentRoute('POST', 'positions', { summary: 'Open a lending position for the caller', body: OpenBody, status: 201, refusals: { 422: 'RULE_VIOLATED: the position is already open' } })
+  open(@LucentCall() call: CallContext, @Body() body: z.output<typeof OpenBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
+    const owner = actingFor(call, body.owner, 'owner');
+    if (owner === undefined) throw new ValidationError('input', 'POST /positions body', [{ path: 'owner', message: 'is required' }]);
+    const positionId = body.positionId ?? randomUUID();
+    return this.run({ type: 'OpenPosition', positionId, owner, pair: body.pair }, key);
   }
 
-  @Post('positions/:id/borrow')
-  @HttpCode(200)
-  borrow(@Param('id') id: string, @Body() body: Body_, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
-    return this.run(command('Borrow', id, body), key);
+  @LucentRoute('POST', 'positions/:id/deposit', { summary: 'Deposit collateral into the position', params: PositionPath, body: DepositBody, refusals: { 422: 'RULE_VIOLATED: the position is not open' } })
+  deposit(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof DepositBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
+    return this.change(call, { type: 'DepositCollateral', positionId: id, amount: body.amount, priceUsd: body.priceUsd }, key);
   }
 
-  @Post('positions/:id/repay')
-  @HttpCode(200)
-  repay(@Param('id') id: string, @Body() body: Body_, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
-    return this.run(command('Repay', id, body), key);
+  @LucentRoute('POST', 'positions/:id/borrow', { summary: 'Borrow stablecoins against the collateral', params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or the health factor would fall too low' } })
+  borrow(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof AmountBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
+    return this.change(call, { type: 'Borrow', positionId: id, amountUsd: body.amountUsd }, key);
   }
 
-  @Post('positions/:id/close')
-  @HttpCode(200)
-  close(@Param('id') id: string, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
-    return this.run(command('ClosePosition', id, undefined), key);
+  @LucentRoute('POST', 'positions/:id/repay', { summary: 'Repay debt', params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or more than the debt' } })
+  repay(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof AmountBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
+    return this.change(call, { type: 'Repay', positionId: id, amountUsd: body.amountUsd }, key);
   }
 
-  @Get('portfolios/:owner')
-  async portfolio(@Param('owner') owner: string): Promise<PortfolioView> {
+  @LucentRoute('POST', 'positions/:id/close', { summary: 'Close the position (no debt left)', params: PositionPath, refusals: { 422: 'RULE_VIOLATED: not open, or debt left' } })
+  close(@LucentCall() call: CallContext, @Param('id') id: string, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
+    return this.change(call, { type: 'ClosePosition', positionId: id }, key);
+  }
+
+  @LucentRoute('GET', 'portfolios/:owner', { summary: "An owner's portfolio (the caller's own, or any for support)", params: OwnerPath, refusals: { 404: 'No portfolio for that owner' } })
+  async portfolio(@LucentCall() call: CallContext, @Param('owner') owner: string): Promise<PortfolioView> {
+    assertMayAccess(call, owner, `The portfolio of ${owner}`);
     const view = await this.manager.portfolio(owner);
     if (view === undefined) throw new NotFoundException(`No portfolio for ${owner}`);
     return view;

@@ -1,7 +1,11 @@
 // HTTP for collateral prices: an operator or oracle pushes a quote, anyone reads an asset's latest price.
-import { Body, Controller, Get, HttpCode, Inject, Module, NotFoundException, Param, Post, type DynamicModule } from '@nestjs/common';
-import type { PriceObservation } from '../domain/prices/priceEvents.js';
+import { Body, Controller, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
+import { LucentRoute } from '@lucent/nestjs';
+import { z } from 'zod';
+import { PriceQuote } from '../domain/prices/priceCommands.js';
+import { AssetSymbol, type PriceObservation } from '../domain/prices/priceEvents.js';
 import type { LatestPrice, PriceOracle } from '../managers/price-oracle.js';
+import { roles } from './routeContracts.js';
 
 export const PRICE_ORACLE = Symbol.for('lucent.example.PriceOracle');
 
@@ -20,6 +24,9 @@ export interface PricePushResponse {
   readonly position: number | null;
 }
 
+const QuoteBody = z.strictObject(PriceQuote.shape);
+const AssetPath = z.strictObject({ asset: AssetSymbol });
+
 const latestResponse = (latest: LatestPrice): LatestPriceResponse => ({ ...latest.observation, version: latest.version });
 
 @Controller()
@@ -31,9 +38,13 @@ export class PricesController {
    * the field, nothing stored); a quote prices.decide refuses (stale, from the future, beyond the
    * circuit breaker) is a 422 RULE_VIOLATED naming the rule.
    */
-  @Post('prices')
-  @HttpCode(200)
-  async push(@Body() body: unknown): Promise<PricePushResponse> {
+  @LucentRoute('POST', 'prices', {
+    summary: 'Push a collateral price quote (role operator)',
+    body: QuoteBody,
+    roles: [roles.operator, roles.admin],
+    refusals: { 422: 'RULE_VIOLATED: stale, from the future, or beyond the circuit breaker' },
+  })
+  async push(@Body() body: z.output<typeof QuoteBody>): Promise<PricePushResponse> {
     const r = await this.oracle.observe(body);
     return {
       asset: r.asset,
@@ -43,7 +54,7 @@ export class PricesController {
     };
   }
 
-  @Get('prices/:asset')
+  @LucentRoute('GET', 'prices/:asset', { summary: 'An asset’s latest recorded price', params: AssetPath, refusals: { 404: 'No price observed for the asset' } })
   async latest(@Param('asset') asset: string): Promise<LatestPriceResponse> {
     const latest = await this.oracle.latest(asset);
     if (latest === undefined) throw new NotFoundException(`No price observed for ${asset}`);

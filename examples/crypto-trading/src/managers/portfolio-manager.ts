@@ -50,6 +50,13 @@ export class PortfolioManager {
     return this.commands.execute('positions.command', { command, options });
   }
 
+  /** Who opened the position (from its first event); undefined when it was never opened. */
+  async ownerOf(positionId: string): Promise<string | undefined> {
+    const [first] = await this.events.readStream(positionStream(positionId), { maxCount: 1 });
+    const owner = (first?.data as { owner?: unknown } | undefined)?.owner;
+    return typeof owner === 'string' ? owner : undefined;
+  }
+
   portfolio(owner: string): Promise<PortfolioView | undefined> {
     return this.queries.ask('portfolio.byOwner', { owner });
   }

@@ -17,8 +17,10 @@ export interface AdminAuthOptions {
   readonly roleClaim?: string;
   /** Role that may use the admin endpoints (default `admin`). */
   readonly adminRole?: string;
-  /** Seconds of clock skew tolerated on exp/nbf (default 5). */
+  /** Seconds of clock skew tolerated on exp, nbf and iat (default 5). */
   readonly clockToleranceSec?: number;
+  /** Longest accepted token lifetime in seconds, from iat (or now) to exp (default 86,400: one day). `exp` is always required. */
+  readonly maxTokenLifetimeSec?: number;
 }
 
 /** Who called, as the verified token says. */

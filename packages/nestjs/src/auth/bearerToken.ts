@@ -6,7 +6,29 @@ import type { AdminAuthOptions, resolveVerifyKey } from '../admin/adminAuth.js';
 /** A resolved verification key and its accepted algorithms (resolved once, at start-up). */
 export type BearerKey = ReturnType<typeof resolveVerifyKey>;
 
-export type BearerVerifyOptions = Pick<AdminAuthOptions, 'issuer' | 'audience' | 'clockToleranceSec'>;
+export type BearerVerifyOptions = Pick<AdminAuthOptions, 'issuer' | 'audience' | 'clockToleranceSec' | 'maxTokenLifetimeSec'>;
+
+/** A token may live a day at most unless configured otherwise. */
+const defaultMaxLifetimeSec = 86_400;
+
+function refused(reason: string, message = 'The bearer token is not valid'): LucentError {
+  return new LucentError('UNAUTHORIZED', message, { reason });
+}
+
+/**
+ * What jose leaves to the application: `exp` is required (a token without it would never
+ * expire), its lifetime is capped, and an `iat` from the future is refused with the same skew.
+ */
+function checkLifetime(payload: JWTPayload, options: BearerVerifyOptions, nowSec: number): void {
+  const skew = options.clockToleranceSec ?? 5;
+  const max = options.maxTokenLifetimeSec ?? defaultMaxLifetimeSec;
+  if (payload.iat !== undefined && payload.iat > nowSec + skew) throw refused('issued-in-future', 'The bearer token is issued in the future');
+  const exp = payload.exp as number;
+  const from = payload.iat ?? nowSec;
+  if (exp - from > max + skew || exp - nowSec > max + skew) {
+    throw refused('lifetime-too-long', `The bearer token lives longer than the allowed ${max} s`);
+  }
+}
 
 const bearerPattern = /^Bearer\s+(\S+)$/i;
 
@@ -21,16 +43,22 @@ export async function verifyBearerToken(
 ): Promise<JWTPayload> {
   const match = bearerPattern.exec(authorization ?? '');
   if (!match) throw new LucentError('UNAUTHORIZED', 'A bearer token is required', { reason: 'missing-token' });
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(match[1]!, key.key, {
+    ({ payload } = await jwtVerify(match[1]!, key.key, {
       algorithms: key.algorithms,
+      requiredClaims: ['exp'],
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
       clockTolerance: options.clockToleranceSec ?? 5,
-    });
-    return payload;
+    }));
   } catch (error) {
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+      throw refused('missing-exp', 'The bearer token has no exp claim');
+    }
     const reason = error instanceof joseErrors.JWTExpired ? 'expired' : error instanceof joseErrors.JOSEError ? error.code : 'invalid';
-    throw new LucentError('UNAUTHORIZED', 'The bearer token is not valid', { reason });
+    throw refused(reason);
   }
+  checkLifetime(payload, options, Math.floor(Date.now() / 1000));
+  return payload;
 }

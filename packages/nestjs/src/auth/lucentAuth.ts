@@ -18,7 +18,7 @@ export interface LucentClaimNames {
  * settings); only the role gate differs: any verified caller may call functions.
  */
 export interface LucentAuthOptions
-  extends Pick<AdminAuthOptions, 'secret' | 'publicKey' | 'algorithms' | 'issuer' | 'audience' | 'clockToleranceSec'> {
+  extends Pick<AdminAuthOptions, 'secret' | 'publicKey' | 'algorithms' | 'issuer' | 'audience' | 'clockToleranceSec' | 'maxTokenLifetimeSec'> {
   readonly claims?: LucentClaimNames;
   /**
    * Let calls without an Authorization header through with no identity (default false: 401).

@@ -9,6 +9,8 @@ export interface CallContext {
   readonly business: BusinessMetadata;
   /** The verified caller; undefined when auth is not configured or an anonymous call was allowed. */
   readonly caller: LucentCaller | undefined;
+  /** The app verifies bearer tokens (LucentModule `auth`): ownership and role checks apply. */
+  readonly authenticates: boolean;
   /** From `x-correlation-id`: ties logs and events of one business operation together, not a security fact. */
   readonly correlationId: string | undefined;
   /** W3C `traceparent`, when the caller sent a well-formed one. */

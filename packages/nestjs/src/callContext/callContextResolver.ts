@@ -10,7 +10,14 @@ type Headers = Record<string, string | string[] | undefined>;
 
 const noBusiness: BusinessMetadata = Object.freeze({});
 /** The context of a call that sent no token and no tracing headers: shared, since nothing in it varies. */
-const anonymous: CallContext = Object.freeze({ business: noBusiness, caller: undefined, correlationId: undefined, traceparent: undefined });
+const anonymousOpen: CallContext = Object.freeze({
+  business: noBusiness,
+  caller: undefined,
+  authenticates: false,
+  correlationId: undefined,
+  traceparent: undefined,
+});
+const anonymousVerifying: CallContext = Object.freeze({ ...anonymousOpen, authenticates: true });
 
 const correlationPattern = /^[\x21-\x7e]{1,128}$/;
 // W3C Trace Context: version-traceid-parentid-flags; later versions may append fields.
@@ -69,19 +76,23 @@ export class CallContextResolver {
     throw new LucentError('FORBIDDEN', `Pinning a version needs the ${role} role`, { required: role, version });
   }
 
-  /** Synchronous when no token has to be verified, so an unauthenticated call costs no extra promise. */
-  resolve(headers: Headers): CallContext | Promise<CallContext> {
+  /**
+   * Synchronous when no token has to be verified, so an unauthenticated call costs no extra promise.
+   * `anonymous`: a public route (docs, health) — no token is read, even when one is sent.
+   */
+  resolve(headers: Headers, options: { readonly anonymous?: boolean } = {}): CallContext | Promise<CallContext> {
     const correlationId = correlationIdOf(headers);
     const traceparent = traceparentOf(headers);
     const authorization = headers['authorization'];
-    if (this.key === undefined || (authorization === undefined && this.auth?.allowAnonymous === true)) {
-      if (correlationId === undefined && traceparent === undefined) return anonymous;
-      return { business: noBusiness, caller: undefined, correlationId, traceparent };
+    const authenticates = this.key !== undefined;
+    if (!authenticates || options.anonymous === true || (authorization === undefined && this.auth?.allowAnonymous === true)) {
+      if (correlationId === undefined && traceparent === undefined) return authenticates ? anonymousVerifying : anonymousOpen;
+      return { business: noBusiness, caller: undefined, authenticates, correlationId, traceparent };
     }
     const auth = this.auth as LucentAuthOptions;
-    return verifyBearerToken(typeof authorization === 'string' ? authorization : undefined, auth, this.key).then((payload) => {
+    return verifyBearerToken(typeof authorization === 'string' ? authorization : undefined, auth, this.key as BearerKey).then((payload) => {
       const caller = callerFromClaims(payload, this.names);
-      return { business: businessOf(caller), caller, correlationId, traceparent };
+      return { business: businessOf(caller), caller, authenticates, correlationId, traceparent };
     });
   }
 }

@@ -1,10 +1,11 @@
 // HTTP access to registered functions: POST /functions/:name runs one as the verified caller, GET /functions lists them.
-import { Controller, Get, HttpCode, Inject, Post, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { InvocationResult } from '@lucent/core';
 import type { FunctionInfo, FunctionManager } from '@lucent/runtime';
 import { callContextOf, invokeOptionsFor, type CallContext, type RequestWithCallContext } from '../callContext/callContext.js';
 import type { CallContextResolver } from '../callContext/callContextResolver.js';
 import { LucentCallGuard } from '../callContext/lucentCallGuard.js';
+import { LucentRoute } from '../routes/lucentRoute.js';
 import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER } from '../tokens.js';
 
 /** What POST /functions/:name reads from its request. */
@@ -38,14 +39,13 @@ const FunctionCallOf = createParamDecorator((_data: unknown, host: ExecutionCont
 });
 
 @Controller('functions')
-@UseGuards(LucentCallGuard)
 export class FunctionsController {
   constructor(
     @Inject(FUNCTION_MANAGER) private readonly manager: FunctionManager,
     @Inject(CALL_CONTEXT_RESOLVER) private readonly calls: CallContextResolver,
   ) {}
 
-  @Get()
+  @LucentRoute('GET', '', { summary: 'Every registered function with its versions and the active one', tag: 'functions' })
   list(): FunctionInfo[] {
     return this.manager.list();
   }
@@ -53,6 +53,7 @@ export class FunctionsController {
   /** Identity and jurisdiction reach version selection and `ctx.business` from the guard's CallContext only. */
   @Post(':name')
   @HttpCode(200)
+  @UseGuards(LucentCallGuard)
   invoke(@FunctionCallOf() { name, body, call, version }: FunctionCall): Promise<InvocationResult<unknown>> {
     this.calls.checkVersionPin(call, version);
     return this.manager.invoke(name, body ?? {}, invokeOptionsFor(call, version));

@@ -84,7 +84,8 @@ describe('GET /openapi.json', () => {
     expect(status).toBe(200);
     expect(doc.openapi).toBe('3.1.0');
     expect(doc).toMatchObject({ info: { title: 'Crypto desk', version: '3.1.4' } });
-    expect(Object.keys(doc.paths).sort()).toEqual(manager.list().map((f) => `/functions/${f.name}`).sort());
+    // Besides the functions: the list (GET /functions) and this document, both @LucentRoute routes.
+    expect(Object.keys(doc.paths).sort()).toEqual([...manager.list().map((f) => `/functions/${f.name}`), '/functions', '/openapi.json'].sort());
 
     const op = doc.paths['/functions/risk.healthFactor']!.post;
     expect(op).toMatchObject({ operationId: 'risk.healthFactor', summary: 'Aave-style health factor' });

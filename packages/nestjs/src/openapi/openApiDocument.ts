@@ -1,5 +1,6 @@
 // Builds the OpenAPI 3.1 document of the functions endpoint from the registered functions' contracts.
 import { contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
+import type { RegisteredRoute } from '../routes/lucentRoute.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,6 +15,12 @@ export interface DocumentedFunction {
   /** The active version's definition: its contracts are the ones a call without `?version` meets. */
   readonly definition: AnyFunctionDefinition;
   readonly versions: readonly string[];
+}
+
+/** A @LucentRoute of the app, with its full path (controller prefix included, NestJS style). */
+export interface DocumentedRoute {
+  readonly fullPath: string;
+  readonly route: RegisteredRoute;
 }
 
 export interface OpenApiBuildOptions extends OpenApiInfo {
@@ -181,13 +188,65 @@ function operation(fn: DocumentedFunction, components: Json, bearerAuth: boolean
   };
 }
 
-/** One `POST /functions/<name>` per function, sorted by name, with its request, response and error schemas. */
-export function openApiDocument(functions: readonly DocumentedFunction[], options: OpenApiBuildOptions): Json {
+const routeRefusals: Record<string, string> = {
+  '400': 'VALIDATION_FAILED: a path parameter, the query or the body broke its contract; details.issues names each field',
+  '401': 'UNAUTHORIZED: no bearer token, or one that does not verify',
+  '403': 'FORBIDDEN: the caller lacks the role, or the resource belongs to someone else',
+};
+
+/** Path parameters as OpenAPI parameters, from the params contract's JSON Schema (one per property). */
+function pathParameters(route: RegisteredRoute, names: readonly string[]): Json[] {
+  const schema = route.params === undefined ? undefined : contractJsonSchema(route.params, 'input');
+  const properties = (schema?.['properties'] ?? {}) as Json;
+  return names.map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } }));
+}
+
+function routeOperation(documented: DocumentedRoute, components: Json, bearerAuth: boolean): { path: string; method: string; operation: Json } {
+  const { route, fullPath } = documented;
+  const names = [...fullPath.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+  const path = `/${fullPath.replace(/^\/+/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+  const id = `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`;
+  const secured = bearerAuth && route.public !== true;
+  const responses: Json = { [String(route.status ?? 200)]: { description: route.summary } };
+  for (const [status, description] of Object.entries(routeRefusals)) {
+    if ((status === '401' || status === '403') && !secured) continue;
+    if (status === '400' && route.params === undefined && route.query === undefined && route.method === 'GET') continue;
+    responses[status] = { description, content: { 'application/json': { schema: ref(status === '400' ? 'LucentValidationError' : 'LucentError') } } };
+  }
+  for (const [status, description] of Object.entries(route.refusals ?? {})) {
+    responses[status] = { description, content: { 'application/json': { schema: ref('LucentError') } } };
+  }
+  const operation: Json = {
+    operationId: id,
+    summary: route.summary,
+    tags: [route.tag ?? path.split('/')[1] ?? 'default'],
+    parameters: pathParameters(route, names),
+    responses,
+    ...(secured ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(route.roles === undefined ? {} : { 'x-lucent-roles': [...route.roles] }),
+  };
+  if (route.body !== undefined) {
+    const body = componentName(`${id}.Body`);
+    addSchema(components, body, contractJsonSchema(route.body, 'input'), `Body of ${route.method} ${path}`);
+    operation['requestBody'] = { required: true, content: { 'application/json': { schema: ref(body) } } };
+  }
+  return { path, method: route.method.toLowerCase(), operation };
+}
+
+/**
+ * One `POST /functions/<name>` per function, sorted by name, with its request, response and error
+ * schemas; then every @LucentRoute of the app with its parameters, body, roles and refusals.
+ */
+export function openApiDocument(functions: readonly DocumentedFunction[], options: OpenApiBuildOptions, routes: readonly DocumentedRoute[] = []): Json {
   const components = sharedComponents(options.bearerAuth);
   const schemas = components['schemas'] as Json;
   const paths: Json = {};
   for (const fn of [...functions].sort((a, b) => (a.definition.name < b.definition.name ? -1 : 1))) {
     paths[`/functions/${fn.definition.name}`] = { post: operation(fn, schemas, options.bearerAuth) };
+  }
+  for (const documented of [...routes].sort((a, b) => (a.fullPath < b.fullPath ? -1 : a.fullPath > b.fullPath ? 1 : 0))) {
+    const { path, method, operation: op } = routeOperation(documented, schemas, options.bearerAuth);
+    paths[path] = { ...((paths[path] as Json | undefined) ?? {}), [method]: op };
   }
   return {
     openapi: '3.1.0',
