@@ -1,17 +1,15 @@
 // HTTP for Aave deposits: start the saga once per idempotency key, read its state and history, and take the chain's confirmation callback.
 import { Body, Controller, Headers, Inject, Module, Param, type DynamicModule } from '@nestjs/common';
-import { validate, ValidationError } from '@lucent/core';
+import { ValidationError } from '@lucent/core';
 import { actingFor, assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import type { SagaView } from '@lucent/runtime';
 import { z } from 'zod';
 import { AaveDepositInput, type AaveDepositState } from '../domain/sagas/aaveDepositSaga.js';
 import { ChainConfirmation, type AaveDepositManager, type AaveDepositRecord } from '../managers/aave-deposit-manager.js';
-import { pathOf, roles } from './routeContracts.js';
+import { pathOf, RequiredIdempotency, roles } from './routeContracts.js';
 
 export const AAVE_DEPOSIT_MANAGER = Symbol.for('lucent.example.AaveDepositManager');
 
-/** The header a client repeats a deposit request with; a retry after a lost answer then starts nothing new. */
-const IdempotencyHeader = z.object({ 'idempotency-key': z.string().min(1).max(200) });
 
 /** A deposit request: the saga's input, strict; with auth on, `account` defaults to (and must be) the caller's. */
 // Defaults stay unapplied here: the manager fills a missing timeout from the service's configuration.
@@ -49,14 +47,14 @@ export class DepositsController {
   @LucentRoute('POST', 'deposits', {
     summary: 'Start an Aave deposit for the caller’s account (idempotency-key header required)',
     body: DepositBody,
+    headers: RequiredIdempotency,
     status: 202,
     refusals: { 409: 'CONFLICT: the idempotency key was used for a different deposit' },
   })
-  async start(@LucentCall() call: CallContext, @Body() body: z.output<typeof DepositBody>, @Headers('idempotency-key') key?: string): Promise<DepositAccepted> {
-    const header = await validate(IdempotencyHeader, { 'idempotency-key': key }, 'input', 'POST /deposits headers');
+  async start(@LucentCall() call: CallContext, @Body() body: z.output<typeof DepositBody>, @Headers('idempotency-key') key: string): Promise<DepositAccepted> {
     const account = actingFor(call, body.account, 'account', 'account');
     if (account === undefined) throw new ValidationError('input', 'POST /deposits body', [{ path: 'account', message: 'is required' }]);
-    const started = await this.deposits.depositOnce(header['idempotency-key'], { ...body, account });
+    const started = await this.deposits.depositOnce(key, { ...body, account });
     const view = await this.deposits.status(started.sagaId);
     const state = view.state as AaveDepositState;
     return { depositId: started.sagaId, created: started.created, status: view.status, phase: state.phase, txHash: state.txHash ?? null };

@@ -9,7 +9,7 @@ import { PositionCommand } from '../domain/positions/positionCommands.js';
 import type { PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
 import type { PortfolioManager } from '../managers/portfolio-manager.js';
-import { pathOf, resourceId } from './routeContracts.js';
+import { OptionalIdempotency, pathOf, resourceId } from './routeContracts.js';
 
 export const PORTFOLIO_MANAGER = Symbol.for('lucent.example.PortfolioManager');
 
@@ -28,7 +28,6 @@ const [openCommand, depositCommand, borrowCommand] = PositionCommand.options;
 const OpenBody = z.strictObject({ pair: openCommand.shape.pair, positionId: resourceId.optional(), owner: resourceId.optional() });
 const DepositBody = z.strictObject({ amount: depositCommand.shape.amount, priceUsd: depositCommand.shape.priceUsd });
 const AmountBody = z.strictObject({ amountUsd: borrowCommand.shape.amountUsd });
-const IdempotencyKey = z.string().min(1).max(200).optional();
 const PositionPath = pathOf('id');
 const OwnerPath = pathOf('owner');
 
@@ -39,12 +38,7 @@ export class PositionsController {
   constructor(@Inject(PORTFOLIO_MANAGER) private readonly manager: PortfolioManager) {}
 
   private async run(c: PositionCommand, idempotencyKey: string | undefined): Promise<CommandResponse> {
-    const parsed = IdempotencyKey.safeParse(idempotencyKey);
-    if (!parsed.success) {
-      throw new ValidationError('input', 'idempotency-key header', [{ path: 'headers.idempotency-key', message: 'must be 1 to 200 characters' }]);
-    }
-    const key = parsed.data;
-    const options: CommandOptions = key ? { idempotencyKey: key } : {};
+    const options: CommandOptions = idempotencyKey ? { idempotencyKey } : {};
     const r: CommandResult<PositionEvent> = await this.manager.execute(c, options);
     return {
       positionId: c.positionId,
@@ -61,7 +55,7 @@ export class PositionsController {
     return this.run(command, key);
   }
 
-  @LucentRoute('POST', 'positions', { summary: 'Open a lending position for the caller', body: OpenBody, status: 201, refusals: { 422: 'RULE_VIOLATED: the position is already open' } })
+  @LucentRoute('POST', 'positions', { summary: 'Open a lending position for the caller', headers: OptionalIdempotency, body: OpenBody, status: 201, refusals: { 422: 'RULE_VIOLATED: the position is already open' } })
   open(@LucentCall() call: CallContext, @Body() body: z.output<typeof OpenBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
     const owner = actingFor(call, body.owner, 'owner');
     if (owner === undefined) throw new ValidationError('input', 'POST /positions body', [{ path: 'owner', message: 'is required' }]);
@@ -69,22 +63,22 @@ export class PositionsController {
     return this.run({ type: 'OpenPosition', positionId, owner, pair: body.pair }, key);
   }
 
-  @LucentRoute('POST', 'positions/:id/deposit', { summary: 'Deposit collateral into the position', params: PositionPath, body: DepositBody, refusals: { 422: 'RULE_VIOLATED: the position is not open' } })
+  @LucentRoute('POST', 'positions/:id/deposit', { summary: 'Deposit collateral into the position', headers: OptionalIdempotency, params: PositionPath, body: DepositBody, refusals: { 422: 'RULE_VIOLATED: the position is not open' } })
   deposit(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof DepositBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
     return this.change(call, { type: 'DepositCollateral', positionId: id, amount: body.amount, priceUsd: body.priceUsd }, key);
   }
 
-  @LucentRoute('POST', 'positions/:id/borrow', { summary: 'Borrow stablecoins against the collateral', params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or the health factor would fall too low' } })
+  @LucentRoute('POST', 'positions/:id/borrow', { summary: 'Borrow stablecoins against the collateral', headers: OptionalIdempotency, params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or the health factor would fall too low' } })
   borrow(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof AmountBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
     return this.change(call, { type: 'Borrow', positionId: id, amountUsd: body.amountUsd }, key);
   }
 
-  @LucentRoute('POST', 'positions/:id/repay', { summary: 'Repay debt', params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or more than the debt' } })
+  @LucentRoute('POST', 'positions/:id/repay', { summary: 'Repay debt', headers: OptionalIdempotency, params: PositionPath, body: AmountBody, refusals: { 422: 'RULE_VIOLATED: not open, or more than the debt' } })
   repay(@LucentCall() call: CallContext, @Param('id') id: string, @Body() body: z.output<typeof AmountBody>, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
     return this.change(call, { type: 'Repay', positionId: id, amountUsd: body.amountUsd }, key);
   }
 
-  @LucentRoute('POST', 'positions/:id/close', { summary: 'Close the position (no debt left)', params: PositionPath, refusals: { 422: 'RULE_VIOLATED: not open, or debt left' } })
+  @LucentRoute('POST', 'positions/:id/close', { summary: 'Close the position (no debt left)', headers: OptionalIdempotency, params: PositionPath, refusals: { 422: 'RULE_VIOLATED: not open, or debt left' } })
   close(@LucentCall() call: CallContext, @Param('id') id: string, @Headers('idempotency-key') key?: string): Promise<CommandResponse> {
     return this.change(call, { type: 'ClosePosition', positionId: id }, key);
   }

@@ -15,3 +15,8 @@ export const roles = {
   /** Everything an operator may, plus version pins and the registry. */
   admin: 'admin',
 } as const;
+
+/** `idempotency-key`: a client repeats a write with it, and a retry after a lost answer writes nothing new. */
+export const idempotencyKey = z.string().min(1).max(200);
+export const OptionalIdempotency = z.object({ 'idempotency-key': idempotencyKey.optional() });
+export const RequiredIdempotency = z.object({ 'idempotency-key': idempotencyKey });

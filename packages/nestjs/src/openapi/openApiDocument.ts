@@ -194,11 +194,15 @@ const routeRefusals: Record<string, string> = {
   '403': 'FORBIDDEN: the caller lacks the role, or the resource belongs to someone else',
 };
 
-/** Path parameters as OpenAPI parameters, from the params contract's JSON Schema (one per property). */
-function pathParameters(route: RegisteredRoute, names: readonly string[]): Json[] {
-  const schema = route.params === undefined ? undefined : contractJsonSchema(route.params, 'input');
-  const properties = (schema?.['properties'] ?? {}) as Json;
-  return names.map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } }));
+/** Path parameters and the headers a route reads, as OpenAPI parameters, from their contracts' JSON Schemas. */
+function routeParameters(route: RegisteredRoute, names: readonly string[]): Json[] {
+  const params = route.params === undefined ? undefined : contractJsonSchema(route.params, 'input');
+  const properties = (params?.['properties'] ?? {}) as Json;
+  const path = names.map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } }));
+  const headers = route.headers === undefined ? undefined : contractJsonSchema(route.headers, 'input');
+  const required = new Set((headers?.['required'] ?? []) as string[]);
+  const header = Object.entries((headers?.['properties'] ?? {}) as Json).map(([name, schema]) => ({ name, in: 'header', required: required.has(name), schema }));
+  return [...path, ...header];
 }
 
 function routeOperation(documented: DocumentedRoute, components: Json, bearerAuth: boolean): { path: string; method: string; operation: Json } {
@@ -210,7 +214,7 @@ function routeOperation(documented: DocumentedRoute, components: Json, bearerAut
   const responses: Json = { [String(route.status ?? 200)]: { description: route.summary } };
   for (const [status, description] of Object.entries(routeRefusals)) {
     if ((status === '401' || status === '403') && !secured) continue;
-    if (status === '400' && route.params === undefined && route.query === undefined && route.method === 'GET') continue;
+    if (status === '400' && route.params === undefined && route.query === undefined && route.headers === undefined && route.method === 'GET') continue;
     responses[status] = { description, content: { 'application/json': { schema: ref(status === '400' ? 'LucentValidationError' : 'LucentError') } } };
   }
   for (const [status, description] of Object.entries(route.refusals ?? {})) {
@@ -220,7 +224,7 @@ function routeOperation(documented: DocumentedRoute, components: Json, bearerAut
     operationId: id,
     summary: route.summary,
     tags: [route.tag ?? path.split('/')[1] ?? 'default'],
-    parameters: pathParameters(route, names),
+    parameters: routeParameters(route, names),
     responses,
     ...(secured ? { security: [{ bearerAuth: [] }] } : {}),
     ...(route.roles === undefined ? {} : { 'x-lucent-roles': [...route.roles] }),

@@ -14,6 +14,11 @@ export interface RouteSpec {
   readonly params?: Contract;
   /** Contract of the query string. */
   readonly query?: Contract;
+  /**
+   * Contract of the request headers the route reads (lower-case names; other headers pass):
+   * checked, documented as header parameters, but not replaced on the request.
+   */
+  readonly headers?: Contract;
   /** Contract of the JSON body; a route without one takes no body (anything sent is refused). */
   readonly body?: Contract;
   /**

@@ -31,6 +31,7 @@ export class LucentRouteGuard implements CanActivate {
     const subject = `${route.method} /${route.path}`;
     if (route.params !== undefined) request.params = await this.check(route.params, request.params, `${subject} path`);
     if (route.query !== undefined) request.query = await this.check(route.query, request.query, `${subject} query`);
+    if (route.headers !== undefined) await this.check(route.headers, request.headers, `${subject} headers`);
     if (route.body !== undefined) request.body = await this.check(route.body, request.body, `${subject} body`);
     else if (!isEmpty(request.body)) {
       throw new ValidationError('input', `${subject} body`, [{ path: '(root)', message: 'this route takes no body' }]);
