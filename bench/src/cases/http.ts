@@ -28,13 +28,12 @@ const serverTag = 'lucent.bench.http.server';
 // ---- servers (each in its own worker thread, so the load generator does not share their event loop)
 
 async function startLucent(): Promise<number> {
-  const { NestFactory } = await import('@nestjs/core');
-  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-  const { LucentModule } = await import('@lucent/nestjs');
+  const { createLucentApp, LucentModule } = await import('@lucent/nestjs');
   const { FunctionManager } = await import('@lucent/runtime');
-  // The defaults a service runs with: input and output validation on, the guard building a call context.
+  // The defaults a service runs with: input and output validation on, the guard building a call
+  // context, and the HTTP edge of createLucentApp (JSON depth and string checks, timeouts).
   const manager = new FunctionManager().register(healthFactor);
-  const app = await NestFactory.create(LucentModule.forRoot({ manager, openApi: false }), new FastifyAdapter(), { logger: false });
+  const app = await createLucentApp(LucentModule.forRoot({ manager, openApi: false }), { nestLogger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return address.port;
