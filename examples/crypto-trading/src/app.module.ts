@@ -1,6 +1,6 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
+import { LucentHealthModule, LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { FunctionManager } from '@lucent/runtime';
 import { DepositsModule } from './controllers/deposits.controller.js';
@@ -8,6 +8,7 @@ import { PositionsModule } from './controllers/positions.controller.js';
 import { PricesModule } from './controllers/prices.controller.js';
 import { ScheduledWorkModule } from './controllers/scheduled-work.controller.js';
 import type { AaveDepositManager } from './managers/aave-deposit-manager.js';
+import type { Infrastructure } from './managers/infrastructure.js';
 import type { ScheduledWork } from './managers/liquidation-alerts.js';
 import type { PortfolioManager } from './managers/portfolio-manager.js';
 import type { PriceOracle } from './managers/price-oracle.js';
@@ -20,6 +21,8 @@ export interface AppDependencies {
   readonly prices: PriceOracle;
   /** Verify bearer tokens and run functions as the caller they name; absent: no identity. */
   readonly auth?: LucentAuthOptions;
+  /** The stores /health/ready asks. */
+  readonly infrastructure: Pick<Infrastructure, 'events' | 'views'>;
   /** Where server errors are logged (every 5xx, with correlation id, route and stack). */
   readonly logger?: Logger;
 }
@@ -35,6 +38,12 @@ export class AppModule {
         DepositsModule.forRoot(deps.deposits),
         ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),
         PricesModule.forRoot(deps.prices),
+        LucentHealthModule.forRoot({
+          probes: {
+            eventStore: () => deps.infrastructure.events.streamVersion('$health'),
+            projections: () => deps.infrastructure.views.get('$health', 'probe'),
+          },
+        }),
       ],
     };
   }

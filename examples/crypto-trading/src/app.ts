@@ -69,7 +69,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     });
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, auth: config.auth, logger }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });

@@ -18,3 +18,4 @@ export * from './routes/lucentRoute.js';
 export * from './routes/lucentRouteGuard.js';
 export * from './http/lucentHttp.js';
 export * from './http/requestInput.js';
+export * from './health/lucentHealthModule.js';

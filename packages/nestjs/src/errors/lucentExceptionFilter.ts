@@ -24,7 +24,7 @@ export interface ErrorBody {
   readonly details?: Record<string, unknown>;
 }
 
-/** What a client is told of a server-side failure: the code and nothing of its cause (that goes to the log). */
+/** What a client is told of a failure whose cause is internal: the code and nothing more (the cause goes to the log). */
 const serverMessages: Record<string, string> = {
   FUNCTION_FAILED: 'The function failed; the error is logged under details.errorId',
   INTERNAL: 'Internal error; the error is logged under details.errorId',
@@ -84,7 +84,10 @@ export class LucentExceptionFilter implements ExceptionFilter {
       stack: error instanceof Error ? error.stack : undefined,
       details: body.details,
     });
-    const message = serverMessages[body.code] ?? body.message;
-    return { code: body.code, message, details: { errorId, ...(correlationId === undefined ? {} : { correlationId }) } };
+    const ids = { errorId, ...(correlationId === undefined ? {} : { correlationId }) };
+    const fixed = serverMessages[body.code];
+    // Lucent's own refusals (UNAVAILABLE, DEADLINE_EXCEEDED…) are written for clients and keep their details.
+    if (fixed === undefined) return { ...body, details: { ...body.details, ...ids } };
+    return { code: body.code, message: fixed, details: ids };
   }
 }
