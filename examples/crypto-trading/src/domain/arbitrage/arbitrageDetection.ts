@@ -1,23 +1,23 @@
 // Arbitrage detection, written class-style with @LucentFunction: cross-venue spreads and triangular cycles.
 import { z } from 'zod';
-import { LucentFunction, type FunctionContext } from '@lucent/core';
+import { LucentFunction, RuleViolationError, type FunctionContext } from '@lucent/core';
+import { feeRate, positiveAssetAmount, positivePrice } from '../bounds.js';
 import { findNegativeCycle, type WeightedEdge } from './negativeCycle.js';
 
 const Currency = z.string().min(1).max(20);
-const Rate = z.number().finite().positive().max(1e12);
-/** A fee or slippage as a fraction of notional: 0.001 = 0.1% = 10 bps. */
-const FeeRate = z.number().finite().min(0).lt(1);
+/** A venue's price or an exchange rate, in units of the quote currency per unit. */
+const Rate = positivePrice;
 
 const Leg = z.object({
   venue: z.string().min(1).max(50),
   /** Best ask on the buying venue, best bid on the selling venue, in the quote currency. */
   price: Rate,
-  takerFeeRate: FeeRate,
+  takerFeeRate: feeRate,
   /** Expected adverse move of the fill price against the quote, for the size traded. */
-  slippageRate: FeeRate.optional(),
+  slippageRate: feeRate.optional(),
 });
 
-const SpreadInput = z.object({ buy: Leg, sell: Leg, quantity: z.number().finite().positive().max(1e12) });
+const SpreadInput = z.object({ buy: Leg, sell: Leg, quantity: positiveAssetAmount });
 type SpreadInput = z.infer<typeof SpreadInput>;
 
 const SpreadOutput = z.object({
@@ -38,7 +38,7 @@ const TriangularInput = z
   .object({
     /** Quotes: one unit of `from` buys `rate` units of `to` (before `feeRate`). */
     rates: z
-      .array(z.object({ from: Currency, to: Currency, rate: Rate, feeRate: FeeRate.optional() }))
+      .array(z.object({ from: Currency, to: Currency, rate: Rate, feeRate: feeRate.optional() }))
       .min(2)
       .max(2_000),
     /** Rotate a found cycle to start (and end) here when it passes through this currency. */
@@ -70,6 +70,27 @@ const TriangularOutput = z.discriminatedUnion('found', [
 ]);
 type TriangularOutput = z.infer<typeof TriangularOutput>;
 
+/**
+ * The product of `factors`, overflowing only when the product itself does: the running product is
+ * kept within 2^±500 by exact powers of two, so a cycle of large and small rates in any order
+ * gives the same result as multiplying them in a favourable one.
+ */
+function productOf(factors: readonly number[]): number {
+  let mantissa = 1;
+  let exponent = 0;
+  for (const f of factors) {
+    mantissa *= f;
+    if (mantissa > 2 ** 500 || mantissa < 2 ** -500) {
+      const shift = Math.floor(Math.log2(mantissa));
+      mantissa /= 2 ** shift;
+      exponent += shift;
+    }
+  }
+  // Two steps: 2^exponent alone may overflow (or underflow) where the whole product does not.
+  const half = Math.trunc(exponent / 2);
+  return mantissa * 2 ** half * 2 ** (exponent - half);
+}
+
 // @LucentFunction checks a method against (input, ctx) => Out | Promise<Out> exactly (the descriptor
 // type is invariant), so the methods are declared with that signature; they always return synchronously.
 type Returns<Out> = Out | Promise<Out>;
@@ -83,10 +104,12 @@ export class ArbitrageDetection {
    *   net      = proceeds − cost
    * the elementary accounting behind studies of cross-exchange crypto arbitrage such as
    * Makarov & Schoar, "Trading and arbitrage in cryptocurrency markets", JFE 2020.
+   * Quantity and prices have positive minimums (bounds.ts), so the cost is at least
+   * 10^-18 · 10^-12 and the net return, at most about sell/buy price = 10^24, is finite.
    */
   @LucentFunction({
     name: 'arbitrage.crossVenueSpread',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Buy on one venue, sell on another: profit net of taker fees on both legs and slippage',
     shardAffinity: ['arbitrage'],
     priority: 'high',
@@ -120,10 +143,14 @@ export class ArbitrageDetection {
    * Not `heavy`: at most 100 currencies and 2 000 quotes is at most 2·10^5 relaxations a round,
    * and rounds stop as soon as nothing relaxes, which for real quote sets is a few rounds —
    * well under a millisecond, less than handing the call to a worker thread would cost.
+   *
+   * Rates lie in [10^-12, 10^12] (bounds.ts), so every −log weight is finite; but a cycle through
+   * up to 100 currencies could multiply to more than a number holds (26 legs at 10^12 each). No
+   * market quotes that: such quotes are refused as a rule violation instead of returning Infinity.
    */
   @LucentFunction({
     name: 'arbitrage.triangular',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Find a cycle of trades whose rates after fees multiply above 1 (Bellman–Ford on −log rate)',
     shardAffinity: ['arbitrage'],
     priority: 'high',
@@ -157,8 +184,15 @@ export class ArbitrageDetection {
       const to = loop[(i + 1) % loop.length]!;
       return { from: currencies[from]!, to: currencies[to]!, effectiveRate: best.get(`${from}>${to}`)!.effectiveRate };
     });
-    const profitFactor = legs.reduce((product, leg) => product * leg.effectiveRate, 1);
+    const profitFactor = productOf(legs.map((leg) => leg.effectiveRate));
     if (!(profitFactor > 1)) return { found: false };
+    if (!Number.isFinite(profitFactor)) {
+      throw new RuleViolationError(
+        'arbitrage.implausibleQuotes',
+        `The quotes around ${legs.map((l) => l.from).join(' → ')} multiply to more than ${Number.MAX_VALUE}: they are not quotes of one market`,
+        { cycle: [...legs.map((l) => l.from), legs[0]!.from] },
+      );
+    }
     return {
       found: true,
       cycle: [...legs.map((l) => l.from), legs[0]!.from],

@@ -55,6 +55,23 @@ describe('arbitrage.crossVenueSpread', () => {
       .catch((e: unknown) => e as { code: string; issues: { path: string }[] });
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'buy.takerFeeRate' }] });
   });
+
+  it('refuses a quantity or a price below its minimum, which made the return 0/0', async () => {
+    const leg = { venue: 'a', price: 3000, takerFeeRate: 0 };
+    const refusal = (input: unknown) => manager.invoke('arbitrage.crossVenueSpread', input).catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+    expect(await refusal({ buy: leg, sell: leg, quantity: 5e-324 })).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'quantity' }] });
+    expect(await refusal({ buy: { ...leg, price: 5e-324 }, sell: leg, quantity: 1 })).toMatchObject({ issues: [{ path: 'buy.price' }] });
+  });
+
+  it('answers finite numbers at the extremes of its contract', async () => {
+    // Cheapest buy, dearest sell, smallest quantity: the return is about 10^12 / 10^-12 = 10^24.
+    const { output } = await manager.invoke('arbitrage.crossVenueSpread', {
+      buy: { venue: 'a', price: 1e-12, takerFeeRate: 0 },
+      sell: { venue: 'b', price: 1e12, takerFeeRate: 0 },
+      quantity: 1e-18,
+    });
+    expect((output as { netReturn: number }).netReturn).toBeCloseTo(1e24, -12);
+  });
 });
 
 // A 3-currency market with one profitable loop, USDT → ETH → BTC → USDT:
@@ -119,5 +136,21 @@ describe('arbitrage.triangular', () => {
       .invoke('arbitrage.triangular', { rates: [...market(0), { from: 'ETH', to: 'ETH', rate: 1.1 }] })
       .catch((e: unknown) => e as { code: string; issues: { path: string }[] });
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'rates.6.to' }] });
+  });
+
+  // Thirty currencies in a ring: C00 → C01 → … → C29 → C00.
+  const ring = (rateOf: (i: number) => number) =>
+    Array.from({ length: 30 }, (_, i) => ({ from: `C${String(i).padStart(2, '0')}`, to: `C${String((i + 1) % 30).padStart(2, '0')}`, rate: rateOf(i) }));
+
+  it('refuses quotes whose cycle multiplies beyond any number (30 legs at 10^12) as a rule violation, not Infinity', async () => {
+    const error = await manager.invoke('arbitrage.triangular', { rates: ring(() => 1e12) }).catch((e: unknown) => e as { code: string; details: unknown });
+    expect(error).toMatchObject({ code: 'RULE_VIOLATED', details: { rule: 'arbitrage.implausibleQuotes' } });
+  });
+
+  it('multiplies a cycle whose partial products overflow but whose product does not', async () => {
+    // 26 legs at 10^12 (10^312 so far, beyond a double) then 4 at 10^-12: the product is 10^264.
+    const { output } = await manager.invoke('arbitrage.triangular', { rates: ring((i) => (i < 26 ? 1e12 : 1e-12)), startCurrency: 'C00' });
+    expect(output).toMatchObject({ found: true, cycle: expect.arrayContaining(['C00', 'C25', 'C29']) });
+    expect((output as { profitFactor: number }).profitFactor / 1e264).toBeCloseTo(1, 10);
   });
 });

@@ -1,5 +1,7 @@
 // The position decider: pure rules for opening, funding, borrowing against, repaying and closing a position.
+import { z } from 'zod';
 import { RuleViolationError, decisionFunction, type Decider } from '@lucent/core';
+import { withStateContract } from '../decisionState.js';
 import { PositionCommand } from './positionCommands.js';
 import { PositionEvent } from './positionEvents.js';
 
@@ -12,6 +14,16 @@ export interface PositionState {
   readonly collateralUsd: number;
   readonly debtUsd: number;
 }
+
+/**
+ * The states folding a position's events can give: the contract of the `state` a caller of
+ * positions.decide sends with the command. Once opened, a position has the owner its events carry.
+ */
+const totals = { collateralUsd: z.number().nonnegative(), debtUsd: z.number().nonnegative() };
+export const PositionStateContract = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('none'), owner: z.string().max(100), ...totals }),
+  z.object({ status: z.enum(['open', 'closed']), owner: z.string().min(1).max(100), ...totals }),
+]);
 
 const initial: PositionState = { status: 'none', owner: '', collateralUsd: 0, debtUsd: 0 };
 
@@ -83,15 +95,18 @@ export const positionDecider: Decider<PositionCommand, PositionEvent, PositionSt
   },
 };
 
-/** decide as a routable function: the FunctionManager validates the command and each event against their contracts. */
+/**
+ * decide as a routable function: the FunctionManager validates the command and each event against
+ * their contracts, and the decide step the state against PositionStateContract.
+ */
 export const decidePosition = decisionFunction(
   {
     name: 'positions.decide',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Decide the events of a lending position command',
     command: PositionCommand,
     event: PositionEvent,
     tags: ['positions', 'decider'],
   },
-  positionDecider,
+  withStateContract('positions.decide', PositionStateContract, positionDecider),
 );

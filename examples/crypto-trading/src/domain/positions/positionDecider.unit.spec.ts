@@ -1,6 +1,7 @@
 // Position rules as given/when/then specifications.
 import { describe, expect, it } from 'vitest';
 import { deciderSpec, validate } from '@lucent/core';
+import { FunctionManager } from '@lucent/runtime';
 import { decidePosition, positionDecider } from './positionDecider.js';
 import type { PositionEvent } from './positionEvents.js';
 
@@ -46,5 +47,15 @@ describe('position decider', () => {
   it('as a function, has a command contract that names the bad field', () => {
     const input = { command: { type: 'Borrow', positionId: 'p1', amountUsd: -5 }, state: positionDecider.initialState() };
     expect(() => validate(decidePosition.input, input, 'input', decidePosition.name)).toThrow(/command\.amountUsd/);
+  });
+
+  it('as a function, refuses a state that folding its events cannot give, naming the field', async () => {
+    const manager = new FunctionManager({ clock: () => now }).register(decidePosition);
+    const borrow = { type: 'Borrow', positionId: 'p1', amountUsd: 5 };
+    const refusal = (state: unknown) => manager.invoke(decidePosition.name, { command: borrow, state }).catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+    expect(await refusal(null)).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'state' }] });
+    expect(await refusal({ status: 'open', owner: '', collateralUsd: 100, debtUsd: 0 })).toMatchObject({ issues: [{ path: 'state.owner' }] });
+    const { output } = await manager.invoke(decidePosition.name, { command: borrow, state: { status: 'open', owner: 'alice', collateralUsd: 100, debtUsd: 0 } });
+    expect(output).toEqual([borrowed(5)]);
   });
 });

@@ -1,11 +1,13 @@
 // The quote an exchange or an operator reports, and the command that asks the price decider to record it.
 import { z } from 'zod';
+import { positivePrice } from '../bounds.js';
 import { AssetSymbol } from './priceEvents.js';
 
 /** A reported price: the contract of the push endpoint's body and of every polled quote. */
 export const PriceQuote = z.object({
   asset: AssetSymbol,
-  priceUsd: z.number().finite().positive().max(1e12),
+  /** From 10^-12 to 10^12 USD (bounds.ts): the range the risk functions price collateral in. */
+  priceUsd: positivePrice,
   source: z.string().min(1).max(100).default('operator'),
   /** When the source saw the price (epoch ms); the oracle's clock when omitted. */
   observedAt: z.number().int().nonnegative().optional(),
@@ -38,7 +40,7 @@ export const PriceCommand = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ObservePrice'),
     asset: AssetSymbol,
-    priceUsd: z.number().finite().positive().max(1e12),
+    priceUsd: positivePrice,
     source: z.string().min(1).max(100),
     observedAt: z.number().int().nonnegative(),
     guards: PriceGuards,

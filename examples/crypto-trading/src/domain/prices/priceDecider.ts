@@ -1,12 +1,17 @@
 // The price decider: pure rules for which quotes enter an asset's price stream (positive, newer, no wild jump).
+import { z } from 'zod';
 import { RuleViolationError, decisionFunction, type Decider } from '@lucent/core';
+import { withStateContract } from '../decisionState.js';
 import { PriceCommand } from './priceCommands.js';
-import { PriceEvent, type PriceObservation } from './priceEvents.js';
+import { PriceEvent, PriceObservation } from './priceEvents.js';
 
 /** Only the last observation matters to the rules, so the state is that one event's data. */
 export interface PriceState {
   readonly last: PriceObservation | null;
 }
+
+/** The contract of the `state` a caller of prices.decide sends with the command. */
+export const PriceStateContract = z.object({ last: PriceObservation.nullable() });
 
 const initial: PriceState = { last: null };
 
@@ -62,15 +67,18 @@ export const priceDecider: Decider<PriceCommand, PriceEvent, PriceState> = {
   },
 };
 
-/** decide as a routable function: the FunctionManager checks the command and the event against their contracts. */
+/**
+ * decide as a routable function: the FunctionManager checks the command and the event against
+ * their contracts, and the decide step the state against PriceStateContract.
+ */
 export const decidePrice = decisionFunction(
   {
     name: 'prices.decide',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Decide whether a price quote is recorded: positive, newer than the last, within the circuit breaker',
     command: PriceCommand,
     event: PriceEvent,
     tags: ['prices', 'oracle', 'decider'],
   },
-  priceDecider,
+  withStateContract('prices.decide', PriceStateContract, priceDecider),
 );

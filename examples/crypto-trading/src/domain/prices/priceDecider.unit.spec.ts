@@ -1,6 +1,7 @@
 // Price rules as given/when/then specifications: what enters an asset's price stream and what is refused.
 import { describe, expect, it } from 'vitest';
 import { deciderSpec, foldEvents, validate } from '@lucent/core';
+import { FunctionManager } from '@lucent/runtime';
 import { defaultPriceGuards, type PriceCommand } from './priceCommands.js';
 import { decidePrice, priceDecider, priceMove } from './priceDecider.js';
 import type { PriceEvent } from './priceEvents.js';
@@ -80,5 +81,16 @@ describe('price decider', () => {
     const input = (command: unknown) => ({ command, state: priceDecider.initialState() });
     expect(() => validate(decidePrice.input, input({ ...quote(-5, now) }), 'input', decidePrice.name)).toThrow(/command\.priceUsd/);
     expect(() => validate(decidePrice.input, input({ ...quote(5, now), asset: 'eth' }), 'input', decidePrice.name)).toThrow(/command\.asset/);
+  });
+
+  it('as a function, refuses a price below 10^-12 USD and a state that is not an observation, naming the field', async () => {
+    const manager = new FunctionManager({ clock: () => now }).register(decidePrice);
+    const refusal = (input: unknown) => manager.invoke(decidePrice.name, input).catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+    expect(await refusal({ command: quote(5e-324, now), state: { last: null } })).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'command.priceUsd' }] });
+    expect(await refusal({ command: quote(3_000, now) })).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'state' }] });
+    expect(await refusal({ command: quote(3_000, now), state: { last: { ...last.data, priceUsd: 0 } } })).toMatchObject({
+      issues: [{ path: 'state.last.priceUsd' }],
+    });
+    expect((await manager.invoke(decidePrice.name, { command: quote(2_400, now), state: { last: last.data } })).output).toEqual([observed(2_400, now)]);
   });
 });

@@ -3,22 +3,20 @@ import { z } from 'zod';
 
 export const AssetSymbol = z.string().regex(/^[A-Z0-9]{2,10}$/, 'an asset symbol like ETH');
 
-export const PriceEvent = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('PriceObserved'),
-    data: z.object({
-      asset: AssetSymbol,
-      priceUsd: z.number().finite().positive(),
-      /** Who reported it: the exchange feed's name, or `operator` for a pushed price. */
-      source: z.string().min(1).max(100),
-      /** When the source saw the price (epoch ms), not when it was stored. */
-      observedAt: z.number().int().nonnegative(),
-    }),
-  }),
-]);
+/** One accepted quote: the data of PriceObserved. */
+export const PriceObservation = z.object({
+  asset: AssetSymbol,
+  priceUsd: z.number().finite().positive(),
+  /** Who reported it: the exchange feed's name, or `operator` for a pushed price. */
+  source: z.string().min(1).max(100),
+  /** When the source saw the price (epoch ms), not when it was stored. */
+  observedAt: z.number().int().nonnegative(),
+});
+
+export const PriceEvent = z.discriminatedUnion('type', [z.object({ type: z.literal('PriceObserved'), data: PriceObservation })]);
 
 export type PriceEvent = z.infer<typeof PriceEvent>;
-export type PriceObservation = Extract<PriceEvent, { type: 'PriceObserved' }>['data'];
+export type PriceObservation = z.infer<typeof PriceObservation>;
 
 /** The stream of one asset's observations. */
 export const priceStream = (asset: string): string => `prices-${asset}`;

@@ -1,7 +1,8 @@
 // risk.healthFactor: an Aave-style health factor over several collaterals; raises a liquidation-risk event below 1.1.
 import { z } from 'zod';
 import { defineFunction } from '@lucent/core';
-import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+import { assetAmount, price, share, usdAmount } from '../bounds.js';
+import { Asset } from './collateral.js';
 import { collateralSums } from './collateralSums.js';
 
 /** Below this health factor the position is flagged: close enough to 1 that a normal day's move can liquidate it. */
@@ -23,11 +24,13 @@ export interface LiquidationRiskRaised {
  * a position can be liquidated once HF < 1. Source: Aave V3 Technical Paper (2022) and the Aave docs
  * "Health Factor" (computed on chain by GenericLogic.calculateUserAccountData). With no debt Aave
  * reports the maximum uint256; here the health factor is null and the status 'noDebt'.
+ * A debt is 0 or at least 10^-18 USD (bounds.ts), so the quotient is finite: at most
+ * 100 · 10^15 · 10^12 / 10^-18 = 10^47.
  */
 export const healthFactor = defineFunction(
   {
     name: 'risk.healthFactor',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Aave-style health factor: Σ collateral·price·liquidation threshold / debt',
     shardAffinity: ['aave'],
     priority: 'high',
@@ -37,9 +40,9 @@ export const healthFactor = defineFunction(
     tags: ['risk', 'aave', 'lending'],
     input: z.object({
       collateral: z
-        .array(z.object({ asset: Asset, amount: Amount, priceUsd: PriceUsd, liquidationThreshold: Share }))
+        .array(z.object({ asset: Asset, amount: assetAmount, priceUsd: price, liquidationThreshold: share }))
         .max(100),
-      debtUsd: UsdAmount,
+      debtUsd: usdAmount,
     }),
     output: z.object({
       healthFactor: z.number().nullable(),

@@ -95,6 +95,17 @@ describe('risk.healthFactor', () => {
       expect(await pathsOf({ collateral: [eth] })).toEqual(['debtUsd']);
     });
 
+    it('refuses a debt between 0 and 10^-18 USD, which divided the collateral into Infinity', async () => {
+      expect(await pathsOf({ collateral: [eth], debtUsd: 5e-324 })).toEqual(['debtUsd']);
+    });
+
+    it('answers a finite health factor for the largest collateral over the smallest debt', async () => {
+      // 100 · 10^15 · 10^12 / 10^-18 = 10^47
+      const whale = { asset: 'ETH', amount: 1e15, priceUsd: 1e12, liquidationThreshold: 1 };
+      const { output } = await manager.invoke('risk.healthFactor', { collateral: Array.from({ length: 100 }, () => whale), debtUsd: 1e-18 });
+      expect(output).toMatchObject({ status: 'safe', healthFactor: expect.closeTo(1e47, -34) });
+    });
+
     it('returns the event with the output when invoked', async () => {
       const result = await manager.invoke('risk.healthFactor', { collateral: [eth], debtUsd: 24_000 });
       // 24 750 / 24 000 = 1.03125

@@ -1,7 +1,8 @@
 // risk.liquidationPrice: the price of one collateral asset at which the position's health factor reaches 1.
 import { z } from 'zod';
 import { defineFunction } from '@lucent/core';
-import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+import { positiveAssetAmount, positivePrice, positiveShare, usdAmount } from '../bounds.js';
+import { Asset } from './collateral.js';
 
 /*
  * Setting the Aave health factor (Aave V3 Technical Paper; Aave docs "Health Factor") to 1 with
@@ -9,12 +10,14 @@ import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
  *   (amount · P · LT + otherRiskAdjustedCollateral) / debt = 1
  *   P_liq = (debt − otherRiskAdjustedCollateral) / (amount · LT)
  * When the other collateral alone covers the debt no price of this asset liquidates the
- * position, and the result is null.
+ * position, and the result is null. The divisors have minimums (bounds.ts: one wei of the asset,
+ * a threshold of one basis point, a price of 10^-12), so the price is at most
+ * 10^15 / (10^-18 · 10^-4) = 10^37 and the drop at least 1 − 10^37 / 10^-12: finite.
  */
 export const liquidationPrice = defineFunction(
   {
     name: 'risk.liquidationPrice',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Price of a collateral asset at which the health factor falls to 1',
     shardAffinity: ['aave'],
     priority: 'high',
@@ -23,12 +26,12 @@ export const liquidationPrice = defineFunction(
     tags: ['risk', 'aave', 'lending'],
     input: z.object({
       asset: Asset,
-      amount: Amount.positive(),
-      priceUsd: PriceUsd.positive(),
-      liquidationThreshold: Share.positive(),
-      debtUsd: UsdAmount,
+      amount: positiveAssetAmount,
+      priceUsd: positivePrice,
+      liquidationThreshold: positiveShare,
+      debtUsd: usdAmount,
       /** Σ value·LT of the position's other collateral, which does not move with this asset. */
-      otherRiskAdjustedCollateralUsd: UsdAmount.optional(),
+      otherRiskAdjustedCollateralUsd: usdAmount.optional(),
     }),
     output: z.object({
       asset: z.string(),

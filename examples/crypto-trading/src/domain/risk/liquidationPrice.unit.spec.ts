@@ -1,6 +1,7 @@
 // Liquidation price of one collateral asset, checked by hand and by putting it back into the health factor.
 import { describe, expect, it } from 'vitest';
 import { execute } from '@lucent/core';
+import { FunctionManager } from '@lucent/runtime';
 import { healthFactor } from './healthFactor.js';
 import { liquidationPrice } from './liquidationPrice.js';
 
@@ -43,6 +44,26 @@ describe('risk.liquidationPrice', () => {
       asset: 'ETH',
       liquidationPriceUsd: null,
       dropToLiquidation: null,
+    });
+  });
+
+  describe('at the edges of its contract', () => {
+    const manager = new FunctionManager({ clock: () => 0 }).register(liquidationPrice);
+    const refusal = (input: unknown) => manager.invoke('risk.liquidationPrice', input).catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+
+    it('refuses an amount below one wei (it divided 15 000 by 5e-324 into Infinity)', async () => {
+      expect(await refusal({ ...eth, amount: 5e-324, debtUsd: 15_000 })).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'amount' }] });
+    });
+
+    it('refuses a liquidation threshold below one basis point and a price below 10^-12', async () => {
+      expect(await refusal({ ...eth, liquidationThreshold: 5e-324, debtUsd: 1 })).toMatchObject({ issues: [{ path: 'liquidationThreshold' }] });
+      expect(await refusal({ ...eth, priceUsd: 5e-324, debtUsd: 1 })).toMatchObject({ issues: [{ path: 'priceUsd' }] });
+    });
+
+    it('answers finite numbers with the smallest divisors and the largest debt', async () => {
+      // 10^15 / (10^-18 · 10^-4) = 10^37; drop = 1 − 10^37 / 10^-12 = −10^49
+      const { output } = await manager.invoke('risk.liquidationPrice', { asset: 'X', amount: 1e-18, priceUsd: 1e-12, liquidationThreshold: 1e-4, debtUsd: 1e15 });
+      expect(output).toMatchObject({ liquidationPriceUsd: expect.closeTo(1e37, -24), dropToLiquidation: expect.closeTo(-1e49, -36) });
     });
   });
 });

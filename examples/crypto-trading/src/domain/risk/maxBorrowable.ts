@@ -1,7 +1,8 @@
 // risk.maxBorrowable: how much more a position may borrow given each collateral's loan-to-value limit.
 import { z } from 'zod';
 import { defineFunction } from '@lucent/core';
-import { Amount, Asset, PriceUsd, Share, UsdAmount } from './collateral.js';
+import { assetAmount, positivePrice, price, share, usdAmount } from '../bounds.js';
+import { Asset } from './collateral.js';
 import { collateralSums } from './collateralSums.js';
 
 /*
@@ -9,11 +10,13 @@ import { collateralSums } from './collateralSums.js';
  * current debt, never below 0 (Aave V3 Technical Paper; GenericLogic.calculateAvailableBorrows).
  * LTV (the borrowing limit) sits below the liquidation threshold, so a fresh maximum loan is
  * not immediately liquidatable.
+ * Amounts and prices are 0 or at least 10^-18 and 10^-12 (bounds.ts), so a collateral value that is
+ * not 0 is at least 10^-30 USD and the current LTV at most 10^15 / 10^-30 = 10^45: finite.
  */
 export const maxBorrowable = defineFunction(
   {
     name: 'risk.maxBorrowable',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Borrowing power Σ value·LTV minus current debt',
     shardAffinity: ['aave'],
     priority: 'normal',
@@ -21,10 +24,10 @@ export const maxBorrowable = defineFunction(
     resources: { cpu: 1, memory: 1 },
     tags: ['risk', 'aave', 'lending'],
     input: z.object({
-      collateral: z.array(z.object({ asset: Asset, amount: Amount, priceUsd: PriceUsd, ltv: Share })).max(100),
-      debtUsd: UsdAmount,
+      collateral: z.array(z.object({ asset: Asset, amount: assetAmount, priceUsd: price, ltv: share })).max(100),
+      debtUsd: usdAmount,
       /** Price of the asset to borrow, to express the answer in its units too. */
-      borrowAssetPriceUsd: PriceUsd.positive().optional(),
+      borrowAssetPriceUsd: positivePrice.optional(),
     }),
     output: z.object({
       collateralUsd: z.number(),

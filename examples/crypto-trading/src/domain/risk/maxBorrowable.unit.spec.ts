@@ -1,6 +1,7 @@
 // Borrowing power from loan-to-value limits, checked by hand.
 import { describe, expect, it } from 'vitest';
 import { execute } from '@lucent/core';
+import { FunctionManager } from '@lucent/runtime';
 import { maxBorrowable } from './maxBorrowable.js';
 
 const collateral = [
@@ -32,5 +33,30 @@ describe('risk.maxBorrowable', () => {
 
   it('has no LTV without collateral', async () => {
     expect(await run({ collateral: [], debtUsd: 0 })).toMatchObject({ borrowingPowerUsd: 0, availableUsd: 0, currentLtv: null });
+  });
+
+  describe('at the edges of its contract', () => {
+    const manager = new FunctionManager({ clock: () => 0 }).register(maxBorrowable);
+    const refusal = (input: unknown) => manager.invoke('risk.maxBorrowable', input).catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+
+    it('refuses a borrowed asset priced below 10^-12 and a collateral amount between 0 and one wei', async () => {
+      expect(await refusal({ collateral, debtUsd: 1, borrowAssetPriceUsd: 5e-324 })).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ path: 'borrowAssetPriceUsd' }],
+      });
+      expect(await refusal({ collateral: [{ ...collateral[0], amount: 5e-324 }], debtUsd: 15_000 })).toMatchObject({
+        issues: [{ path: 'collateral.0.amount' }],
+      });
+    });
+
+    it('answers finite numbers for the smallest collateral value against the largest debt', async () => {
+      // 10^-18 ETH at 10^-12 USD = 10^-30 USD of collateral: an LTV of 10^15 / 10^-30 = 10^45
+      const { output } = await manager.invoke('risk.maxBorrowable', {
+        collateral: [{ asset: 'ETH', amount: 1e-18, priceUsd: 1e-12, ltv: 1 }],
+        debtUsd: 1e15,
+        borrowAssetPriceUsd: 1e-12,
+      });
+      expect(output).toMatchObject({ availableUsd: 0, availableUnits: 0, currentLtv: expect.closeTo(1e45, -32) });
+    });
   });
 });

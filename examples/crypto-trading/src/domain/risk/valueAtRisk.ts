@@ -4,6 +4,8 @@ import { RuleViolationError, defineFunction } from '@lucent/core';
 import { Asset } from './collateral.js';
 import { inverseNormalCdf } from './inverseNormalCdf.js';
 
+const maxPositions = 50;
+
 const Position = z.object({
   asset: Asset,
   /** Signed exposure in USD: negative for a short. */
@@ -14,9 +16,9 @@ const Position = z.object({
 
 const Input = z
   .object({
-    positions: z.array(Position).min(1).max(50),
+    positions: z.array(Position).min(1).max(maxPositions),
     /** Correlations of daily returns, in the order of `positions`; needed when there are several. */
-    correlation: z.array(z.array(z.number().finite().min(-1).max(1))).optional(),
+    correlation: z.array(z.array(z.number().finite().min(-1).max(1)).max(maxPositions)).max(maxPositions).optional(),
     /** One-sided confidence, e.g. 0.99. */
     confidence: z.number().gt(0.5).lt(1),
     horizonDays: z.number().finite().positive().max(365),
@@ -52,11 +54,14 @@ const Input = z
  *   σ_p² = Σ_i Σ_j w_i w_j σ_i σ_j ρ_ij      (w in USD, σ daily)
  *   VaR  = Φ⁻¹(c) · σ_p · √h                  (square-root-of-time scaling to h days)
  * Φ⁻¹ is Acklam's rational approximation (inverseNormalCdf.ts).
+ * The double sum runs on the exposures divided by the largest one (each in [−1, 1]) and σ_p is
+ * scaled back by it: squares of exposures below 10^-154 would underflow to 0, and rounding could
+ * then make a perfectly hedged portfolio's variance look negative.
  */
 export const valueAtRisk = defineFunction(
   {
     name: 'risk.valueAtRisk',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'Parametric (variance–covariance) VaR: z(c) · σ_portfolio · √horizon',
     shardAffinity: ['risk'],
     priority: 'normal',
@@ -72,7 +77,9 @@ export const valueAtRisk = defineFunction(
     }),
   },
   ({ positions, correlation, confidence, horizonDays }) => {
-    const exposure = positions.map((p) => p.valueUsd * p.dailyVolatility);
+    const raw = positions.map((p) => p.valueUsd * p.dailyVolatility);
+    const largest = raw.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+    const exposure = largest === 0 ? raw : raw.map((e) => e / largest);
     let variance = 0;
     for (let i = 0; i < exposure.length; i++) {
       for (let j = 0; j < exposure.length; j++) {
@@ -88,7 +95,7 @@ export const valueAtRisk = defineFunction(
         'The correlation matrix gives this portfolio a negative variance: it is not a valid correlation matrix',
       );
     }
-    const dailyVolatilityUsd = Math.sqrt(Math.max(0, variance));
+    const dailyVolatilityUsd = largest * Math.sqrt(Math.max(0, variance));
     const zScore = inverseNormalCdf(confidence);
     return {
       valueAtRiskUsd: zScore * dailyVolatilityUsd * Math.sqrt(horizonDays),

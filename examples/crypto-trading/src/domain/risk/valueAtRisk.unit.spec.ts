@@ -36,6 +36,15 @@ describe('risk.valueAtRisk', () => {
     expect((await run({ positions: [btc, eth], correlation: pair(-1), confidence: 0.99, horizonDays: 1 })).dailyVolatilityUsd).toBeCloseTo(10_000, 6);
   });
 
+  it('keeps the volatility of exposures whose squares underflow, and nets their perfect hedge to 0', async () => {
+    // Exposures of ±10^-170 USD: their products (10^-340) are below the smallest double.
+    const tiny = (valueUsd: number) => ({ asset: 'X', valueUsd, dailyVolatility: 1 });
+    const out = await run({ positions: [tiny(1e-170), tiny(1e-170)], correlation: pair(-1), confidence: 0.99, horizonDays: 1 });
+    expect(out.dailyVolatilityUsd).toBe(0);
+    const alone = await run({ positions: [tiny(3e-170), tiny(-1e-170)], correlation: pair(0), confidence: 0.99, horizonDays: 1 });
+    expect(alone.dailyVolatilityUsd / 1e-170).toBeCloseTo(Math.sqrt(10), 12);
+  });
+
   it('scales with the square root of the horizon', async () => {
     const input: Input = { positions: [btc, eth], correlation: pair(0.3), confidence: 0.975, horizonDays: 1 };
     const oneDay = await run(input);

@@ -1,6 +1,7 @@
 // The Aave deposit saga as a pure reducer: reserve funds → submit the transaction → wait for N confirmations → record the position.
 import { defineSaga, type SagaReaction } from '@lucent/core';
 import { z } from 'zod';
+import { positiveAssetAmount } from '../bounds.js';
 
 /** How long the saga waits for its confirmations before it undoes everything. */
 export const defaultConfirmationTimeoutMs = 10 * 60_000;
@@ -8,7 +9,7 @@ export const defaultConfirmationTimeoutMs = 10 * 60_000;
 export const AaveDepositInput = z.object({
   account: z.string().min(1).max(100),
   asset: z.string().regex(/^[A-Z0-9]{2,10}$/, 'an asset symbol like USDC'),
-  amount: z.number().finite().positive().max(1e12),
+  amount: positiveAssetAmount,
   /** Confirmations the deposit transaction needs before the position counts. */
   confirmations: z.number().int().min(1).max(100).default(12),
   timeoutMs: z.number().int().positive().max(24 * 3_600_000).default(defaultConfirmationTimeoutMs),

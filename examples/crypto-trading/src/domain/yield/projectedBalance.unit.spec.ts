@@ -1,7 +1,8 @@
 // Projected balances checked against hand-computed compound growth.
 import { describe, expect, it } from 'vitest';
 import { execute } from '@lucent/core';
-import { projectedBalance } from './projectedBalance.js';
+import { FunctionManager } from '@lucent/runtime';
+import { maxGrowthExponent, projectedBalance } from './projectedBalance.js';
 
 const run = (input: Parameters<typeof projectedBalance.handler>[0]) => execute(projectedBalance, input, { now: 0 });
 
@@ -31,6 +32,28 @@ describe('yield.projectedBalance', () => {
       balance: 500,
       interest: 0,
       periodYield: 0,
+    });
+  });
+
+  describe('at the edges of its contract', () => {
+    const manager = new FunctionManager({ clock: () => 0 }).register(projectedBalance);
+
+    it('refuses a projection whose APR × years passes 600 (10 000% for 50 years overflowed to Infinity)', async () => {
+      const error = await manager
+        .invoke('yield.projectedBalance', { principal: 1, apr: 100, compounding: 'continuous', durationDays: 18_250 })
+        .catch((e: unknown) => e as { code: string; issues: { path: string }[] });
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'durationDays' }] });
+    });
+
+    it('answers a finite balance for the largest principal at the largest growth allowed', async () => {
+      // APR 100 for 6 years = 2 190 days: e^600 · 10^15 ≈ 3.8·10^275
+      const { output } = await manager.invoke('yield.projectedBalance', {
+        principal: 1e15,
+        apr: 100,
+        compounding: 'continuous',
+        durationDays: (maxGrowthExponent / 100) * 365,
+      });
+      expect((output as { balance: number }).balance / (1e15 * Math.exp(600))).toBeCloseTo(1, 9);
     });
   });
 });
