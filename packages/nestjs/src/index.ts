@@ -19,3 +19,4 @@ export * from './routes/lucentRouteGuard.js';
 export * from './http/lucentHttp.js';
 export * from './http/requestInput.js';
 export * from './health/lucentHealthModule.js';
+export * from './openapi/apiDocsController.js';

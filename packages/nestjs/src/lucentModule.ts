@@ -8,6 +8,7 @@ import { CallContextResolver } from './callContext/callContextResolver.js';
 import { LucentCallGuard } from './callContext/lucentCallGuard.js';
 import { LucentExceptionFilter } from './errors/lucentExceptionFilter.js';
 import { FunctionsController } from './functions/functionsController.js';
+import { ApiDocsController } from './openapi/apiDocsController.js';
 import { OpenApiController } from './openapi/openApiController.js';
 import type { OpenApiInfo } from './openapi/openApiDocument.js';
 import { LucentRouteGuard } from './routes/lucentRouteGuard.js';
@@ -22,7 +23,7 @@ export interface LucentModuleOptions {
   readonly auth?: LucentAuthOptions;
   /** Expose POST /functions/:name (default true). */
   readonly functionsEndpoint?: boolean;
-  /** Serve GET /openapi.json (default true, with these document fields); false turns it off. */
+  /** Serve GET /openapi.json and the Swagger UI at /docs (default true, with these document fields); false turns both off. */
   readonly openApi?: boolean | OpenApiInfo;
   /** Where server errors (every 5xx) are logged with their correlation id, route and stack; pino on stdout by default. */
   readonly logger?: Logger;
@@ -43,7 +44,7 @@ export class LucentModule {
     ];
     const controllers = [
       ...(options.functionsEndpoint === false ? [] : [FunctionsController]),
-      ...(options.openApi === false ? [] : [OpenApiController]),
+      ...(options.openApi === false ? [] : [OpenApiController, ApiDocsController]),
     ];
     return {
       module: LucentModule,

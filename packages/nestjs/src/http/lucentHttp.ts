@@ -107,6 +107,13 @@ function installJsonParser(app: NestFastifyApplication, options: ResolvedHttpOpt
   });
 }
 
+const served = new WeakMap<object, { method: string; url: string }[]>();
+
+/** Every method and path the app's router serves (HEAD routes Fastify adds for GETs left out), for tests and tooling. */
+export function servedRoutes(app: NestFastifyApplication): readonly { method: string; url: string }[] {
+  return served.get(app) ?? [];
+}
+
 /**
  * The NestJS application for `module` on Fastify, with Lucent's HTTP edge in place and not yet
  * initialised: call `app.init()` or `app.listen()` as usual.
@@ -125,5 +132,10 @@ export async function createLucentApp(module: Parameters<typeof NestFactory.crea
     bodyParser: false,
   });
   installJsonParser(app, resolved);
+  const routes: { method: string; url: string }[] = [];
+  served.set(app, routes);
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   return app;
 }
