@@ -1,6 +1,7 @@
 // `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|history`, against NATS KV or an admin URL.
+import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { LucentError, ValidationError, type ErrorCode, type RulesEntry } from '@lucent/core';
+import { LucentError, ValidationError, versionsFromManifest, type ErrorCode, type RegisteredVersion, type RulesEntry } from '@lucent/core';
 import { formatEntry, formatHistory, formatList } from '../registry/formatRules.js';
 import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
@@ -10,7 +11,11 @@ const usage = `usage: lucent registry <action> [args] (--nats URL [--bucket B] [
 actions:
   list                                  every function with state, active version, traffic split
   show <fn>                             one function's rules and registered versions
+  register <fn>@<version>... | --all --manifest FILE
+                                        add versions from a manifest written by \`lucent generate\` (shards
+                                        register the functions compiled into them when they start)
   activate <fn> <version> [--force --reason R]
+  rollback <fn> [--to VERSION]          make the previously active version (or VERSION) active again
   weights <fn> <version>=<percent>...   e.g. 1.0.0=90 2.0.0=10 (the active version gets the rest)
   shadow <fn> <version|off>
   enable <fn> | disable <fn>
@@ -31,6 +36,45 @@ const exitCodes: Partial<Record<ErrorCode, number>> = {
 };
 
 class UsageError extends Error {}
+
+/** What to do next, by error code: every refusal names its fix. */
+function hint(error: LucentError): string {
+  const name = (error.details as { name?: string } | undefined)?.name ?? '<fn>';
+  switch (error.code) {
+    case 'FUNCTION_NOT_FOUND':
+      return `\n  \`lucent registry list\` shows what the registry holds; a shard registers its compiled-in functions when it starts, \`lucent registry register ${name}@VERSION --manifest FILE\` adds others`;
+    case 'CONTRACT_INCOMPATIBLE':
+      return '\n  the new version changes the contract: give it callers that match, or override with --force --reason R';
+    case 'REGISTRY_CONFLICT':
+      return '\n  someone changed the rules meanwhile: run the command again';
+    case 'UNAVAILABLE':
+      return '\n  check the --nats URL (or --admin URL) and that the server is running';
+    default:
+      return '';
+  }
+}
+
+/** name → version for every `fn@version` asked for, or all of the manifest's with --all. */
+async function manifestVersions(manifestFile: string | undefined, refs: readonly string[], all: boolean): Promise<[string, RegisteredVersion][]> {
+  if (manifestFile === undefined) throw new UsageError('register needs --manifest FILE (the function-manifest.json `lucent generate` writes)');
+  const known = versionsFromManifest(JSON.parse(await readFile(manifestFile, 'utf8')) as unknown);
+  if (all) {
+    if (refs.length > 0) throw new UsageError('give either --all or <fn>@<version>..., not both');
+    return [...known];
+  }
+  if (refs.length === 0) throw new UsageError('give <fn>@<version>... or --all');
+  return refs.map((ref) => {
+    const at = ref.lastIndexOf('@');
+    if (at <= 0) throw new UsageError(`"${ref}" is not <fn>@<version>`);
+    const name = ref.slice(0, at);
+    const version = ref.slice(at + 1);
+    const found = known.get(name);
+    if (found === undefined || found.version !== version) {
+      throw new UsageError(`${manifestFile} has no ${ref}${found ? ` (it has ${name}@${found.version})` : ''}`);
+    }
+    return [name, found];
+  });
+}
 
 function need(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
@@ -80,8 +124,16 @@ async function perform(client: RegistryClient, action: string, args: readonly st
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive integer');
       return client.history(name(), limit);
     }
+    case 'register': {
+      const versions = await manifestVersions(values['manifest'] as string | undefined, args, values['all'] === true);
+      const entries: RulesEntry[] = [];
+      for (const [fn, version] of versions) entries.push(await client.register(fn, { ...version, registeredAt: Date.now() }, write('register')));
+      return entries;
+    }
     case 'activate':
       return client.activate(name(), need(args[1], '<version>'), write('activate'));
+    case 'rollback':
+      return client.rollback(name(), values['to'] as string | undefined, write('rollback'));
     case 'weights': {
       const fn = name();
       return client.weights(fn, parseWeights(args.slice(1), await client.show(fn)), write('weights'));
@@ -106,10 +158,14 @@ async function perform(client: RegistryClient, action: string, args: readonly st
 }
 
 function render(action: string, result: unknown): string {
-  if (action === 'list') return formatList(result as RulesEntry[]);
+  if (action === 'list' || action === 'register') return `${action === 'register' ? 'lucent registry register: applied\n' : ''}${formatList(result as RulesEntry[])}`;
   if (action === 'history') return formatHistory(result as Parameters<typeof formatHistory>[0]);
   const entry = formatEntry(result as RulesEntry);
-  return action === 'show' ? entry : `lucent registry ${action}: applied\n${entry}`;
+  if (action === 'show') return entry;
+  const { rules } = result as RulesEntry;
+  // A disabled function serves nothing whatever its versions say; a first published version starts so.
+  const note = !rules.enabled && action !== 'disable' ? `\nnote: ${rules.name} is disabled and serves no call; start it with \`lucent registry enable ${rules.name}\`` : '';
+  return `lucent registry ${action}: applied\n${entry}${note}`;
 }
 
 export const registryCommand: Command = {
@@ -129,6 +185,9 @@ export const registryCommand: Command = {
       deny: { type: 'string', multiple: true },
       clear: { type: 'boolean', default: false },
       limit: { type: 'string' },
+      manifest: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      to: { type: 'string' },
       json: { type: 'boolean', default: false },
     }, usage);
     if (parsed === undefined) return 2;
@@ -175,7 +234,7 @@ export const registryCommand: Command = {
         return 2;
       }
       if (error instanceof LucentError) {
-        console.error(`lucent registry: ${error.code}: ${error.message}`);
+        console.error(`lucent registry: ${error.code}: ${error.message}${hint(error)}`);
         return exitCodes[error.code] ?? 1;
       }
       throw error;

@@ -1,11 +1,10 @@
 // Build the generated registry source and JSON manifest from a service's domain modules.
-import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
+import { contractFingerprint } from '@lucent/runtime';
 import {
-  canonicalJson,
   contractJsonSchema,
   decoratedMethodsOf,
   isFunctionDefinition,
@@ -53,9 +52,8 @@ async function domainFiles(dir: string): Promise<string[]> {
 
 /** sha256 of the contract's canonical JSON Schema, or of its vendor when it offers none. */
 export function fingerprint(contract: Contract, io: 'input' | 'output'): { hash: string; schema: Record<string, unknown> | null } {
-  const schema = contractJsonSchema(contract, io) ?? null;
-  const basis = schema ? canonicalJson(schema) : `opaque:${contract['~standard'].vendor}`;
-  return { hash: `sha256:${createHash('sha256').update(basis).digest('hex')}`, schema };
+  // One hash for `lucent generate`, `lucent publish` and the nodes registering their compiled-in versions.
+  return { hash: contractFingerprint(contract, io), schema: contractJsonSchema(contract, io) ?? null };
 }
 
 function importLine(module: string, names: readonly string[]): string {

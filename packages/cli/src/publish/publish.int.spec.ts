@@ -206,6 +206,13 @@ describe('lucent publish → running node (NATS object store + KV registry)', ()
       const { bundle, marker } = await markerBundle(await trustedKey());
       expect(await deliver(bundle)).toMatchObject({ status: 'loaded', functions: ['marker.hello@1.0.0'] });
       expect(existsSync(marker)).toBe(true);
+      // The first version of a new function is registered disabled: publishing moves no traffic until an operator says so.
+      const recorded = (await registry.get('marker.hello'))!;
+      expect(recorded.rules).toMatchObject({ active: '1.0.0', enabled: false });
+      await watcher.waitForRevision(recorded.revision);
+      await expect(manager.invoke('marker.hello', {})).rejects.toMatchObject({ code: 'FUNCTION_DISABLED' });
+      const enabled = await new RegistryAdmin(registry).enable('marker.hello', { who: 'test', why: 'release marker.hello' });
+      await watcher.waitForRevision(enabled.revision);
       expect((await manager.invoke('marker.hello', {})).output).toBe('hi');
     });
   });

@@ -1,5 +1,5 @@
 // `lucent registry --admin URL --token T`: operates through a node's /admin/registry endpoints; the token says who.
-import { errorFromJSON, LucentError, type RulesChangeRecord, type RulesEntry, type SerializedError } from '@lucent/core';
+import { errorFromJSON, LucentError, rollbackTarget, type RulesChangeRecord, type RulesEntry, type SerializedError } from '@lucent/core';
 import type { RegistryClient, WriteOptions } from './registryClient.js';
 
 export function httpRegistryClient(baseUrl: string, token: string): RegistryClient {
@@ -26,11 +26,21 @@ export function httpRegistryClient(baseUrl: string, token: string): RegistryClie
   };
   const fn = (name: string) => `/${encodeURIComponent(name)}`;
   const writeBody = (o: WriteOptions, extra: Record<string, unknown> = {}) => ({ ...extra, reason: o.reason, ...(o.force ? { force: true } : {}) });
+  const show = (name: string): Promise<RulesEntry> => request('GET', fn(name));
+  const history = async (name: string, limit?: number): Promise<RulesChangeRecord[]> =>
+    (await request<{ changes: RulesChangeRecord[] }>('GET', `${fn(name)}/history${limit === undefined ? '' : `?limit=${limit}`}`)).changes;
   return {
+    register: () =>
+      Promise.reject(new LucentError('VALIDATION_FAILED', 'the admin API has no register route; run `lucent registry register` with --nats URL')),
+    // The admin API has no rollback route: the target is decided here from the history, then activated (and audited) there.
+    rollback: async (name, to, o) => {
+      const current = await show(name);
+      const target = rollbackTarget(current.rules, to === undefined ? await history(name) : [], to);
+      return request('POST', `${fn(name)}/activate`, writeBody(o, { version: target }));
+    },
     list: async () => (await request<{ functions: RulesEntry[] }>('GET', '')).functions,
-    show: (name) => request('GET', fn(name)),
-    history: async (name, limit) =>
-      (await request<{ changes: RulesChangeRecord[] }>('GET', `${fn(name)}/history${limit === undefined ? '' : `?limit=${limit}`}`)).changes,
+    show,
+    history,
     activate: (name, version, o) => request('POST', `${fn(name)}/activate`, writeBody(o, { version })),
     weights: (name, weights, o) => request('PUT', `${fn(name)}/weights`, writeBody(o, { weights })),
     shadow: (name, version, o) => request('PUT', `${fn(name)}/shadow`, writeBody(o, { version: version ?? null })),

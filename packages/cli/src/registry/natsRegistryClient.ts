@@ -36,7 +36,9 @@ export async function openNatsRegistryClient(target: NatsRegistryTarget): Promis
         return entry;
       },
       history: (name, limit) => store.history(name, { direction: 'backwards', ...(limit === undefined ? {} : { maxCount: limit }) }),
+      register: (name, version, o) => admin.register(name, version, audit(o)),
       activate: (name, version, o) => admin.activate(name, version, audit(o)),
+      rollback: (name, to, o) => admin.rollback(name, to, audit(o)),
       weights: (name, weights, o) => admin.weights(name, weights, audit(o)),
       shadow: (name, version, o) => admin.shadow(name, version, audit(o)),
       enable: (name, o) => admin.enable(name, audit(o)),

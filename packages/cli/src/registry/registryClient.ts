@@ -1,5 +1,5 @@
 // What `lucent registry` needs from a registry, whether reached through NATS KV directly or through the admin HTTP API.
-import type { JurisdictionRules, RulesChangeRecord, RulesEntry } from '@lucent/core';
+import type { JurisdictionRules, RegisteredVersion, RulesChangeRecord, RulesEntry } from '@lucent/core';
 
 export interface WriteOptions {
   readonly reason: string;
@@ -10,7 +10,11 @@ export interface RegistryClient {
   list(): Promise<RulesEntry[]>;
   show(name: string): Promise<RulesEntry>;
   history(name: string, limit?: number): Promise<RulesChangeRecord[]>;
+  /** Add a version (inactive; the first version of a function becomes active). */
+  register(name: string, version: RegisteredVersion, options: WriteOptions): Promise<RulesEntry>;
   activate(name: string, version: string, options: WriteOptions): Promise<RulesEntry>;
+  /** Make the previously active version (or `to`) active again. */
+  rollback(name: string, to: string | undefined, options: WriteOptions): Promise<RulesEntry>;
   weights(name: string, weights: Readonly<Record<string, number>>, options: WriteOptions): Promise<RulesEntry>;
   shadow(name: string, version: string | undefined, options: WriteOptions): Promise<RulesEntry>;
   enable(name: string, options: WriteOptions): Promise<RulesEntry>;

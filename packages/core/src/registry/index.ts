@@ -6,3 +6,4 @@ export * from './contractCompatibility.js';
 export * from './checkRulesChange.js';
 export * from './ruleChanges.js';
 export * from './manifestVersions.js';
+export * from './rollbackTarget.js';

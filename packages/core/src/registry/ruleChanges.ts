@@ -69,3 +69,11 @@ export function setPriority(rules: FunctionRules, priority: Priority): FunctionR
 export function reseedRollout(rules: FunctionRules, seed: number, variantSeed: number): FunctionRules {
   return { ...rules, rollout: { ...rules.rollout, seed: seed >>> 0, variantSeed: variantSeed >>> 0 } };
 }
+
+/**
+ * Rules for a function whose first version arrives in a published bundle: registered, but disabled,
+ * so publishing never moves traffic; an operator starts it with `enable` (or `activate`).
+ */
+export function unreleasedRules(name: string, first: RegisteredVersion): FunctionRules {
+  return { ...initialRules(name, first), enabled: false };
+}

@@ -1,6 +1,15 @@
 // Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
 import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger } from '@lucent/core';
-import { FunctionManager, Shard, ShardRegistry, WorkerPoolExecutor, type ChaosSettings, type EventStore, type FunctionExecutor } from '@lucent/runtime';
+import {
+  FunctionManager,
+  registerCompiledVersions,
+  Shard,
+  ShardRegistry,
+  WorkerPoolExecutor,
+  type ChaosSettings,
+  type EventStore,
+  type FunctionExecutor,
+} from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
@@ -84,7 +93,15 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
             ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }),
             ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }),
           });
-    if (kv !== undefined) stores.push(kv);
+    if (kv !== undefined) {
+      stores.push(kv);
+      // A fresh cluster's registry lists every compiled-in function; an existing entry's traffic is never moved.
+      const definitions = functions.list().flatMap((f) => f.versions.map((v) => functions.lookup(f.name, v)));
+      const registered = await registerCompiledVersions(kv, definitions, { who: `shard@${config.id}`, why: 'compiled into the shard at start' });
+      for (const r of registered) {
+        if (r.outcome === 'refused') logger.error('compiled-in version not registered', { function: r.name, version: r.version, error: r.error?.message });
+      }
+    }
     const bundleStore =
       bundlesConfig === undefined ? undefined : await NatsBundleStore.open({ connection, ...(bundlesConfig.bucket === undefined ? {} : { bucket: bundlesConfig.bucket }) });
     if (bundleStore !== undefined) stores.push(bundleStore);

@@ -1,6 +1,6 @@
 // Follows a bundle store on a running node: verify each new bundle, load it in a worker, register its versions.
 import type { KeyObject } from 'node:crypto';
-import { silentLogger, type Logger } from '@lucent/core';
+import { silentLogger, type Logger, type RegisteredVersion } from '@lucent/core';
 import type { FunctionManager } from '../functionManager/functionManager.js';
 import type { RegistryStore } from '../registry/registryStore.js';
 import type { RegistryWatcher } from '../registry/registryWatcher.js';
@@ -8,6 +8,7 @@ import { BundleRejectedError } from './bundleRejectedError.js';
 import { publicVerifyKey } from './bundleSignature.js';
 import type { BundleStore, BundleWatch } from './bundleStore.js';
 import { BundleWorker, type BundleWorkerOptions } from './bundleWorker.js';
+import { registeredVersionOf } from '../registry/contractFingerprint.js';
 import { recordBundleVersions } from './recordBundleVersions.js';
 import { verifyBundle } from './verifyBundle.js';
 import { workerFunction } from './workerFunction.js';
@@ -48,6 +49,8 @@ export class BundleDeployer {
   private readonly workers = new Map<string, BundleWorker>();
   private readonly outcomes = new Map<string, BundleOutcome>();
   private readonly waiters = new Map<string, ((o: BundleOutcome) => void)[]>();
+  /** `name@version` of every version this deployer registered from a bundle (the rest are compiled in). */
+  private readonly fromBundles = new Set<string>();
   private watch: BundleWatch | undefined;
 
   constructor(private readonly options: BundleDeployerOptions) {
@@ -116,6 +119,7 @@ export class BundleDeployer {
         }
         this.options.manager.register(workerFunction(worker, info));
         registered.push(`${info.name}@${info.version}`);
+        this.fromBundles.add(`${info.name}@${info.version}`);
       }
       for (const name of new Set(worker.functions.map((f) => f.name))) {
         const rules = this.options.watcher?.appliedEntry(name)?.rules ?? this.options.manager.rulesOf(name);
@@ -126,7 +130,7 @@ export class BundleDeployer {
       let recorded = false;
       if (this.options.registry) {
         try {
-          await recordBundleVersions(this.options.registry, verified, `deployer@${this.options.nodeId ?? 'node'}`);
+          await recordBundleVersions(this.options.registry, verified, `deployer@${this.options.nodeId ?? 'node'}`, (name) => this.compiledVersions(name));
           recorded = true;
         } catch (error) {
           // The code runs here already; another node (or the next restart) records it.
@@ -143,6 +147,15 @@ export class BundleDeployer {
       this.logger.error('bundle deployment failed', { bundle: id, error: String(error) });
       return { status: 'failed', id, error };
     }
+  }
+
+  /** The versions of `name` compiled into this node, in registration order (the first is the one it serves without rules). */
+  private compiledVersions(name: string): RegisteredVersion[] {
+    const info = this.options.manager.list().find((f) => f.name === name);
+    if (info === undefined) return [];
+    const compiled = info.versions.filter((v) => !this.fromBundles.has(`${name}@${v}`));
+    const ordered = [info.activeVersion, ...compiled.filter((v) => v !== info.activeVersion)].filter((v) => compiled.includes(v));
+    return ordered.map((v) => registeredVersionOf(this.options.manager.lookup(name, v)));
   }
 
   private registeredHere(name: string, version: string): boolean {

@@ -167,4 +167,36 @@ describe('BundleDeployer', () => {
       await deployer.close();
     }
   });
+
+  it('never moves traffic when the registry did not know the function: the compiled-in version stays active, the published one is inactive', async () => {
+    const { store, registry, deployer } = await node();
+    try {
+      const bundle = signed(demoSource('2.0.0'));
+      await store.put(bundle);
+      await deployer.outcome(bundle.id);
+      const rules = (await registry.get('demo.echo'))!.rules;
+      expect(rules.active).toBe('1.0.0');
+      expect(rules.enabled).toBe(true);
+      expect(Object.keys(rules.versions).sort()).toEqual(['1.0.0', '2.0.0']);
+      expect(rules.versions['1.0.0']?.bundle).toBeUndefined();
+    } finally {
+      await deployer.close();
+    }
+  });
+
+  it('registers the first version of a new function disabled, so publishing it serves nothing until an operator enables it', async () => {
+    const store = new MemoryBundleStore();
+    const registry = new MemoryRegistryStore();
+    const manager = new FunctionManager({ defaultTimeoutMs: 30_000 });
+    const deployer = new BundleDeployer({ store, manager, registry, publicKey: trusted.publicKeyPem });
+    await deployer.start();
+    try {
+      const bundle = signed(demoSource('1.0.0'), trusted, [{ name: 'demo.echo', version: '1.0.0' }]);
+      await store.put(bundle);
+      expect(await deployer.outcome(bundle.id)).toMatchObject({ status: 'loaded', recorded: true });
+      expect((await registry.get('demo.echo'))!.rules).toMatchObject({ active: '1.0.0', enabled: false });
+    } finally {
+      await deployer.close();
+    }
+  });
 });

@@ -5,3 +5,5 @@ export * from './memoryRegistryStore.js';
 export * from './registryWatcher.js';
 export * from './shadowRunner.js';
 export * from './registryAdmin.js';
+export * from './contractFingerprint.js';
+export * from './registerCompiledVersions.js';

@@ -4,6 +4,7 @@ import {
   initialRules,
   LucentError,
   registerVersion,
+  rollbackTarget,
   setEnabled,
   setJurisdictions,
   setPlacement,
@@ -53,6 +54,24 @@ export class RegistryAdmin {
 
   activate(name: string, version: string, audit: ChangeAudit): Promise<RulesEntry> {
     return this.update(name, this.existing(name, (r) => activateVersion(r, version)), audit);
+  }
+
+  /**
+   * Make the previously active version active again (or `to`), recorded like any change. The target
+   * is read from the history once; a concurrent activation between that read and the write wins the
+   * compare-and-set, and this rollback is re-decided from fresh history.
+   */
+  async rollback(name: string, to: string | undefined, audit: ChangeAudit): Promise<RulesEntry> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(name);
+      if (current === undefined) throw new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name} in the registry`, { name });
+      const target = rollbackTarget(current.rules, await this.store.history(name), to);
+      try {
+        return await this.store.compareAndSet(name, current.revision, activateVersion(current.rules, target), audit);
+      } catch (error) {
+        if (!(error instanceof LucentError) || error.code !== 'REGISTRY_CONFLICT' || attempt >= this.maxAttempts) throw error;
+      }
+    }
   }
 
   weights(name: string, weights: Readonly<Record<string, number>>, audit: ChangeAudit): Promise<RulesEntry> {
