@@ -1,9 +1,15 @@
 // Entry point of `npm start`: the crypto trading service on embedded defaults (no servers needed).
+import { isLucentError } from '@lucent/core';
 import { createCryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 
 const config = configFromEnv();
-const service = await createCryptoService(config);
+const service = await createCryptoService(config).catch((error: unknown) => {
+  // A typed refusal (e.g. DATA_DIRECTORY_LOCKED: another process serves this data directory) says all in its message.
+  const why = isLucentError(error) ? error.message : error instanceof Error ? error.stack : String(error);
+  console.error(`Lucent crypto trading service did not start: ${why}`);
+  process.exit(1);
+});
 await service.app.listen(config.port, config.host);
 
 const base = `http://${config.host}:${config.port}`;

@@ -1,14 +1,23 @@
 // The service's infrastructure, opened once: events and timers on one database, the projection store, one Scheduler; closed once, in order.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '@lucent/core';
-import { createPgliteEventStore, createPgliteTimerStore, createPostgresEventStore, createPostgresTimerStore, PgSqlClient } from '@lucent/postgres';
+import {
+  createPgliteEventStore,
+  createPgliteTimerStore,
+  createPostgresEventStore,
+  createPostgresTimerStore,
+  openPgliteDirectory,
+  PgSqlClient,
+} from '@lucent/postgres';
 import { RedisProjectionStore } from '@lucent/redis';
 import { MemoryProjectionStore, Scheduler, type EventStore, type ProjectionStore, type TimerStore } from '@lucent/runtime';
 
 export interface InfrastructureConfig {
-  /** Embedded database directory (PGlite under `<dataDir>/db`); ':memory:' or omitted keeps it in memory. */
+  /**
+   * Embedded database directory (PGlite under `<dataDir>/db`, locked by `<dataDir>/db.lock`: one process at a
+   * time); ':memory:' or omitted keeps it in memory.
+   */
   readonly dataDir?: string;
   /** Real PostgreSQL (LUCENT_PG_URL); wins over dataDir. Events and timers share one pool and schema. */
   readonly postgresUrl?: string;
@@ -71,13 +80,14 @@ export async function openInfrastructure(config: InfrastructureConfig = {}): Pro
       const onDisk = config.dataDir !== undefined && config.dataDir !== ':memory:';
       let db: PGlite;
       if (onDisk) {
-        const dir = join(config.dataDir as string, 'db');
-        mkdirSync(dir, { recursive: true });
-        db = await PGlite.create(dir);
+        // One process per data directory (the lock file db.lock beside db/): a second one fails here, naming the first.
+        const opened = await openPgliteDirectory(join(config.dataDir as string, 'db'));
+        db = opened.db;
+        closers.unshift(() => opened.close());
       } else {
         db = await PGlite.create();
+        closers.unshift(() => db.close());
       }
-      closers.unshift(() => db.close());
       // One WebAssembly PostgreSQL for both stores; they create their tables in the same schema.
       events = await createPgliteEventStore({ db, schema });
       closers.unshift(() => events.close());

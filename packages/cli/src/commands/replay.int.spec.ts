@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeciderCommandHandler, FunctionManager, type EventStore, type StreamReplay } from '@lucent/runtime';
-import { createPgliteEventStore, createPostgresEventStore } from '@lucent/postgres';
+import { createPgliteEventStore, createPostgresEventStore, lockDataDirectory } from '@lucent/postgres';
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
 import { decideOrderV1, orderDecider, type OrderCommand } from './fixtures/replayOrders.js';
 
@@ -83,6 +83,18 @@ describe('lucent replay', () => {
     const diverged = await lucent(['replay', stream, '--module', fixture, '--data-dir', dataDir, '--version', '2.0.0']);
     expect(diverged.code, diverged.stderr).toBe(1);
     expect(diverged.stdout).toMatch(/1-2\s+orders\.decide@1\.0\.0\s+2\.0\.0\s+diverged\s+1\.data\.price: stored \d+, replayed \d+/);
+  }, 120_000);
+
+  it('exits 4 naming the holder while another process has the data directory, and reads it once that one is gone', async () => {
+    const held = lockDataDirectory(path.join(dataDir, 'db'));
+    try {
+      const refused = await lucent(['replay', stream, '--module', fixture, '--data-dir', dataDir]);
+      expect(refused.code, refused.stderr).toBe(4);
+      expect(refused.stderr).toContain(`Data directory ${path.join(dataDir, 'db')} is in use by process ${process.pid} `);
+    } finally {
+      held.release();
+    }
+    expect((await lucent(['replay', stream, '--module', fixture, '--data-dir', dataDir])).code).toBe(0);
   }, 120_000);
 
   it('exits 3 for a stream with no events and 2 without a store', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { isFunctionDefinition, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
+import { isFunctionDefinition, isLucentError, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
 import { FunctionManager, replayStream, type BatchReplay, type EventStore, type StreamReplay } from '@lucent/runtime';
 import { parseCommandArgs, type Command } from './command.js';
 
@@ -17,7 +17,8 @@ const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --da
   --version V      replay every recorded decision with version V instead of the recorded one
   --export NAME    the module's export to use (default replay)
   --json           print the reports as JSON
-exit codes: 0 every recorded batch replays the same, 1 a batch diverged, 2 usage, 3 a stream has no events`;
+exit codes: 0 every recorded batch replays the same, 1 a batch diverged, 2 usage, 3 a stream has no events,
+            4 the data directory is in use by another process (its lock names it)`;
 
 class UsageError extends Error {}
 
@@ -71,22 +72,33 @@ async function loadTarget(file: string, exportName: string): Promise<ReplayTarge
 interface OpenedStore {
   readonly store: EventStore;
   readonly where: string;
+  /** Close the store (and the PGlite directory under its lock). */
+  close(): Promise<void>;
 }
 
 async function openStore(values: { pg?: string; 'data-dir'?: string; schema?: string }): Promise<OpenedStore> {
   if (values.pg !== undefined && values['data-dir'] !== undefined) throw new UsageError('give either --pg or --data-dir, not both');
   const schema = values.schema === undefined ? {} : { schema: values.schema };
   // Loaded on demand: the database clients are not worth loading for every `lucent` command.
-  const { createPgliteEventStore, createPostgresEventStore } = await import('@lucent/postgres');
+  const { createPgliteEventStore, createPostgresEventStore, openPgliteDirectory } = await import('@lucent/postgres');
   if (values.pg !== undefined) {
-    return { store: await createPostgresEventStore({ connectionString: values.pg, ...schema }), where: 'PostgreSQL' };
+    const store = await createPostgresEventStore({ connectionString: values.pg, ...schema });
+    return { store, where: 'PostgreSQL', close: () => store.close() };
   }
   if (values['data-dir'] !== undefined) {
     const dir = path.resolve(values['data-dir']);
     // A service's data directory keeps PGlite in db/; a bare PGlite directory holds PG_VERSION itself.
     const dataDir = existsSync(path.join(dir, 'db', 'PG_VERSION')) ? path.join(dir, 'db') : dir;
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) throw new UsageError(`no PGlite database in ${dir} or ${path.join(dir, 'db')}`);
-    return { store: await createPgliteEventStore({ dataDir, ...schema }), where: dataDir };
+    // Under the directory's lock, as the service opens it: refused while the service (or another replay) has it.
+    const pglite = await openPgliteDirectory(dataDir);
+    try {
+      const store = await createPgliteEventStore({ db: pglite.db, ...schema });
+      return { store, where: dataDir, close: () => store.close().finally(() => pglite.close()) };
+    } catch (error) {
+      await pglite.close();
+      throw error;
+    }
   }
   throw new UsageError('say where the events are: --pg URL or --data-dir DIR');
 }
@@ -144,6 +156,10 @@ export const replayCommand: Command = {
       target = await loadTarget(values.module, values.export ?? 'replay');
       opened = await openStore(values);
     } catch (error) {
+      if (isLucentError(error) && error.code === 'DATA_DIRECTORY_LOCKED') {
+        console.error(`lucent replay: ${error.message}`);
+        return 4;
+      }
       if (!(error instanceof UsageError)) throw error;
       console.error(`lucent replay: ${error.message}`);
       return 2;
@@ -156,7 +172,7 @@ export const replayCommand: Command = {
         );
       }
     } finally {
-      await opened.store.close();
+      await opened.close();
     }
     if (values.json) console.log(JSON.stringify(streams.length === 1 ? reports[0] : reports, null, 2));
     else console.log(reports.map(formatReplay).join('\n\n'));

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'REGISTRY_CONFLICT'
   | 'BUNDLE_REJECTED'
   | 'SAGA_TYPE_UNKNOWN'
-  | 'SAGA_NOT_FOUND';
+  | 'SAGA_NOT_FOUND'
+  | 'DATA_DIRECTORY_LOCKED';
 
 /** One problem found in an input or output: where (a dotted path) and why. */
 export interface FieldIssue {
@@ -160,6 +161,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   BUNDLE_REJECTED: 422,
   SAGA_TYPE_UNKNOWN: 400,
   SAGA_NOT_FOUND: 404,
+  DATA_DIRECTORY_LOCKED: 409,
 };
 
 /** The one place an error code becomes an HTTP status. */
