@@ -1,8 +1,8 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { LucentHealthModule, LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
+import { LucentHealthModule, LucentMetricsModule, LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
-import type { FunctionManager } from '@lucent/runtime';
+import type { FunctionManager, LucentMetrics } from '@lucent/runtime';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
 import { PricesModule } from './controllers/prices.controller.js';
@@ -25,6 +25,8 @@ export interface AppDependencies {
   readonly infrastructure: Pick<Infrastructure, 'events' | 'views'>;
   /** Where server errors are logged (every 5xx, with correlation id, route and stack). */
   readonly logger?: Logger;
+  /** Served on GET /metrics. */
+  readonly metrics?: LucentMetrics;
 }
 
 @Module({})
@@ -44,6 +46,7 @@ export class AppModule {
             projections: () => deps.infrastructure.views.get('$health', 'probe'),
           },
         }),
+        ...(deps.metrics === undefined ? [] : [LucentMetricsModule.forRoot({ metrics: deps.metrics })]),
       ],
     };
   }

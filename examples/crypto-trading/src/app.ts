@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createLucentApp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FunctionManager, createLogger } from '@lucent/runtime';
+import { FunctionManager, LucentMetrics, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
 import type { ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
@@ -24,6 +24,8 @@ export interface CryptoService {
   readonly scheduling: ScheduledWork;
   /** Collateral prices: polled from the exchange, pushed over HTTP, checked by prices.decide. */
   readonly prices: PriceOracle;
+  /** The process's one metrics registry, served on GET /metrics. */
+  readonly metrics: LucentMetrics;
   close(): Promise<void>;
 }
 
@@ -37,9 +39,10 @@ export interface CryptoServiceOptions {
 
 export async function createCryptoService(config: ServiceConfig, options: CryptoServiceOptions = {}): Promise<CryptoService> {
   const logger = createLogger({ enabled: options.logs ?? true });
-  const functions = new FunctionManager({ logger }).register(functionRegistry);
+  const metrics = new LucentMetrics();
+  const functions = new FunctionManager({ logger, observer: metrics.functions }).register(functionRegistry);
   // ':memory:' keeps the embedded database in memory (tests); any other value is a directory.
-  const infrastructure = await openInfrastructure({
+  const opened = await openInfrastructure({
     dataDir: config.dataDir,
     postgresUrl: config.postgresUrl,
     redisUrl: config.redisUrl,
@@ -47,6 +50,9 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     ...(config.redisPrefix !== undefined && { redisPrefix: config.redisPrefix }),
     logger,
   });
+  // Every part appends through the timed store; the infrastructure still closes the real one.
+  const infrastructure: Infrastructure = { ...opened, events: metrics.eventStore(opened.events) };
+  metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
   try {
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({
@@ -67,9 +73,10 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       ...(config.priceCron !== undefined && { pollExpression: config.priceCron }),
       ...(config.priceMaxMove !== undefined && { guards: { maxMove: config.priceMaxMove } }),
     });
+    metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger, metrics }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });
@@ -83,6 +90,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       deposits,
       scheduling,
       prices,
+      metrics,
       close: async () => {
         // Stop taking requests, then let the infrastructure stop the Scheduler, the parts and the stores in order.
         await app.close();

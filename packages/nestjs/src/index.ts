@@ -20,3 +20,4 @@ export * from './http/lucentHttp.js';
 export * from './http/requestInput.js';
 export * from './health/lucentHealthModule.js';
 export * from './openapi/apiDocsController.js';
+export * from './metrics/lucentMetricsModule.js';

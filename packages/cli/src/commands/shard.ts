@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isFunctionDefinition, type FunctionMap } from '@lucent/core';
-import { createLogger } from '@lucent/runtime';
+import { createLogger, LucentMetrics, serveMetrics, type MetricsServer } from '@lucent/runtime';
 import { parseShardConfig, startNatsShard, type ShardConfig } from '@lucent/nats';
 import { parseCommandArgs, type Command } from './command.js';
 
@@ -43,7 +43,7 @@ function registryOverrides(
 }
 
 const flags =
-  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]]';
+  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N]';
 
 export const shardCommand: Command = {
   describe: `run one shard on NATS: ${flags}`,
@@ -59,12 +59,18 @@ export const shardCommand: Command = {
       'public-key': { type: 'string' },
       database: { type: 'string' },
       schema: { type: 'string' },
+      'metrics-port': { type: 'string' },
       quiet: { type: 'boolean', default: false },
     }, `usage: lucent shard ${flags} [--quiet]`);
     if (parsed === undefined) return 2;
     const { values } = parsed;
     if (values.config === undefined) {
       console.error('lucent shard: --config file.json is required');
+      return 2;
+    }
+    const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+    if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65_536)) {
+      console.error(`lucent shard: --metrics-port takes a port number (0-65535), not ${values['metrics-port']}`);
       return 2;
     }
     const configPath = resolve(values.config);
@@ -91,9 +97,20 @@ export const shardCommand: Command = {
     if (eventStore === undefined && config.registry !== undefined && !values.quiet) {
       console.error('lucent shard: no --database given; shadow results stay in this process (metrics only)');
     }
+    const metrics = metricsPort === undefined ? undefined : new LucentMetrics({ shard: config.id });
     let running: Awaited<ReturnType<typeof startNatsShard>>;
+    let metricsServer: MetricsServer | undefined;
     try {
-      running = await startNatsShard({ config, functions, baseDir, logger, ...(eventStore === undefined ? {} : { eventStore }) });
+      running = await startNatsShard({
+        config,
+        functions,
+        baseDir,
+        logger,
+        ...(eventStore === undefined ? {} : { eventStore }),
+        ...(metrics === undefined ? {} : { metrics }),
+      });
+      // Loopback only: the series name functions and shards; a scraper on another host goes through a proxy.
+      if (metrics !== undefined && metricsPort !== undefined) metricsServer = await serveMetrics(metrics.registry, { port: metricsPort });
     } catch (error) {
       await eventStore?.close();
       throw error;
@@ -106,12 +123,14 @@ export const shardCommand: Command = {
     console.log(
       `lucent shard ${config.id}: ${hosted} functions, tags [${config.tags.join(', ')}], ${config.nats}, subjects ${config.subjectPrefix}.shard.${config.id}.*` +
         (follows.length === 0 ? '' : `, following ${follows.join(' and ')}`) +
-        (eventStore === undefined ? '' : `, shadow results to event store schema ${eventStore.schema}`),
+        (eventStore === undefined ? '' : `, shadow results to event store schema ${eventStore.schema}`) +
+        (metricsServer === undefined ? '' : `, metrics on http://127.0.0.1:${metricsServer.port}/metrics`),
     );
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
     });
     await running.stop();
+    await metricsServer?.close();
     await eventStore?.close();
     return 0;
   },

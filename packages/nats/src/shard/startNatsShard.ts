@@ -10,6 +10,7 @@ import {
   type EventStore,
   type FunctionExecutor,
 } from '@lucent/runtime';
+import type { LucentMetrics } from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
@@ -33,6 +34,8 @@ export interface StartShardOptions {
    */
   readonly eventStore?: EventStore;
   readonly logger?: Logger;
+  /** The process's metrics: calls of the functions built here, shadow comparisons and the registry revision go there. */
+  readonly metrics?: LucentMetrics;
 }
 
 export interface RunningShard {
@@ -76,6 +79,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
           shard: { id: config.id, load: 0, peers: [] },
           idPrefix: `${config.id}-`,
           ...(heavyExecutor === undefined ? {} : { heavyExecutor }),
+          ...(options.metrics === undefined ? {} : { observer: options.metrics.functions }),
         }).register(...hosted(options.functions, config.only));
   const connection = await connectNats({ url: config.nats, name: `lucent-shard-${config.id}` });
   const transport = new NatsTransport({ connection, subjectPrefix: config.subjectPrefix, ownsConnection: true, logger });
@@ -111,9 +115,14 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       logger,
       ...(kv === undefined ? {} : { registry: kv }),
       ...(options.eventStore === undefined ? {} : { shadow: { eventStore: options.eventStore } }),
+      // With a registry the shadow runner exists anyway: its counter joins the process's registry.
+      ...(options.metrics === undefined || kv === undefined
+        ? {}
+        : { shadow: { ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }), metrics: options.metrics.registry } }),
       ...(bundleStore === undefined || publicKey === undefined ? {} : { bundles: { store: bundleStore, publicKey } }),
     });
     await registry.start();
+    if (registry.watcher !== undefined) options.metrics?.registryWatcher(registry.watcher);
   }
   const shard = new Shard({
     id: config.id,

@@ -26,7 +26,7 @@ export interface RouteSpec {
    * verified caller may call; with auth off nobody is checked (the embedded default).
    */
   readonly roles?: readonly string[];
-  /** No token needed even with auth on: documentation and health only. */
+  /** No token needed even with auth on: documentation, health and metrics only. */
   readonly public?: boolean;
   /** Success status (default 200). */
   readonly status?: number;

@@ -146,6 +146,16 @@ export class ClusterClient {
     });
   }
 
+  /** Breaker state of every live shard and of every shard whose circuit is not closed (metrics). */
+  breakerStates(): { readonly shard: string; readonly state: 'closed' | 'open' | 'half-open' }[] {
+    const notClosed = this.breakers.states();
+    const out: { shard: string; state: 'closed' | 'open' | 'half-open' }[] = [...notClosed];
+    for (const shard of this.directory.candidates()) {
+      if (!notClosed.some((b) => b.shard === shard)) out.push({ shard, state: 'closed' });
+    }
+    return out;
+  }
+
   /** Resolve once `count` shards have reported (a caller that starts with its shards waits here). */
   ready(count = 1, timeoutMs = 10_000): Promise<void> {
     return this.directory.waitFor(count, timeoutMs);

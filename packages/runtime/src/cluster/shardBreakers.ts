@@ -96,6 +96,15 @@ export class ShardBreakers {
     return out ?? none;
   }
 
+  /** Every circuit not closed, with its state; shards absent from the list are closed. */
+  states(): { readonly shard: string; readonly state: 'open' | 'half-open' }[] {
+    const out: { shard: string; state: 'open' | 'half-open' }[] = [];
+    for (const [shard, entry] of this.byShard) {
+      if (entry.state !== State.Closed) out.push({ shard, state: entry.state === State.Open ? 'open' : 'half-open' });
+    }
+    return out;
+  }
+
   forget(shardId: string): void {
     const entry = this.byShard.get(shardId);
     if (entry !== undefined && entry.state !== State.Closed) this.notClosed--;

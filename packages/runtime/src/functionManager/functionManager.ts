@@ -58,6 +58,18 @@ export interface FunctionManagerOptions {
   readonly heavyExecutor?: FunctionExecutor;
   /** Prefix of generated correlation ids; make it unique per process. */
   readonly idPrefix?: string;
+  /** Told when each call starts and settles (metrics); absent, a call pays one undefined check. */
+  readonly observer?: FunctionObserver;
+}
+
+/**
+ * Watches calls from outside: `onStart` when a version has been chosen and the call begins, `onSettle`
+ * once it resolves (`error` undefined) or rejects. Must not throw; runs on the caller's path, so keep it cheap.
+ */
+export interface FunctionObserver {
+  /** Returns a token (e.g. a start time) handed back to `onSettle`. */
+  onStart(fn: AnyFunctionDefinition): number;
+  onSettle(fn: AnyFunctionDefinition, started: number, error: unknown): void;
 }
 
 interface Entry {
@@ -137,6 +149,7 @@ export class FunctionManager {
   private readonly shard: ShardInfo | undefined;
   private readonly heavyExecutor: FunctionExecutor | undefined;
   private readonly idPrefix: string;
+  private readonly observer: FunctionObserver | undefined;
   private sequence = 0;
   private shadowObserver: ShadowObserver | undefined;
   private readonly deadlines = new DeadlineWatch();
@@ -154,6 +167,7 @@ export class FunctionManager {
     this.shard = options.shard;
     this.heavyExecutor = options.heavyExecutor;
     this.idPrefix = options.idPrefix ?? `${process.pid.toString(36)}-${Date.now().toString(36)}-`;
+    this.observer = options.observer;
   }
 
   /** A reading of the manager's clock: what a function would see as ctx.now() if called now. */
@@ -210,6 +224,17 @@ export class FunctionManager {
     const fn = entry?.versions.get(version);
     if (!entry || !fn) throw new FunctionNotFoundError(name, version);
     entry.active = fn;
+  }
+
+  /**
+   * Remove one version (a withdrawn bundle's). The active version is never removed: false then, and
+   * for an unknown version. A call that already started keeps its definition and finishes.
+   */
+  unregister(name: string, version: string): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined || entry.active.version === version || !entry.versions.has(version)) return false;
+    entry.versions.delete(version);
+    return true;
   }
 
   setEnabled(name: string, enabled: boolean): void {
@@ -325,6 +350,30 @@ export class FunctionManager {
 
   /** Run one known definition: validate, build the context, call, enforce the deadline. */
   run(fn: AnyFunctionDefinition, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
+    if (this.observer !== undefined) return this.observed(this.observer, fn, input, options);
+    return this.execute(fn, input, options);
+  }
+
+  private observed(
+    observer: FunctionObserver,
+    fn: AnyFunctionDefinition,
+    input: unknown,
+    options: InvokeOptions | undefined,
+  ): Promise<InvocationResult<unknown>> {
+    const started = observer.onStart(fn);
+    return this.execute(fn, input, options).then(
+      (result) => {
+        observer.onSettle(fn, started, undefined);
+        return result;
+      },
+      (error: unknown) => {
+        observer.onSettle(fn, started, error);
+        throw error;
+      },
+    );
+  }
+
+  private execute(fn: AnyFunctionDefinition, input: unknown, options: InvokeOptions | undefined): Promise<InvocationResult<unknown>> {
     const budget = options?.timeoutMs ?? fn.meta.timeoutMs ?? this.defaultTimeoutMs;
     // The common call (no clock reading, deadline or timeout given, the manager's default budget)
     // reads no clock here: the context reads it if the function asks, the deadline watch at its

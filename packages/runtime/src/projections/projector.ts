@@ -24,6 +24,11 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
     return this.options.projection.name;
   }
 
+  /** Global position of the last event in the views queries read (the active generation's checkpoint as this process knows it). */
+  get position(): number {
+    return this.positions.get(this.generation) ?? 0;
+  }
+
   /** Resume from the stored checkpoint of the active generation and follow live events. */
   async start(): Promise<void> {
     if (this.subscription) return;

@@ -297,6 +297,13 @@ export class SagaRunner {
     return this.cache.size;
   }
 
+  /** The unfinished sagas this process holds, counted by status (metrics). */
+  openByStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const instance of this.cache.values()) counts[instance.status] = (counts[instance.status] ?? 0) + 1;
+    return counts;
+  }
+
   // ── scheduler callbacks ───────────────────────────────────────────────────────────────
 
   private wake(sagaId: string): Promise<void> {

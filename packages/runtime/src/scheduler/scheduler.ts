@@ -87,6 +87,9 @@ export interface SchedulerOptions {
   readonly random?: () => number;
 }
 
+/** Told of each firing as it starts (metrics): the handler, the kind of timer and how late it is, ms. */
+export type FiringObserver = (firing: { readonly handler: string; readonly kind: string; readonly lagMs: number }) => void;
+
 interface HandlerEntry {
   readonly fn: TimerHandler<unknown>;
   readonly contract: Contract | undefined;
@@ -109,6 +112,7 @@ export const neverDue = Number.MAX_SAFE_INTEGER;
 export class Scheduler {
   readonly nodeId: string;
   private readonly store: TimerStore;
+  private firingObserver: FiringObserver | undefined;
   private readonly clock: () => number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -677,7 +681,16 @@ export class Scheduler {
 
   // ── firing ───────────────────────────────────────────────────────────────────────────
 
+  /** Install (or with undefined, remove) the observer told of each firing. */
+  observeFirings(observer: FiringObserver | undefined): void {
+    this.firingObserver = observer;
+  }
+
   private async fire(claim: ClaimedTimer): Promise<void> {
+    if (this.firingObserver !== undefined) {
+      const handler = claim.reason === 'timeout' ? claim.timeoutHandler : claim.handler;
+      this.firingObserver({ handler: handler ?? claim.handler, kind: claim.kind, lagMs: Math.max(0, this.clock() - claim.dueAt) });
+    }
     try {
       if (claim.kind === 'cron') await this.fireCron(claim);
       else if (claim.retryOf !== undefined) await this.fireCronRetry(claim, claim.retryOf);

@@ -1,0 +1,177 @@
+// LucentMetrics: one prom-client registry per process and the series every part of Lucent reports into it.
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventStore } from '../eventStore/eventStore.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { TimerStore } from '../scheduler/timerStore.js';
+import { FunctionMetrics } from './functionMetrics.js';
+import { instrumentEventStore, type InstrumentedEventStore } from './instrumentedEventStore.js';
+
+export interface LucentMetricsOptions {
+  /** The `shard` label of function series: the shard id, or `local` for a service running its functions in-process. */
+  readonly shard?: string;
+  /** A registry to share with other code; a fresh one by default. */
+  readonly registry?: Registry;
+  /** Also collect prom-client's process series (CPU, memory, event-loop lag, GC); default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** What a breaker gauge reads: ClusterClient has it. */
+export interface BreakerSource {
+  breakerStates(): readonly { readonly shard: string; readonly state: 'closed' | 'open' | 'half-open' }[];
+}
+
+/** What a projection gauge reads: Projector has it. */
+export interface ProjectionSource {
+  readonly name: string;
+  readonly position: number;
+}
+
+/** What the open-sagas gauge reads: SagaRunner has it. */
+export interface SagaSource {
+  openByStatus(): Record<string, number>;
+}
+
+/** What the registry gauge reads: RegistryWatcher has it. */
+export interface RegistryRevisionSource {
+  readonly revision: number;
+}
+
+const breakerValue = { closed: 0, open: 1, 'half-open': 2 } as const;
+/** Timers counted per scrape at most; beyond it the gauge reads this many. */
+const armedTimersCap = 10_000;
+
+/**
+ * The process's metrics. Parts are attached after they are built (`eventStore`, `breakers`,
+ * `projection`, `sagas`, `scheduler`, `registry`); gauges read their sources at scrape time, so
+ * nothing is computed between scrapes. `render()` is the Prometheus text exposition.
+ */
+export class LucentMetrics {
+  readonly registry: Registry;
+  /** Pass as `FunctionManagerOptions.observer`. */
+  readonly functions: FunctionMetrics;
+  private readonly breakerSources: BreakerSource[] = [];
+  private readonly projections: ProjectionSource[] = [];
+  private readonly sagaSources: SagaSource[] = [];
+  private readonly registries: RegistryRevisionSource[] = [];
+  private readonly timerStores: TimerStore[] = [];
+  private readonly stores: InstrumentedEventStore[] = [];
+  private firingLag: Histogram<'handler' | 'kind'> | undefined;
+
+  constructor(options: LucentMetricsOptions = {}) {
+    this.registry = options.registry ?? new Registry();
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.functions = new FunctionMetrics(this.registry, options.shard ?? 'local');
+    // The gauges' collect() runs with the gauge as `this`; the sources are captured here.
+    const { breakerSources, projections, sagaSources, registries, timerStores, stores } = this;
+    new Gauge({
+      name: 'lucent_breaker_state',
+      help: 'Circuit breaker of each shard as this caller sees it: 0 closed, 1 open, 2 half-open',
+      labelNames: ['shard'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const source of breakerSources) for (const b of source.breakerStates()) this.set({ shard: b.shard }, breakerValue[b.state]);
+      },
+    });
+    new Gauge({
+      name: 'lucent_projection_checkpoint',
+      help: 'Global position of the last event each projection has committed',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        for (const p of projections) this.set({ projection: p.name }, p.position);
+      },
+    });
+    new Gauge({
+      name: 'lucent_projection_lag_events',
+      help: 'Events appended by this process that a projection has not committed yet',
+      labelNames: ['projection'],
+      registers: [this.registry],
+      collect() {
+        const head = Math.max(0, ...stores.map((s) => s.head));
+        for (const p of projections) this.set({ projection: p.name }, Math.max(0, head - p.position));
+      },
+    });
+    new Gauge({
+      name: 'lucent_sagas_open',
+      help: 'Unfinished sagas this process holds, by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const source of sagaSources) for (const [status, n] of Object.entries(source.openByStatus())) this.inc({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'lucent_registry_revision',
+      help: 'Registry store revision in force on this node (the last change applied)',
+      registers: [this.registry],
+      collect() {
+        this.set(Math.max(0, ...registries.map((r) => r.revision)));
+      },
+    });
+    new Gauge({
+      name: 'lucent_timers_armed',
+      help: `Pending timers in the timer store, by kind (counted up to ${armedTimersCap} per scrape)`,
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const store of timerStores) {
+          const pending = await store.list({ state: 'pending', limit: armedTimersCap });
+          for (const timer of pending) this.inc({ kind: timer.kind });
+        }
+      },
+    });
+  }
+
+  /** The store wrapped so its appends are timed; use the returned store everywhere. */
+  eventStore(store: EventStore): InstrumentedEventStore {
+    const instrumented = instrumentEventStore(store, this.registry);
+    this.stores.push(instrumented);
+    return instrumented;
+  }
+
+  breakers(source: BreakerSource): this {
+    this.breakerSources.push(source);
+    return this;
+  }
+
+  projection(source: ProjectionSource): this {
+    this.projections.push(source);
+    return this;
+  }
+
+  sagas(source: SagaSource): this {
+    this.sagaSources.push(source);
+    return this;
+  }
+
+  registryWatcher(source: RegistryRevisionSource): this {
+    this.registries.push(source);
+    return this;
+  }
+
+  /** Firing lag of every timer the scheduler fires and the armed timers in its store. */
+  scheduler(scheduler: Scheduler, store: TimerStore): this {
+    const lag = (this.firingLag ??= new Histogram({
+      name: 'lucent_timer_firing_lag_seconds',
+      help: 'How long after its due time a timer started firing',
+      labelNames: ['handler', 'kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    }));
+    scheduler.observeFirings((firing) => lag.observe({ handler: firing.handler, kind: firing.kind }, firing.lagMs / 1_000));
+    this.timerStores.push(store);
+    return this;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every series. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
