@@ -2,6 +2,7 @@
 export * from './errors/errors.js';
 export * from './contracts/contract.js';
 export * from './context/functionContext.js';
+export * from './context/traceparent.js';
 export { seededRandom, seededUuid } from './context/seededRandom.js';
 export * from './functions/defineFunction.js';
 export * from './functions/decorator.js';

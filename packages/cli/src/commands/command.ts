@@ -3,6 +3,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface Command {
   readonly describe: string;
+  /** What `lucent <command> --help` prints: synopsis, options, exit codes. */
+  readonly usage?: string;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;
 }

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { LucentError, ValidationError, versionsFromManifest, type ErrorCode, type RegisteredVersion, type RulesEntry } from '@lucent/core';
 import { formatEntry, formatHistory, formatList } from '../registry/formatRules.js';
+import { bundleBucketFor, registryBucketFor } from '@lucent/nats';
 import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
 import { parseCommandArgs, type Command } from './command.js';
 
-const usage = `usage: lucent registry <action> [args] (--nats URL [--bucket B] [--database PG_URL [--schema S]] | --admin URL [--token T])
+export const registryUsage = `usage: lucent registry <action> [args] (--nats URL [--prefix P] [--database PG_URL [--schema S]] | --admin URL [--token T])
 actions:
   list                                  every function with state, active version, traffic split
   show <fn>                             one function's rules and registered versions
@@ -21,7 +22,15 @@ actions:
   enable <fn> | disable <fn>
   jurisdictions <fn> [--allow US,DE] [--deny FR] [--clear]
   history <fn> [--limit N]
-options: --reason R (recorded with the change), --who NAME (NATS only; the token decides over HTTP), --json`;
+  bundles [fn]                          published bundles (holding fn), how the registry uses them, state per shard
+  withdraw <bundle-id>                  take back a refused or unused bundle: its versions leave the registry,
+                                        shards unload it, and the same code may be published again
+options: --prefix P (the cluster's subject prefix, default lucent: registry bucket P-registry, bundles P_bundles),
+  --bucket B (registry KV bucket), --bundle-bucket B, --reason R (recorded with the change),
+  --who NAME (NATS only; the token decides over HTTP), --json
+  list, show, history and bundles only read: they create no bucket.
+exit codes: 0 done, 2 usage or validation, 3 not found, 4 unauthorised, 5 refused as conflicting, 6 unavailable, 1 other`;
+const usage = registryUsage;
 
 /** Exit codes by error family, so scripts can tell "not found" from "refused" from "try again". */
 const exitCodes: Partial<Record<ErrorCode, number>> = {
@@ -169,11 +178,14 @@ function render(action: string, result: unknown): string {
 }
 
 export const registryCommand: Command = {
-  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions)',
+  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions, bundles)',
+  usage: registryUsage,
   async run(argv) {
     const parsed = parseCommandArgs('registry', argv, {
       nats: { type: 'string' },
       bucket: { type: 'string' },
+      prefix: { type: 'string', default: 'lucent' },
+      'bundle-bucket': { type: 'string' },
       database: { type: 'string' },
       schema: { type: 'string' },
       admin: { type: 'string' },
@@ -198,9 +210,20 @@ export const registryCommand: Command = {
       return 2;
     }
     let client: RegistryClient | undefined;
+    const registryBucket = values.bucket ?? registryBucketFor(values.prefix);
+    const who = values.who ?? `cli:${userInfo().username}@${hostname()}`;
     try {
       const natsUrl = values.nats ?? (values.admin === undefined ? process.env['LUCENT_NATS_URL'] || undefined : undefined);
       if (natsUrl !== undefined && values.admin !== undefined) throw new UsageError('give either --nats or --admin, not both');
+      if (action === 'bundles' || action === 'withdraw') {
+        if (natsUrl === undefined) throw new UsageError(`${action} reads the cluster's bundle store: give --nats URL`);
+        if (action === 'withdraw' && args[0] === undefined) throw new UsageError('withdraw needs <bundle-id> (`lucent registry bundles` lists them)');
+        const target = { prefix: values.prefix, bundleBucket: values['bundle-bucket'] ?? bundleBucketFor(values.prefix), registryBucket };
+        const { bundlesAction } = await import('../registry/bundleCommand.js');
+        const text = await bundlesAction(natsUrl, target, action, args, { who, why: values.reason ?? `lucent registry withdraw ${args[0] ?? ''}` }, values.json);
+        console.log(text);
+        return 0;
+      }
       if (values.admin !== undefined) {
         const token = values.token ?? (process.env['LUCENT_ADMIN_TOKEN'] || undefined);
         client = httpRegistryClient(values.admin, need(token, '--token (or LUCENT_ADMIN_TOKEN)'));
@@ -210,8 +233,9 @@ export const registryCommand: Command = {
         const { openNatsRegistryClient } = await import('../registry/natsRegistryClient.js');
         const opened = await openNatsRegistryClient({
           nats: natsUrl,
-          who: values.who ?? `cli:${userInfo().username}@${hostname()}`,
-          ...(values.bucket === undefined ? {} : { bucket: values.bucket }),
+          who,
+          bucket: registryBucket,
+          readOnly: action === 'list' || action === 'show' || action === 'history',
           ...(database === undefined ? {} : { database }),
           ...(values.schema === undefined ? {} : { schema: values.schema }),
         });

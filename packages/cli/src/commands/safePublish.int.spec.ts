@@ -1,13 +1,13 @@
 // Operating a fresh three-shard cluster on real NATS with the built CLI: the registry lists compiled-in functions, publishing moves no traffic, activate and rollback do.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '@lucent/core';
-import { ClusterClient, ClusterRegistry } from '@lucent/runtime';
-import { connectNats, KvRegistryStore, NatsTransport } from '@lucent/nats';
+import { ClusterClient, ClusterRegistry, generateSigningKeyPair } from '@lucent/runtime';
+import { bundleBucketFor, connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
 import { functions } from '../../../nats/src/testing/reliabilityFunctions.js';
 import { startShardProcess, type ShardProcess } from '../../../nats/src/testing/shardProcesses.js';
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
@@ -15,10 +15,12 @@ import { buildCli, lucent } from '../testing/runBuiltCli.js';
 const url = process.env['LUCENT_NATS_URL'] || 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');
 const prefix = `lucent-test-${tag}`;
-const registryBucket = `lucent-registry-test-${tag}`;
-const bundleBucket = `lucent_bundles_test_${tag}`;
+// No bucket is named anywhere below: the prefix names them, which keeps this cluster apart from any other on the server.
+const registryBucket = registryBucketFor(prefix);
+const bundleBucket = bundleBucketFor(prefix);
 const ids = ['a', 'b', 'c'].map((s) => `safe${tag}${s}`);
 const v2Module = fileURLToPath(new URL('./fixtures/testWorkV2.ts', import.meta.url));
+const v3Module = fileURLToPath(new URL('./fixtures/testWorkV3.ts', import.meta.url));
 
 describe('safe publishing on a fresh three-shard cluster', () => {
   let dir: string;
@@ -28,7 +30,7 @@ describe('safe publishing on a fresh three-shard cluster', () => {
   let view: ClusterRegistry;
   let client: ClusterClient;
   const latest = new Map<string, LoadReport>();
-  const registry = (...args: string[]): string[] => ['registry', ...args, '--nats', url, '--bucket', registryBucket];
+  const registry = (...args: string[]): string[] => ['registry', ...args, '--nats', url, '--prefix', prefix];
 
   beforeAll(async () => {
     await buildCli();
@@ -43,8 +45,8 @@ describe('safe publishing on a fresh three-shard cluster', () => {
           nats: url,
           subjectPrefix: prefix,
           reportIntervalMs: 250,
-          registry: { bucket: registryBucket },
-          bundles: { bucket: bundleBucket, publicKeyFile: path.join(dir, 'lucent-signing.pub') },
+          registry: {},
+          bundles: { publicKeyFile: path.join(dir, 'lucent-signing.pub') },
         }),
       ),
     );
@@ -94,7 +96,7 @@ describe('safe publishing on a fresh three-shard cluster', () => {
 
   it('publishing a new version moves no traffic; activate moves it; rollback moves it back, with an audit record', async () => {
     expect(await answer()).toBe('1.0.0');
-    const published = await lucent(['publish', v2Module, '--key', path.join(dir, 'lucent-signing.key'), '--nats', url, '--bucket', bundleBucket]);
+    const published = await lucent(['publish', v2Module, '--key', path.join(dir, 'lucent-signing.key'), '--nats', url, '--prefix', prefix]);
     expect(published.code, published.stderr).toBe(0);
     await expect.poll(async () => Object.keys((await store.get('test.work'))!.rules.versions).sort(), { timeout: 30_000 }).toEqual(['1.0.0', '2.0.0']);
     await settle();
@@ -120,4 +122,67 @@ describe('safe publishing on a fresh three-shard cluster', () => {
     expect(history.code, history.stderr).toBe(0);
     expect(history.stdout).toMatch(/active 2\.0\.0 → 1\.0\.0 — v2 misbehaves/);
   }, 120_000);
+
+  it('a bundle signed with the wrong key: `lucent publish` exits non-zero naming bad-signature; it can be withdrawn and published again with the right key', async () => {
+    const strangerKey = path.join(dir, 'stranger.key');
+    await writeFile(strangerKey, generateSigningKeyPair().privateKeyPem, { mode: 0o600 });
+    const store = ['--nats', url, '--prefix', prefix];
+    const refused = await lucent(['publish', v3Module, '--key', strangerKey, ...store]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('bad-signature');
+    expect(refused.stderr).toMatch(/refused by 3 of 3 shards \(bad-signature\)/);
+    const id = /bundle (\S+) \(/.exec(refused.stderr)?.[1];
+    expect(id).toMatch(/^test\.work-3\.0\.0-/);
+
+    // The operator sees the refusal per shard, without reading shard logs.
+    const bundles = ['registry', 'bundles', 'test.work', '--nats', url, '--prefix', prefix];
+    const listed = await lucent(bundles);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(id);
+    for (const shard of ids) expect(listed.stdout).toContain(`${shard} refused: bad-signature`);
+    expect(listed.stdout).toContain('test.work@3.0.0 not registered');
+
+    const withdrawn = await lucent(['registry', 'withdraw', id!, '--nats', url, '--prefix', prefix]);
+    expect(withdrawn.code, withdrawn.stderr).toBe(0);
+    const good = await lucent(['publish', v3Module, '--key', path.join(dir, 'lucent-signing.key'), ...store]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toContain(`bundle ${id}`);
+    for (const shard of ids) expect(good.stdout).toContain(`${shard}: loaded`);
+    expect(good.stdout).toContain('test.work@3.0.0: registered inactive, 1.0.0 keeps the traffic');
+    expect(await answer()).toBe('1.0.0');
+  }, 120_000);
+
+  it('withdrawing an unused bundle removes its version from the registry and unloads it from every shard', async () => {
+    const args = ['--nats', url, '--prefix', prefix];
+    const listed = JSON.parse((await lucent(['registry', 'bundles', 'test.work', ...args, '--json'])).stdout) as { id: string; functions: string[] }[];
+    const v3 = listed.find((b) => b.functions.includes('test.work@3.0.0'))!;
+    await expect.poll(() => ids.every((id) => latest.get(id)?.functions['test.work']?.versions.includes('3.0.0')), { timeout: 30_000 }).toBe(true);
+    const withdrawn = await lucent(['registry', 'withdraw', v3.id, ...args]);
+    expect(withdrawn.code, withdrawn.stderr).toBe(0);
+    expect(withdrawn.stdout).toContain('versions test.work@3.0.0 left the registry');
+    expect(Object.keys((await store.get('test.work'))!.rules.versions).sort()).toEqual(['1.0.0', '2.0.0']);
+    await expect.poll(() => ids.every((id) => !latest.get(id)?.functions['test.work']?.versions.includes('3.0.0')), { timeout: 30_000 }).toBe(true);
+
+    // A version that still serves is not withdrawn: move traffic off it first.
+    const v2 = listed.find((b) => b.functions.includes('test.work@2.0.0'))!;
+    const activated = await lucent(registry('activate', 'test.work', '2.0.0'));
+    expect(activated.code, activated.stderr).toBe(0);
+    const kept = await lucent(['registry', 'withdraw', v2.id, ...args]);
+    expect(kept.code).toBe(5);
+    expect(kept.stderr).toContain('test.work@2.0.0 is active; move traffic off it first');
+    expect((await lucent(registry('rollback', 'test.work'))).code).toBe(0);
+  }, 120_000);
+
+  it('read-only commands under another prefix create no bucket', async () => {
+    const other = `lucent-empty-${tag}`;
+    const list = await lucent(['registry', 'list', '--nats', url, '--prefix', other]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('(no functions in the registry)');
+    const bundles = await lucent(['registry', 'bundles', '--nats', url, '--prefix', other]);
+    expect(bundles.code, bundles.stderr).toBe(0);
+    expect((await lucent(['registry', 'history', 'test.work', '--nats', url, '--prefix', other])).code).toBe(0);
+    const jsm = await transport.connection.jetstreamManager();
+    await expect(jsm.streams.info(`KV_${other}-registry`)).rejects.toThrow(/stream not found/);
+    await expect(jsm.streams.info(`OBJ_${other.replace(/\./g, '_')}_bundles`)).rejects.toThrow(/stream not found/);
+  }, 60_000);
 });

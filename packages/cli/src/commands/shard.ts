@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isFunctionDefinition, type FunctionMap } from '@lucent/core';
 import { createLogger, LucentMetrics, serveMetrics, type MetricsServer } from '@lucent/runtime';
-import { parseShardConfig, startNatsShard, type ShardConfig } from '@lucent/nats';
+import { bundleBucketFor, parseShardConfig, registryBucketFor, startNatsShard, type ShardConfig } from '@lucent/nats';
 import { parseCommandArgs, type Command } from './command.js';
 
 /** The module's function map: its `functions` export, else `functionRegistry`, else its default export. */
@@ -89,13 +89,15 @@ export const shardCommand: Command = {
     }
     const baseDir = dirname(configPath);
     const functions = await loadFunctions(resolve(baseDir, config.module));
-    const logger = createLogger({ enabled: !values.quiet });
+    // A shard is a server: from here on it writes pino JSON lines only (stdout), with its id on each.
+    // --quiet keeps warnings and errors. Usage errors above stay plain text for the person typing.
+    const logger = createLogger({ ...(values.quiet ? { level: 'warn' } : {}), base: { pid: process.pid, shard: config.id } });
     // The system's event store, as `lucent registry --database` uses: shadow results of every shard land in one place.
     // Loaded only when asked for: a shard without --database never loads PostgreSQL's client.
     const eventStore =
       values.database === undefined ? undefined : await (await import('../systemEventStore.js')).openSystemEventStore(values.database, values.schema);
-    if (eventStore === undefined && config.registry !== undefined && !values.quiet) {
-      console.error('lucent shard: no --database given; shadow results stay in this process (metrics only)');
+    if (eventStore === undefined && config.registry !== undefined) {
+      logger.info('no --database given: shadow results stay in this process (metrics only)');
     }
     const metrics = metricsPort === undefined ? undefined : new LucentMetrics({ shard: config.id });
     let running: Awaited<ReturnType<typeof startNatsShard>>;
@@ -117,15 +119,18 @@ export const shardCommand: Command = {
     }
     const hosted = Object.keys(running.shard.report().functions).length;
     const follows = [
-      ...(config.registry === undefined ? [] : [`registry ${config.registry.bucket ?? 'lucent-registry'}`]),
-      ...(config.bundles === undefined ? [] : [`bundles ${config.bundles.bucket ?? 'lucent_bundles'}`]),
+      ...(config.registry === undefined ? [] : [`registry ${config.registry.bucket ?? registryBucketFor(config.subjectPrefix)}`]),
+      ...(config.bundles === undefined ? [] : [`bundles ${config.bundles.bucket ?? bundleBucketFor(config.subjectPrefix)}`]),
     ];
-    console.log(
-      `lucent shard ${config.id}: ${hosted} functions, tags [${config.tags.join(', ')}], ${config.nats}, subjects ${config.subjectPrefix}.shard.${config.id}.*` +
-        (follows.length === 0 ? '' : `, following ${follows.join(' and ')}`) +
-        (eventStore === undefined ? '' : `, shadow results to event store schema ${eventStore.schema}`) +
-        (metricsServer === undefined ? '' : `, metrics on http://127.0.0.1:${metricsServer.port}/metrics`),
-    );
+    logger.info('shard serving', {
+      functions: hosted,
+      tags: config.tags,
+      nats: config.nats,
+      subjects: `${config.subjectPrefix}.shard.${config.id}.*`,
+      ...(follows.length === 0 ? {} : { following: follows }),
+      ...(eventStore === undefined ? {} : { shadowSchema: eventStore.schema }),
+      ...(metricsServer === undefined ? {} : { metrics: `http://127.0.0.1:${metricsServer.port}/metrics` }),
+    });
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
     });

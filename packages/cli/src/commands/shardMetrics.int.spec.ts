@@ -1,4 +1,4 @@
-// `lucent shard --metrics-port`: a shard process serves its calls, by function, version, shard and outcome, on GET /metrics; SIGTERM stops it with exit 0.
+// `lucent shard --metrics-port`: a shard process serves its calls, by function, version, shard and outcome, on GET /metrics; writes JSON lines only; SIGTERM stops it with exit 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +36,12 @@ describe('a shard process with --metrics-port', () => {
   let transport: NatsTransport;
   let client: ClusterClient;
   let stdout = '';
+  let stderr = '';
+  const lines = (): Record<string, unknown>[] =>
+    stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   let exited: Promise<number | null>;
 
   beforeAll(async () => {
@@ -44,18 +50,18 @@ describe('a shard process with --metrics-port', () => {
     const config = path.join(dir, 'shard.json');
     await writeFile(config, JSON.stringify({ id: shardId, nats: url, subjectPrefix: prefix, module: functionsModule, only: ['yield.aprToApy'] }));
     port = await freePort();
-    child = spawn(process.execPath, [bin, 'shard', '--config', config, '--metrics-port', String(port), '--quiet'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [bin, 'shard', '--config', config, '--metrics-port', String(port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`shard did not start: ${stdout}`)), 60_000);
       child.stdout?.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (stdout.includes('/metrics')) {
+        if (stdout.includes('"shard serving"')) {
           clearTimeout(timer);
           resolve();
         }
       });
-      child.stderr?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     });
     transport = new NatsTransport({ connection: await connectNats({ url }), subjectPrefix: prefix, ownsConnection: true });
     client = new ClusterClient({ transport });
@@ -70,7 +76,10 @@ describe('a shard process with --metrics-port', () => {
   });
 
   it('serves the calls it ran on 127.0.0.1, labelled with its shard id, and exits 0 on SIGTERM', async () => {
-    expect(stdout).toContain(`metrics on http://127.0.0.1:${port}/metrics`);
+    // Every line the shard writes is a pino JSON line carrying its id; the start line says where its metrics are.
+    expect(stderr).toBe('');
+    expect(lines().every((l) => l['shard'] === shardId && typeof l['level'] === 'number')).toBe(true);
+    expect(lines().find((l) => l['msg'] === 'shard serving')).toMatchObject({ metrics: `http://127.0.0.1:${port}/metrics`, functions: 1 });
     for (let i = 0; i < 4; i++) await client.invoke('yield.aprToApy', { apr: 0.05 * (i + 1), compoundsPerYear: 12 });
     await expect(client.invoke('yield.aprToApy', { apr: 0.1, compoundsPerYear: -3 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
 

@@ -14,6 +14,8 @@ export interface NatsRegistryTarget {
   readonly schema?: string;
   /** Recorded as `who` on every change. */
   readonly who: string;
+  /** Only reads (list, show, history): never create the bucket; a missing one reads as empty. */
+  readonly readOnly?: boolean;
 }
 
 export async function openNatsRegistryClient(target: NatsRegistryTarget): Promise<{ client: RegistryClient; auditShared: boolean }> {
@@ -21,11 +23,17 @@ export async function openNatsRegistryClient(target: NatsRegistryTarget): Promis
   let events: EventStore | undefined;
   try {
     events = await openSystemEventStore(target.database, target.schema);
-    const store = await KvRegistryStore.open({
+    const options = {
       connection,
       ...(target.bucket === undefined ? {} : { bucket: target.bucket }),
       ...(events === undefined ? {} : { eventStore: events }),
-    });
+    };
+    const store = target.readOnly === true ? await KvRegistryStore.open({ ...options, bindOnly: true }) : await KvRegistryStore.open(options);
+    if (store === undefined) {
+      await events?.close();
+      await connection.drain();
+      return { client: emptyRegistry(target.bucket ?? 'lucent-registry'), auditShared: true };
+    }
     const admin = new RegistryAdmin(store);
     const audit = (o: WriteOptions): ChangeAudit => (o.force ? { who: target.who, why: o.reason, force: true } : { who: target.who, why: o.reason });
     const client: RegistryClient = {
@@ -56,4 +64,25 @@ export async function openNatsRegistryClient(target: NatsRegistryTarget): Promis
     await connection.close();
     throw error;
   }
+}
+
+/** A registry bucket that does not exist reads as empty; a write would need it, so none is offered. */
+function emptyRegistry(bucket: string): RegistryClient {
+  const none = (name: string): Promise<never> =>
+    Promise.reject(new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name}: registry bucket ${bucket} does not exist (no shard with a registry has started under this prefix)`, { name }));
+  const readOnly = (): Promise<never> => Promise.reject(new LucentError('VALIDATION_FAILED', 'this registry client only reads'));
+  return {
+    list: () => Promise.resolve([]),
+    show: none,
+    history: () => Promise.resolve([]),
+    register: readOnly,
+    activate: readOnly,
+    rollback: readOnly,
+    weights: readOnly,
+    shadow: readOnly,
+    enable: readOnly,
+    disable: readOnly,
+    jurisdictions: readOnly,
+    close: () => Promise.resolve(),
+  };
 }

@@ -1,5 +1,6 @@
 // FunctionContext: everything a pure function may know about the world, handed in by the shell.
 import { seededRandom, seededUuid } from './seededRandom.js';
+import { parseTraceparent } from './traceparent.js';
 
 /** A domain event as data: `{ type, data }`, a discriminated union member. */
 export interface DomainEvent<Type extends string = string, Data = unknown> {
@@ -15,6 +16,11 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /**
+   * A logger that adds `fields` to every line. Optional: the context binds a call's ids with it
+   * (correlationId, traceId, spanId) the first time a function reads `ctx.log`.
+   */
+  child?(fields: LogFields): Logger;
 }
 
 /** Observing only: attributes and events on the caller's trace span. */
@@ -103,7 +109,9 @@ const noBusiness: BusinessMetadata = Object.freeze({});
  * `execution` (and the correlation id in it) is built only when something reads it.
  */
 export class InvocationContext implements FunctionContext {
-  readonly log: Logger;
+  /** The shell's logger; `log` is this bound to the call's ids, built on first read. */
+  private readonly baseLog: Logger;
+  private callLog: Logger | undefined = undefined;
   readonly span: Span;
   readonly business: BusinessMetadata;
   readonly shard: ShardInfo;
@@ -122,13 +130,35 @@ export class InvocationContext implements FunctionContext {
   constructor(seed: ContextSeed) {
     this.time = seed.now;
     this.seed = seed.seed;
-    this.log = seed.log ?? silentLogger;
+    this.baseLog = seed.log ?? silentLogger;
     this.span = seed.span ?? noopSpan;
     this.business = seed.business ?? noBusiness;
     this.shard = seed.shard ?? localShard;
     this.executionSeed = seed.execution;
     this.correlationIds = seed.correlationIds;
     this.timeoutMs = seed.timeoutMs;
+  }
+
+  /**
+   * The call's logger: every line carries `correlationId` (and `causationId`, and `traceId` and
+   * `spanId` when the call came with a traceparent). Bound lazily: a call that never logs builds nothing.
+   */
+  get log(): Logger {
+    return (this.callLog ??= this.bindLog());
+  }
+
+  private bindLog(): Logger {
+    const base = this.baseLog;
+    if (base.child === undefined) return base;
+    const ex = this.execution;
+    const fields: LogFields = { correlationId: ex.correlationId };
+    if (ex.causationId !== undefined) fields['causationId'] = ex.causationId;
+    const trace = parseTraceparent(ex.traceparent);
+    if (trace !== undefined) {
+      fields['traceId'] = trace.traceId;
+      fields['spanId'] = trace.spanId;
+    }
+    return base.child(fields);
   }
 
   get execution(): ExecutionInfo {

@@ -77,3 +77,22 @@ export function reseedRollout(rules: FunctionRules, seed: number, variantSeed: n
 export function unreleasedRules(name: string, first: RegisteredVersion): FunctionRules {
   return { ...initialRules(name, first), enabled: false };
 }
+
+/** Remove a version no call can reach (a withdrawn bundle's). A version that is active, weighted or shadow is refused. */
+export function unregisterVersion(rules: FunctionRules, version: string): FunctionRules {
+  requireVersion(rules, version);
+  const uses = [
+    ...(rules.active === version ? ['active'] : []),
+    ...((rules.weights[version] ?? 0) > 0 ? [`weighted ${rules.weights[version]}%`] : []),
+    ...(rules.shadow === version ? ['the shadow'] : []),
+  ];
+  if (uses.length > 0) {
+    throw new LucentError('CONFLICT', `${rules.name}@${version} is ${uses.join(' and ')}; move traffic off it first (activate, rollback, weights, shadow off)`, {
+      name: rules.name,
+      version,
+    });
+  }
+  const { [version]: _removed, ...versions } = rules.versions;
+  const { [version]: _weight, ...weights } = rules.weights;
+  return { ...rules, versions, weights };
+}

@@ -10,6 +10,7 @@ import {
   type BundleWatchOptions,
   type StoredBundle,
 } from '@lucent/runtime';
+import { streamExists } from '../transport/streamNotFound.js';
 
 export interface NatsBundleStoreOptions {
   readonly connection: NatsConnection;
@@ -17,6 +18,8 @@ export interface NatsBundleStoreOptions {
   readonly bucket?: string;
   /** Replicas of the bucket when it is created (default 1). */
   readonly replicas?: number;
+  /** Never create the bucket (read-only commands): open resolves undefined when it does not exist. */
+  readonly bindOnly?: boolean;
 }
 
 function unavailable(what: string, error: unknown): LucentError {
@@ -29,11 +32,32 @@ export class NatsBundleStore implements BundleStore {
   private constructor(private readonly objects: ObjectStore) {}
 
   /** Open (creating when missing) the bucket. */
-  static async open(options: NatsBundleStoreOptions): Promise<NatsBundleStore> {
-    const objects = await options.connection
-      .jetstream()
-      .views.os(options.bucket ?? 'lucent_bundles', { storage: StorageType.File, replicas: options.replicas ?? 1 });
+  static async open(options: NatsBundleStoreOptions & { readonly bindOnly?: false }): Promise<NatsBundleStore>;
+  /** Open the bucket if it exists; undefined when it does not, and nothing is created. */
+  static async open(options: NatsBundleStoreOptions & { readonly bindOnly: true }): Promise<NatsBundleStore | undefined>;
+  static async open(options: NatsBundleStoreOptions): Promise<NatsBundleStore | undefined> {
+    const bucket = options.bucket ?? 'lucent_bundles';
+    if (options.bindOnly === true) {
+      // The object store API has no bind-only open: ask for its stream first, so a look creates nothing.
+      const exists = await streamExists(options.connection, `OBJ_${bucket}`).catch((error: unknown) => {
+        throw unavailable('bucket lookup', error);
+      });
+      if (!exists) return undefined;
+    }
+    const objects = await options.connection.jetstream().views.os(bucket, { storage: StorageType.File, replicas: options.replicas ?? 1 });
     return new NatsBundleStore(objects);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (!isBundleId(id)) return false;
+    const existing = await this.objects.info(id).catch((error: unknown) => {
+      throw unavailable('info', error);
+    });
+    if (!existing || existing.deleted) return false;
+    await this.objects.delete(id).catch((error: unknown) => {
+      throw unavailable('delete', error);
+    });
+    return true;
   }
 
   async put(bundle: StoredBundle): Promise<void> {
@@ -78,7 +102,7 @@ export class NatsBundleStore implements BundleStore {
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const seen = new Set<string>();
     const run = async (): Promise<void> => {
-      const iter = await this.objects.watch({ includeHistory: true, ignoreDeletes: true });
+      const iter = await this.objects.watch({ includeHistory: true, ignoreDeletes: false });
       iterator = iter;
       if (stopped) iter.stop();
       for await (const info of iter) {
@@ -88,9 +112,14 @@ export class NatsBundleStore implements BundleStore {
           markReady();
           continue;
         }
-        if (info.deleted || seen.has(info.name)) continue;
-        seen.add(info.name);
         try {
+          if (info.deleted) {
+            // A withdrawn bundle: forgotten, so the same id published again is delivered again.
+            if (seen.delete(info.name)) await options.onRemoved?.(info.name);
+            continue;
+          }
+          if (seen.has(info.name)) continue;
+          seen.add(info.name);
           await options.onBundle(info.name);
         } catch (error) {
           onError(error);

@@ -20,6 +20,7 @@ import {
   type RegistryWatch,
   type RegistryWatchOptions,
 } from '@lucent/runtime';
+import { streamExists } from '../transport/streamNotFound.js';
 
 export interface KvRegistryStoreOptions {
   readonly connection: NatsConnection;
@@ -32,6 +33,8 @@ export interface KvRegistryStoreOptions {
   readonly eventStore?: EventStore;
   /** Delay before re-opening a watch whose consumer ended (default 250 ms). */
   readonly rewatchDelayMs?: number;
+  /** Never create the bucket (read-only commands): open resolves undefined when it does not exist. */
+  readonly bindOnly?: boolean;
 }
 
 const validKey = /^[-_=a-zA-Z0-9]+(\.[-_=a-zA-Z0-9]+)*$/;
@@ -80,9 +83,14 @@ export class KvRegistryStore implements RegistryStore {
   ) {}
 
   /** Open (creating when missing) the bucket. */
-  static async open(options: KvRegistryStoreOptions): Promise<KvRegistryStore> {
+  static async open(options: KvRegistryStoreOptions & { readonly bindOnly?: false }): Promise<KvRegistryStore>;
+  /** Open the bucket if it exists; undefined when it does not, and nothing is created. */
+  static async open(options: KvRegistryStoreOptions & { readonly bindOnly: true }): Promise<KvRegistryStore | undefined>;
+  static async open(options: KvRegistryStoreOptions): Promise<KvRegistryStore | undefined> {
+    const bucket = options.bucket ?? 'lucent-registry';
+    if (options.bindOnly === true && !(await streamExists(options.connection, `KV_${bucket}`))) return undefined;
     const js = options.connection.jetstream();
-    const kv = await js.views.kv(options.bucket ?? 'lucent-registry', {
+    const kv = await js.views.kv(bucket, {
       history: options.history ?? 64,
       ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
     });

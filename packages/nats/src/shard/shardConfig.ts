@@ -29,12 +29,12 @@ export interface ShardConfig {
 }
 
 export interface RegistryConfig {
-  /** KV bucket of the registry; `lucent-registry` by default, as `lucent registry` uses. */
+  /** KV bucket of the registry; named from the subject prefix by default (`lucent-registry` for `lucent`), as `lucent registry --prefix` does. */
   readonly bucket?: string;
 }
 
 export interface BundlesConfig {
-  /** Object store bucket; `lucent_bundles` by default, as `lucent publish` uses. */
+  /** Object store bucket; named from the subject prefix by default (`lucent_bundles` for `lucent`), as `lucent publish --prefix` does. */
   readonly bucket?: string;
   /** The publishers' ed25519 public key, PEM (path relative to the config file), from `lucent keygen`. */
   readonly publicKeyFile: string;

@@ -13,10 +13,13 @@ import {
 import type { LucentMetrics } from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Subscription } from 'nats';
+import { bundleStatusSubject, serveBundleStatus } from '../deploy/bundleStatus.js';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
 import { KvRegistryStore } from '../registry/kvRegistryStore.js';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
+import { bundleBucketFor, registryBucketFor } from './clusterBuckets.js';
 import type { ShardConfig } from './shardConfig.js';
 
 export interface StartShardOptions {
@@ -85,6 +88,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   const transport = new NatsTransport({ connection, subjectPrefix: config.subjectPrefix, ownsConnection: true, logger });
   // Rules and bundles are in place before the shard serves, so its first load report lists every version it hosts.
   let registry: ShardRegistry | undefined;
+  let statusReplies: Subscription | undefined;
   const stores: { close(): Promise<void> }[] = [];
   if (config.registry !== undefined || config.bundles !== undefined) {
     const { registry: registryConfig, bundles: bundlesConfig } = config;
@@ -94,7 +98,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
         ? undefined
         : await KvRegistryStore.open({
             connection,
-            ...(registryConfig.bucket === undefined ? {} : { bucket: registryConfig.bucket }),
+            bucket: registryConfig.bucket ?? registryBucketFor(config.subjectPrefix),
             ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }),
           });
     if (kv !== undefined) {
@@ -107,7 +111,9 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       }
     }
     const bundleStore =
-      bundlesConfig === undefined ? undefined : await NatsBundleStore.open({ connection, ...(bundlesConfig.bucket === undefined ? {} : { bucket: bundlesConfig.bucket }) });
+      bundlesConfig === undefined
+        ? undefined
+        : await NatsBundleStore.open({ connection, bucket: bundlesConfig.bucket ?? bundleBucketFor(config.subjectPrefix) });
     if (bundleStore !== undefined) stores.push(bundleStore);
     registry = new ShardRegistry({
       manager: functions,
@@ -122,6 +128,11 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       ...(bundleStore === undefined || publicKey === undefined ? {} : { bundles: { store: bundleStore, publicKey } }),
     });
     await registry.start();
+    if (registry.deployer !== undefined && bundlesConfig !== undefined) {
+      // Publishers and `lucent registry bundles` ask here what this shard made of each bundle.
+      const subject = bundleStatusSubject(config.subjectPrefix, bundlesConfig.bucket ?? bundleBucketFor(config.subjectPrefix));
+      statusReplies = serveBundleStatus(connection, subject, config.id, registry.deployer);
+    }
     if (registry.watcher !== undefined) options.metrics?.registryWatcher(registry.watcher);
   }
   const shard = new Shard({
@@ -154,6 +165,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     ...(registry === undefined ? {} : { registry }),
     stop: async (graceMs = 5_000) => {
       await shard.stop(graceMs);
+      statusReplies?.unsubscribe();
       await registry?.stop();
       for (const store of stores) await store.close();
       await transport.close();

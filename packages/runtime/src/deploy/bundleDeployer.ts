@@ -63,6 +63,7 @@ export class BundleDeployer {
     if (this.watch) return this.watch.ready;
     this.watch = this.options.store.watch({
       onBundle: (id) => this.deploy(id).then(() => undefined),
+      onRemoved: (id) => this.unload(id),
       onError: (error) => this.logger.error('bundle store watch failed', { error: String(error) }),
     });
     await this.watch.ready;
@@ -81,6 +82,45 @@ export class BundleDeployer {
       });
       this.waiters.set(id, list);
     });
+  }
+
+  /** What this node made of a bundle so far; undefined when it has not handled it (yet). */
+  state(id: string): BundleOutcome | undefined {
+    return this.outcomes.get(id);
+  }
+
+  /** Every bundle this node has handled, with its outcome. */
+  states(): BundleOutcome[] {
+    return [...this.outcomes.values()];
+  }
+
+  /** How many bundle workers run here (each holds a bundle's code and heap). */
+  get loadedWorkers(): number {
+    return this.workers.size;
+  }
+
+  /**
+   * A withdrawn bundle: forget its outcome (the id may be published again), remove its versions from
+   * the manager and end its worker. A version still active here keeps the worker alive.
+   */
+  async unload(id: string): Promise<void> {
+    this.outcomes.delete(id);
+    const worker = this.workers.get(id);
+    if (worker === undefined) return;
+    const kept: string[] = [];
+    for (const info of worker.functions) {
+      const ref = `${info.name}@${info.version}`;
+      if (!this.fromBundles.has(ref)) continue;
+      if (this.options.manager.unregister(info.name, info.version)) this.fromBundles.delete(ref);
+      else kept.push(ref);
+    }
+    if (kept.length > 0) {
+      this.logger.warn('withdrawn bundle still serves here; its worker stays', { bundle: id, functions: kept });
+      return;
+    }
+    this.workers.delete(id);
+    await worker.terminate();
+    this.logger.info('bundle unloaded', { bundle: id });
   }
 
   /** Fetch, verify, load and register one bundle. Never throws: the outcome says what happened. */

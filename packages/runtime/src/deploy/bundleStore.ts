@@ -4,6 +4,8 @@ import type { StoredBundle } from './bundleManifest.js';
 export interface BundleWatchOptions {
   /** Called once per bundle id: first for every bundle already stored, then for each new one. Never concurrently. */
   readonly onBundle: (id: string) => Promise<void> | void;
+  /** Called when a delivered bundle is withdrawn; a bundle put again under that id is delivered again. */
+  readonly onRemoved?: (id: string) => Promise<void> | void;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -19,6 +21,11 @@ export interface BundleStore {
   get(id: string): Promise<StoredBundle | undefined>;
   /** Ids of stored bundles, oldest first. */
   list(): Promise<string[]>;
+  /**
+   * Withdraw a bundle (`lucent registry withdraw`): watchers are told, and the id may be used again.
+   * Resolves false when no such bundle is stored.
+   */
+  remove(id: string): Promise<boolean>;
   watch(options: BundleWatchOptions): BundleWatch;
   close(): Promise<void>;
 }

@@ -83,5 +83,22 @@ export function bundleStoreContract(name: string, makeStore: () => Promise<Bundl
       await new Promise((r) => setTimeout(r, 300));
       expect(seen).not.toContain(late.id);
     });
+  
+    it('withdraws a bundle: watchers are told, and the same id can be published again and is delivered again', async () => {
+      const b = sample();
+      await store.put(b);
+      const seen: string[] = [];
+      const removed: string[] = [];
+      const watch = store.watch({ onBundle: (id) => void seen.push(id), onRemoved: (id) => void removed.push(id) });
+      await watch.ready;
+      expect(await store.remove(b.id)).toBe(true);
+      expect(await store.remove(b.id)).toBe(false);
+      expect(await store.get(b.id)).toBeUndefined();
+      expect(await store.list()).not.toContain(b.id);
+      await eventually(() => removed.includes(b.id));
+      await store.put(b);
+      await eventually(() => seen.filter((id) => id === b.id).length === 2);
+      await watch.stop();
+    });
   });
 }

@@ -80,6 +80,17 @@ export class FileBundleStore implements BundleStore {
     return timed.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id)).map((t) => t.id);
   }
 
+  async remove(id: string): Promise<boolean> {
+    checkId(id);
+    const target = path.join(this.dir, id);
+    if (!(await this.exists(target))) return false;
+    // Renamed away first, so a watcher never reads half a deleted bundle.
+    const doomed = path.join(this.dir, `.removed-${randomUUID()}`);
+    await rename(target, doomed);
+    await rm(doomed, { recursive: true, force: true });
+    return true;
+  }
+
   watch(options: BundleWatchOptions): BundleWatch {
     const queue = new SerialQueue();
     const onError = options.onError ?? (() => {});
@@ -87,7 +98,13 @@ export class FileBundleStore implements BundleStore {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const scan = async (): Promise<void> => {
-      for (const id of await this.list()) {
+      const present = new Set(await this.list());
+      for (const id of seen) {
+        if (stopped || present.has(id)) continue;
+        seen.delete(id);
+        await queue.push(() => options.onRemoved?.(id), onError);
+      }
+      for (const id of present) {
         if (stopped || seen.has(id)) continue;
         seen.add(id);
         await queue.push(() => options.onBundle(id), onError);

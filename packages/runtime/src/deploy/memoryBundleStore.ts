@@ -6,7 +6,7 @@ import { SerialQueue } from './serialQueue.js';
 
 export class MemoryBundleStore implements BundleStore {
   private readonly bundles = new Map<string, StoredBundle>();
-  private readonly watchers = new Set<(id: string) => void>();
+  private readonly watchers = new Set<(id: string, removed: boolean) => void>();
 
   put(bundle: StoredBundle): Promise<void> {
     if (!isBundleId(bundle.id)) {
@@ -17,8 +17,14 @@ export class MemoryBundleStore implements BundleStore {
     }
     // Copy the bytes: a caller mutating its buffer afterwards must not change what was stored.
     this.bundles.set(bundle.id, { ...bundle, code: new Uint8Array(bundle.code) });
-    for (const notify of this.watchers) notify(bundle.id);
+    for (const notify of this.watchers) notify(bundle.id, false);
     return Promise.resolve();
+  }
+
+  remove(id: string): Promise<boolean> {
+    if (!this.bundles.delete(id)) return Promise.resolve(false);
+    for (const notify of this.watchers) notify(id, true);
+    return Promise.resolve(true);
   }
 
   get(id: string): Promise<StoredBundle | undefined> {
@@ -33,8 +39,9 @@ export class MemoryBundleStore implements BundleStore {
   watch(options: BundleWatchOptions): BundleWatch {
     const queue = new SerialQueue();
     const onError = options.onError ?? (() => {});
-    const notify = (id: string): void => void queue.push(() => options.onBundle(id), onError);
-    for (const id of this.bundles.keys()) notify(id);
+    const notify = (id: string, removed: boolean): void =>
+      void queue.push(() => (removed ? options.onRemoved?.(id) : options.onBundle(id)), onError);
+    for (const id of this.bundles.keys()) notify(id, false);
     const ready = queue.drained();
     this.watchers.add(notify);
     return {

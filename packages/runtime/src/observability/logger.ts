@@ -8,6 +8,7 @@ export function pinoLogger(base: PinoLogger): Logger {
     info: (message: string, fields?: LogFields) => base.info(fields ?? {}, message),
     warn: (message: string, fields?: LogFields) => base.warn(fields ?? {}, message),
     error: (message: string, fields?: LogFields) => base.error(fields ?? {}, message),
+    child: (fields: LogFields) => pinoLogger(base.child(fields)),
   };
 }
 
