@@ -4,7 +4,7 @@ import { commands } from './commands/index.js';
 
 function usage(): string {
   const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.describe}`);
-  return ['usage: lucent <command> [options]', '', 'commands:', ...rows].join('\n');
+  return ['usage: lucent <command> [options]', '', 'commands:', ...rows, '', '`lucent <command> --help` shows a command\'s options.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -17,6 +17,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     console.error(`lucent: unknown command "${name}"\n\n${usage()}`);
     return 2;
+  }
+  // Every command answers --help the same way, before its own parsing: usage on stdout, exit 0.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage ?? `usage: lucent ${name} …\n${command.describe}`);
+    return 0;
   }
   return command.run(rest);
 }

@@ -42,8 +42,17 @@ export function statusLine(id: string, report: LoadReport | undefined, now: numb
 
 const flags = '--shards 3 --nats URL [--config file] [--duration s]';
 
+const usage = `usage: lucent cluster ${flags} [--prefix P] [--tags a,b] [--id-prefix P]
+  --shards N     shard processes to start (1-64, default 3)
+  --nats URL     NATS server (default nats://127.0.0.1:4222)
+  --config FILE  shard config (default ${defaultConfig}, run from the repository root)
+  --prefix P     the cluster's subject prefix (default lucent): registry P-registry, bundles P_bundles
+  --tags a,b     placement tags handed out in rotation (default aave,arbitrage,whale)
+  --duration S   stop after S seconds (default: until Ctrl-C)`;
+
 export const clusterCommand: Command = {
   describe: `start N shard processes of the example and show live load: ${flags}`,
+  usage,
   async run(argv) {
     const parsed = parseCommandArgs('cluster', argv, {
       shards: { type: 'string', default: '3' },
@@ -54,7 +63,7 @@ export const clusterCommand: Command = {
       'id-prefix': { type: 'string', default: 'shard' },
       /** Stop by itself after this many seconds (scripts and tests); until Ctrl-C otherwise. */
       duration: { type: 'string' },
-    }, `usage: lucent cluster ${flags} [--prefix P] [--tags a,b] [--id-prefix P]`);
+    }, usage);
     if (parsed === undefined) return 2;
     const { values } = parsed;
     const count = Number(values.shards);

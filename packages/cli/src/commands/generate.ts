@@ -1,19 +1,33 @@
 // `lucent generate <service-dir> [--check]`: write (or verify) the typed registry and manifest.
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { generateRegistry, writeOrCheck } from '../generate/generateRegistry.js';
-import type { Command } from './command.js';
+import { parseCommandArgs, type Command } from './command.js';
+
+const usage = `usage: lucent generate <service-dir> [--check]
+  <service-dir>  the service to scan: its src/domain holds the functions, e.g. examples/crypto-trading
+  --check        write nothing; exit 1 when the generated files are out of date (CI)
+Writes <service-dir>/src/registry/function-registry.ts and function-manifest.json.`;
 
 export const generateCommand: Command = {
   describe: 'scan src/domain for functions; write src/registry/function-registry.ts and function-manifest.json',
+  usage,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { check: { type: 'boolean', default: false } },
-    });
-    const serviceDir = positionals[0] ?? '.';
+    const parsed = parseCommandArgs('generate', argv, { check: { type: 'boolean', default: false } }, usage);
+    if (parsed === undefined) return 2;
+    const { values, positionals } = parsed;
+    const serviceDir = positionals[0];
+    if (serviceDir === undefined) {
+      console.error(`lucent generate: name the service directory, e.g. \`lucent generate examples/crypto-trading\` (\`lucent generate .\` for this one)\n${usage}`);
+      return 2;
+    }
+    const domain = path.join(serviceDir, 'src', 'domain');
+    if (!existsSync(domain)) {
+      console.error(`lucent generate: ${domain} does not exist; give the directory of a service whose functions live in src/domain\n${usage}`);
+      return 2;
+    }
     const generated = await generateRegistry(serviceDir);
-    const stale = await writeOrCheck(generated, values.check ?? false);
+    const stale = await writeOrCheck(generated, values.check);
     if (values.check && stale.length > 0) {
       console.error(
         `lucent generate: ${stale.join(', ')} ${stale.length === 1 ? 'is' : 'are'} out of date; run \`lucent generate ${serviceDir}\``,

@@ -47,6 +47,12 @@ const flags =
 
 export const shardCommand: Command = {
   describe: `run one shard on NATS: ${flags}`,
+  usage: `usage: lucent shard ${flags} [--quiet]
+  --config FILE          the shard's JSON config (docs/distribution.md lists its keys); flags override it
+  --prefix P             the cluster's subject prefix; it also names the registry (P-registry) and bundle (P_bundles) buckets
+  --registry-bucket B, --bundle-bucket B, --public-key FILE   override the config's registry and bundles settings
+  --database URL         the system's event store, where shadow results go (else they stay in this process)
+The shard registers the functions compiled into it in the registry when it starts, then serves until SIGINT/SIGTERM.`,
   async run(argv) {
     const parsed = parseCommandArgs('shard', argv, {
       config: { type: 'string' },

@@ -11,8 +11,16 @@ function numberOption(value: string | undefined, name: string, fallback: number)
 
 const flags = '[--slow 5] [--load 0.5] [--calls 20000] [--seed S] [--json]';
 
+const usage = `usage: lucent simulate ${flags}
+  --slow F     how many times slower the slow shard is (default 5)
+  --load L     offered load as a fraction of the healthy capacity, below 1 (default 0.5)
+  --calls N    calls to simulate (default 20000)
+  --seed S     seed of the simulation (same seed, same result)
+  --json       print the scenario and results as JSON`;
+
 export const simulateCommand: Command = {
   describe: `simulate routing policies with one slow shard: ${flags}`,
+  usage,
   async run(argv) {
     const parsed = parseCommandArgs('simulate', argv, {
       slow: { type: 'string' },
@@ -20,7 +28,7 @@ export const simulateCommand: Command = {
       calls: { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
-    }, `usage: lucent simulate ${flags}`);
+    }, usage);
     if (parsed === undefined) return 2;
     const { values } = parsed;
     let scenario;
