@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '@lucent/core';
-import { ClusterClient, ClusterRegistry, generateSigningKeyPair } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry, generateSigningKeyPair, RegistryAdmin } from '@lucent/runtime';
 import { bundleBucketFor, connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
 import { functions } from '../../../nats/src/testing/reliabilityFunctions.js';
 import { startShardProcess, type ShardProcess } from '../../../nats/src/testing/shardProcesses.js';
@@ -185,4 +185,35 @@ describe('safe publishing on a fresh three-shard cluster', () => {
     await expect(jsm.streams.info(`KV_${other}-registry`)).rejects.toThrow(/stream not found/);
     await expect(jsm.streams.info(`OBJ_${other.replace(/\./g, '_')}_bundles`)).rejects.toThrow(/stream not found/);
   }, 60_000);
+
+  it('re-enable reaches a caller as fast as disable: no wait for the shards\' next load report', async () => {
+    const admin = new RegistryAdmin(store);
+    const audit = { who: 'test', why: 'kill switch latency' };
+    const call = (n: number) => client.invoke('test.work', { n, ms: 0 }, { timeoutMs: 2_000 });
+    /** ms from the write until a call issued then sees the change (a call every half millisecond or so). */
+    const until = async (started: number, seen: () => Promise<boolean>): Promise<number> => {
+      while (!(await seen())) await new Promise((r) => setImmediate(r));
+      return performance.now() - started;
+    };
+    const disable: number[] = [];
+    const enable: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      let t = performance.now();
+      await admin.disable('test.work', audit);
+      disable.push(await until(t, () => call(i).then(() => false, (e: { code?: string }) => e.code === 'FUNCTION_DISABLED')));
+      // The case that was slow: every shard has reported the function disabled by the time it is enabled again.
+      await expect.poll(() => ids.every((id) => latest.get(id)?.functions['test.work']?.enabled === false), { timeout: 5_000, interval: 20 }).toBe(true);
+      t = performance.now();
+      await admin.enable('test.work', audit);
+      enable.push(await until(t, () => call(i).then(() => true, () => false)));
+    }
+    const p = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+    const figures = { disable: { p50: p(disable, 0.5), p99: p(disable, 0.99) }, enable: { p50: p(enable, 0.5), p99: p(enable, 0.99) } };
+    const round = (_: string, v: unknown): unknown => (typeof v === 'number' ? Number(v.toFixed(1)) : v);
+    console.log(`kill switch reaching a caller (20 changes, 3 shards, report interval 250 ms): ${JSON.stringify(figures, round)} enable ${JSON.stringify(enable, round)}`);
+    // Reports come every 250 ms here: waiting for the next one put a re-enable at p50 92 ms, p99 175 ms
+    // (measured with the router still trusting the reports); without the wait it is the registry watch plus one call.
+    expect(figures.enable.p50).toBeLessThan(40);
+    expect(figures.enable.p99).toBeLessThan(100);
+  }, 120_000);
 });

@@ -61,7 +61,7 @@ export function eligibleShards(
   live = live.filter((r) => hosts(r, call));
   if (live.length === 0) return deny('NOT_HOSTED', `No live shard hosts ${fn}`);
 
-  live = live.filter((r) => r.functions[call.functionName]?.enabled === true);
+  if (call.enabledByRegistry !== true) live = live.filter((r) => r.functions[call.functionName]?.enabled === true);
   if (live.length === 0) return deny('DISABLED', `${fn} is disabled on every shard that hosts it`);
 
   const placement = call.placement;

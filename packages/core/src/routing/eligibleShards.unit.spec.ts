@@ -33,6 +33,11 @@ describe('eligibleShards: hard constraints', () => {
     expect(eligible(call, off)).toMatchObject({ denied: 'DISABLED' });
   });
 
+  it('follows the caller’s registry over a stale report: a re-enabled function is routed before the shards report it enabled', () => {
+    const off = reportMap(loadReport('a', { [fn]: { enabled: false } }), loadReport('b', { [fn]: { enabled: false } }));
+    expect(eligible({ ...call, enabledByRegistry: true }, off)).toEqual({ eligible: ['a', 'b'] });
+  });
+
   it('sends trades above a notional threshold only to whale shards, and keeps small ones anywhere', () => {
     const reports = reportMap(
       loadReport('a', { [fn]: {} }),

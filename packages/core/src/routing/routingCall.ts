@@ -18,6 +18,13 @@ export interface RoutingCall {
   readonly facts?: Readonly<Record<string, CallFact>>;
   /** The registry's placement for this function (required/preferred tags, pinned shards). */
   readonly placement?: PlacementRules;
+  /**
+   * The caller's registry rules enable the function. The router then ignores the kill switch the
+   * shards last reported: a report can be a whole interval old, and waiting for the next one made a
+   * re-enable reach callers 10-100× slower than a disable. A shard that has not applied the change
+   * yet refuses with FUNCTION_DISABLED and the call goes to another.
+   */
+  readonly enabledByRegistry?: true;
 }
 
 /** Build a RoutingCall from a definition's metadata plus the facts of this call. */

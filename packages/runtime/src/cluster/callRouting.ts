@@ -21,7 +21,7 @@ export function routingCallFor(
   fn: AnyFunctionDefinition | undefined,
   version: string | undefined,
   options: RoutingOptions,
-  rules?: Pick<FunctionRules, 'priority' | 'placement'>,
+  rules?: Pick<FunctionRules, 'priority' | 'placement'> & { readonly enabled?: boolean },
 ): RoutingCall {
   const meta = fn?.meta;
   const priority = options.priority ?? rules?.priority ?? meta?.priority;
@@ -33,5 +33,6 @@ export function routingCallFor(
     ...(priority === undefined ? {} : { priority }),
     ...(options.facts === undefined ? {} : { facts: options.facts }),
     ...(rules?.placement === undefined ? {} : { placement: rules.placement }),
+    ...(rules?.enabled === true ? { enabledByRegistry: true as const } : {}),
   };
 }
