@@ -204,7 +204,8 @@ export class LiquidationAlerts {
     const waiting = await this.options.timers.list({ kind: 'condition', state: 'pending', limit: maxWatched });
     const batch = revaluations(waiting.flatMap((t) => watchedOn(t, price.asset)), price);
     if (batch.length === 0) return;
-    await this.options.events.append(revaluationStream(price.asset), batch, { idempotencyKey: f.firingKey });
+    // The firing is the request: a rerun may find other watches waiting, yet must append nothing.
+    await this.options.events.append(revaluationStream(price.asset), batch, { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
   }
 
   private async arm(condition: string, watch: WatchPayload, onTrue: string, generation: string | number): Promise<void> {
@@ -229,7 +230,7 @@ export class LiquidationAlerts {
       at: f.match?.arrivedAt ?? f.now,
     };
     // Keyed by the firing: a run repeated after a crash appends nothing the second time.
-    await this.options.events.append(alertStream(watch.positionId), [{ type, data: alert }], { idempotencyKey: f.firingKey });
+    await this.options.events.append(alertStream(watch.positionId), [{ type, data: alert }], { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
     await this.arm(nextCondition, watch, nextHandler, f.scheduledFor);
   }
 }

@@ -132,7 +132,10 @@ export class PriceOracle {
    * Check `quote` against the quote contract (a bad one is a VALIDATION_FAILED naming the field,
    * and nothing is stored), then record it if `prices.decide` accepts it (RULE_VIOLATED if not).
    */
-  async observe(quote: unknown, options: { readonly idempotencyKey?: string } = {}): Promise<PriceObservationResult> {
+  async observe(
+    quote: unknown,
+    options: { readonly idempotencyKey?: string; readonly idempotencyPayload?: unknown } = {},
+  ): Promise<PriceObservationResult> {
     const q = await validate(PriceQuote, quote, 'input', 'price quote');
     const { events, functions } = this.options;
     const command: PriceCommand = {
@@ -154,7 +157,11 @@ export class PriceOracle {
         const r = await events.append(
           priceStream(q.asset),
           decided.map((e) => ({ type: e.type, data: e.data })),
-          { expectedVersion: version === 0 ? 'noStream' : version, ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }) },
+          {
+            expectedVersion: version === 0 ? 'noStream' : version,
+            // The key stands for the quote as given (a retry decides again, with a fresh clock when the quote has none).
+            ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey, idempotencyPayload: options.idempotencyPayload ?? q }),
+          },
         );
         return { asset: q.asset, recorded: !r.duplicate, latest: await readLatestPrice(events, q.asset) };
       } catch (error) {
@@ -180,7 +187,8 @@ export class PriceOracle {
         const quote = await this.feed.quote(asset);
         const r = await this.observe(
           { asset, priceUsd: quote.priceUsd, observedAt: quote.observedAt, source: this.feed.name },
-          runKey === undefined ? {} : { idempotencyKey: `${runKey}:${asset}` },
+          // A rerun of the same cron run fetches a new quote, yet records nothing: the run and asset are the request.
+          runKey === undefined ? {} : { idempotencyKey: `${runKey}:${asset}`, idempotencyPayload: { run: runKey, asset } },
         );
         outcomes.push({ asset, recorded: r.recorded });
       } catch (error) {

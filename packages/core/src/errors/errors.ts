@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'BUNDLE_REJECTED'
   | 'SAGA_TYPE_UNKNOWN'
   | 'SAGA_NOT_FOUND'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'DUPLICATE_EVENT_ID'
   | 'DATA_DIRECTORY_LOCKED';
 
 /** One problem found in an input or output: where (a dotted path) and why. */
@@ -113,6 +115,29 @@ export class ConcurrencyError extends LucentError {
   }
 }
 
+/**
+ * An idempotency key came back with a different request: another stream, or other events (or
+ * another idempotency payload). Nothing was written; the key keeps meaning its first request.
+ */
+export class IdempotencyKeyReusedError extends LucentError {
+  constructor(key: string, firstStream: string, stream: string, reason: 'stream' | 'events') {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      reason === 'stream'
+        ? `Idempotency key ${key} was first used on stream ${firstStream}, not ${stream}; nothing was written`
+        : `Idempotency key ${key} was first used on stream ${firstStream} with other events; nothing was written`,
+      { key, stream: firstStream, reason },
+    );
+  }
+}
+
+/** An append carried an event id its stream already holds. Nothing was written. */
+export class DuplicateEventIdError extends LucentError {
+  constructor(stream: string, eventId: string) {
+    super('DUPLICATE_EVENT_ID', `Stream ${stream} already holds an event with id ${eventId}; nothing was written`, { stream, eventId });
+  }
+}
+
 /** A command the domain refuses in the current state (e.g. borrowing beyond the collateral). */
 export class RuleViolationError extends LucentError {
   constructor(rule: string, message: string, details?: Record<string, unknown>) {
@@ -161,6 +186,8 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   BUNDLE_REJECTED: 422,
   SAGA_TYPE_UNKNOWN: 400,
   SAGA_NOT_FOUND: 404,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  DUPLICATE_EVENT_ID: 409,
   DATA_DIRECTORY_LOCKED: 409,
 };
 

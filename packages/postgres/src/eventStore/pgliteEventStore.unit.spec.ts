@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generatedIdPrefix } from '@lucent/runtime';
 import { eventStoreContract } from '../../../runtime/src/eventStore/eventStoreContract.js';
+import { generatedIdRange } from './migrations.js';
 import { createPgliteEventStore } from './sqlEventStore.js';
 
 const dirs: string[] = [];
@@ -14,6 +16,12 @@ afterAll(() => {
 eventStoreContract('pglite', () => createPgliteEventStore());
 
 describe('PGlite event store', () => {
+  it('leaves out of the event-id index exactly the range of ids the store generates', () => {
+    expect(generatedIdRange[0].slice(0, 15)).toBe(generatedIdPrefix);
+    expect(generatedIdRange[1].slice(0, 15)).toBe(generatedIdPrefix);
+    expect(generatedIdRange).toEqual([`${generatedIdPrefix}000-0000-000000000000`, `${generatedIdPrefix}fff-ffff-ffffffffffff`]);
+  });
+
   it('keeps events in its data directory across a restart and migrates only once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lucent-pglite-'));
     dirs.push(dir);

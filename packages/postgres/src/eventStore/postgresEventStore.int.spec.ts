@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2, 3]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
@@ -81,6 +81,85 @@ describe('PostgreSQL event store', () => {
       ]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('upgrades a version-3 schema that holds repeated event ids and keys without fingerprints (migration 4)', async () => {
+    const schema = newSchema();
+    const client = new PgSqlClient({ connectionString: url, max: 2 });
+    const repeated = '8f6d7a52-3a0e-4c53-9d9a-2f4a4c1f0b01';
+    try {
+      await runMigrations(client, {
+        schema,
+        table: 'lucent_event_store_migrations',
+        lockKey: `lucent.event_store.${schema}`,
+        migrations: eventStoreMigrations.slice(0, 3),
+      });
+      // What the old functions allowed: a retried batch stored the same id twice; a key kept no fingerprint.
+      const old = `SELECT * FROM ${schema}.lucent_append($1, 'any', $2::jsonb, $3)`;
+      const batch = (n: number): string => JSON.stringify([{ id: repeated, type: 'Opened', data: { n }, metadata: {} }]);
+      await client.query(old, ['acct-1', batch(1), null]);
+      await client.query(old, ['acct-1', batch(2), null]);
+      await client.query(old, ['acct-1', batch(3), 'legacy-key']);
+    } finally {
+      await client.close();
+    }
+    const store = await createPostgresEventStore({ connectionString: url, schema });
+    try {
+      // The log is untouched: all three copies stay.
+      expect((await store.readStream('acct-1')).map((e) => [e.id, e.streamVersion])).toEqual([
+        [repeated, 1],
+        [repeated, 2],
+        [repeated, 3],
+      ]);
+      await expect(store.append('acct-1', [{ id: repeated, type: 'Opened', data: {} }])).rejects.toMatchObject({
+        code: 'DUPLICATE_EVENT_ID',
+        details: { stream: 'acct-1', eventId: repeated },
+      });
+      expect(await store.append('acct-2', [{ id: repeated, type: 'Opened', data: {} }])).toMatchObject({ nextVersion: 1 });
+      // A key stored without a fingerprint is compared by stream only.
+      expect(await store.append('acct-1', [{ type: 'Other', data: {} }], { idempotencyKey: 'legacy-key' })).toEqual({
+        nextVersion: 3,
+        lastGlobalPosition: 3,
+        duplicate: true,
+      });
+      await expect(store.append('acct-2', [{ type: 'Other', data: {} }], { idempotencyKey: 'legacy-key' })).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: { key: 'legacy-key', stream: 'acct-1' },
+      });
+      // A process still on the old signatures (no fingerprint argument) keeps working.
+      const { rows } = await (store as unknown as { client: PgSqlClient }).client.query<{ next_version: string }>(
+        `SELECT next_version FROM ${schema}.lucent_append('acct-1', '3', $1::jsonb, NULL)`,
+        [JSON.stringify([{ id: crypto.randomUUID(), type: 'A', data: {}, metadata: {} }])],
+      );
+      expect(Number(rows[0]?.next_version)).toBe(4);
+      expect(await store.streamVersion('acct-1')).toBe(4);
+      // The later copies are left out of the index by position, as are ids in the generated range.
+      const index = await (store as unknown as { client: PgSqlClient }).client.query<{ indexdef: string }>(
+        `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'lucent_events_stream_event_id'`,
+        [schema],
+      );
+      expect(index.rows[0]?.indexdef).toMatch(/UNIQUE INDEX .*\(stream_id, event_id\) WHERE .*4c556365-6e74-8000-0000-000000000000.*4c556365-6e74-8fff-ffff-ffffffffffff.*global_position <> ALL .*2.*3/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('two appends racing with one new key and the same event ids: one writes, the other gets its result', async () => {
+    const schema = newSchema();
+    const a = await createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 });
+    const b = await createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const events = [1, 2].map((n) => ({ id: crypto.randomUUID(), type: 'Paid', data: { n } }));
+        const key = `pay-${round}`;
+        const results = await Promise.all([a.append('race', events, { idempotencyKey: key }), b.append('race', events, { idempotencyKey: key })]);
+        expect(results.filter((r) => r.duplicate)).toHaveLength(1);
+        expect(results[0]?.lastGlobalPosition).toBe(results[1]?.lastGlobalPosition);
+      }
+      expect(await a.streamVersion('race')).toBe(40);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -1,11 +1,18 @@
 // Event store over PostgreSQL or PGlite: one SQL schema, one append function, gap-safe global order.
-import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { ConcurrencyError } from '@lucent/core';
+import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError } from '@lucent/core';
 import {
   CatchUpSubscription,
+  checkReadAll,
+  checkReadStream,
+  checkSaveCheckpoint,
+  checkStreamName,
+  checkSubscribe,
+  checkSubscriberId,
   defaultMaxEventBytes,
+  idempotencyFingerprint,
+  newEventId,
   prepareAppend,
   type AppendOptions,
   type AppendResult,
@@ -19,7 +26,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@lucent/runtime';
-import { checkSchemaName, migrateEventStore, notifyChannel } from './migrations.js';
+import { checkSchemaName, eventIdIndex, migrateEventStore, notifyChannel } from './migrations.js';
 import { PgliteSqlClient, PgSqlClient, type SqlClient } from './sqlClient.js';
 
 interface EventRow {
@@ -55,6 +62,21 @@ function toStored(r: EventRow): StoredEvent {
   };
 }
 
+/** The DETAIL of LU410: the stream the key was first used on, and why it is refused. */
+function parseDetail(detail: string | undefined): { stream?: string; reason?: string } {
+  try {
+    return JSON.parse(detail ?? '{}') as { stream?: string; reason?: string };
+  } catch {
+    return {};
+  }
+}
+
+/** The repeated id, from the DETAIL of the unique violation ("Key (stream_id, event_id)=(s, id) already exists."). */
+function duplicateIdOf(detail: string | undefined, prepared: readonly PreparedEvent[]): string {
+  const found = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\s+already exists/i.exec(detail ?? '');
+  return found?.[1] ?? (prepared.length === 1 ? (prepared[0] as PreparedEvent).id : '(one of the batch)');
+}
+
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
   readonly schema?: string;
@@ -77,8 +99,8 @@ export class SqlEventStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
     const s = this.s;
     this.sql = {
-      append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4)`,
-      appendOne: `SELECT ${s}.lucent_append_one($1, $2, $3, $4, $5, $6, $7) AS r`,
+      append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4, $5)`,
+      appendOne: `SELECT ${s}.lucent_append_one($1, $2, $3, $4, $5, $6, $7, $8) AS r`,
       readFwd: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version >= $2
         ORDER BY stream_version LIMIT $3`,
       readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
@@ -106,22 +128,30 @@ export class SqlEventStore implements EventStore {
   }
 
   async append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    const prepared = prepareAppend(stream, events, options, randomUUID, this.maxEventBytes);
+    const prepared = prepareAppend(stream, events, options, newEventId, this.maxEventBytes);
     const expected = String(options?.expectedVersion ?? 'any');
     const key = options?.idempotencyKey ?? null;
+    // Only a keyed append pays for the fingerprint; the unkeyed hot path is unchanged.
+    const fingerprint = key === null ? null : idempotencyFingerprint(prepared, options);
     for (let attempt = 0; ; attempt++) {
       try {
         return await (prepared.length === 1
-          ? this.appendOne(stream, expected, prepared[0] as PreparedEvent, key)
-          : this.appendMany(stream, expected, prepared, key));
+          ? this.appendOne(stream, expected, prepared[0] as PreparedEvent, key, fingerprint)
+          : this.appendMany(stream, expected, prepared, key, fingerprint));
       } catch (error) {
         const e = error as { code?: string; detail?: string; constraint?: string };
         if (e.code === 'LU409') {
           throw new ConcurrencyError(stream, options?.expectedVersion ?? 'any', Number(e.detail ?? 0));
         }
-        // Two appends with one new idempotency key raced: the loser retries once and finds the winner's result.
-        if (e.code === '23505' && key !== null && attempt === 0 && String(e.constraint ?? '').includes('idempotency')) {
-          continue;
+        if (e.code === 'LU410' && key !== null) {
+          const first = parseDetail(e.detail);
+          throw new IdempotencyKeyReusedError(key, first.stream ?? '(unknown)', stream, first.reason === 'stream' ? 'stream' : 'events');
+        }
+        if (e.code === '23505') {
+          // Two appends with one new idempotency key raced: the loser retries once and finds the winner's result.
+          // (The key row goes in before the events, so the loser trips over the key, not over an event id.)
+          if (key !== null && attempt === 0 && String(e.constraint ?? '').includes('idempotency')) continue;
+          if (e.constraint === eventIdIndex) throw new DuplicateEventIdError(stream, duplicateIdOf(e.detail, prepared));
         }
         throw error;
       }
@@ -129,27 +159,44 @@ export class SqlEventStore implements EventStore {
   }
 
   /** The common append: one event as plain parameters, the result as one array value. */
-  private async appendOne(stream: string, expected: string, e: PreparedEvent, key: string | null): Promise<AppendResult> {
+  private async appendOne(
+    stream: string,
+    expected: string,
+    e: PreparedEvent,
+    key: string | null,
+    fingerprint: string | null,
+  ): Promise<AppendResult> {
     const { rows } = await this.client.query<{ r: (string | number)[] }>(
       this.sql.appendOne,
-      [stream, expected, e.id, e.type, e.dataJson, e.metadataJson, key],
+      [stream, expected, e.id, e.type, e.dataJson, e.metadataJson, key, fingerprint],
       this.name('appendOne'),
     );
     const r = (rows[0] as { r: (string | number)[] }).r;
     return { nextVersion: Number(r[0]), lastGlobalPosition: Number(r[1]), duplicate: Number(r[2]) === 1 };
   }
 
-  private async appendMany(stream: string, expected: string, prepared: readonly PreparedEvent[], key: string | null): Promise<AppendResult> {
+  private async appendMany(
+    stream: string,
+    expected: string,
+    prepared: readonly PreparedEvent[],
+    key: string | null,
+    fingerprint: string | null,
+  ): Promise<AppendResult> {
     // Hand-built JSON avoids parsing and re-serializing every payload that prepareAppend already serialized.
     const payload = `[${prepared
       .map((e) => `{"id":"${e.id}","type":${JSON.stringify(e.type)},"data":${e.dataJson},"metadata":${e.metadataJson}}`)
       .join(',')}]`;
-    const { rows } = await this.client.query<AppendRow>(this.sql.append, [stream, expected, payload, key], this.name('append'));
+    const { rows } = await this.client.query<AppendRow>(
+      this.sql.append,
+      [stream, expected, payload, key, fingerprint],
+      this.name('append'),
+    );
     const row = rows[0] as AppendRow;
     return { nextVersion: Number(row.next_version), lastGlobalPosition: Number(row.last_position), duplicate: row.duplicate };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    checkReadStream(stream, options);
     const max = options.maxCount ?? 1_000_000;
     if (options.direction === 'backwards') {
       const from = options.fromVersion ?? Number.MAX_SAFE_INTEGER;
@@ -165,6 +212,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    checkReadAll(options);
     const { rows } = await this.client.query<EventRow>(
       this.sql.readAll,
       [options.after ?? 0, options.maxCount ?? 1000],
@@ -174,11 +222,13 @@ export class SqlEventStore implements EventStore {
   }
 
   async streamVersion(stream: string): Promise<number> {
+    checkStreamName(stream, 'streamVersion');
     const { rows } = await this.client.query<{ version: string | number }>(this.sql.version, [stream], this.name('version'));
     return rows[0] ? Number(rows[0].version) : 0;
   }
 
   subscribe(options: SubscribeOptions): Subscription {
+    checkSubscribe(options);
     return new CatchUpSubscription(this, options, (wake) => {
       this.wakers.add(wake);
       void this.ensureListening();
@@ -204,6 +254,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async loadCheckpoint(subscriberId: string): Promise<number> {
+    checkSubscriberId(subscriberId);
     const { rows } = await this.client.query<{ position: string | number }>(
       `SELECT position FROM ${this.s}.lucent_checkpoints WHERE subscriber_id = $1`,
       [subscriberId],
@@ -213,6 +264,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async saveCheckpoint(subscriberId: string, position: number): Promise<void> {
+    checkSaveCheckpoint(subscriberId, position);
     await this.client.query(
       `INSERT INTO ${this.s}.lucent_checkpoints (subscriber_id, position) VALUES ($1, $2)
        ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,

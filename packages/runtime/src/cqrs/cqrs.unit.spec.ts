@@ -132,6 +132,20 @@ describe('DeciderCommandHandler', () => {
     expect(again).toMatchObject({ duplicate: true, lastGlobalPosition: first.lastGlobalPosition });
     expect(await store.streamVersion('account-d')).toBe(1);
   });
+
+  it('refuses a key repeated with another command or on another stream, writing nothing', async () => {
+    const { store, handler } = setup();
+    await handler.handle({ account: 'k', amount: 2 }, { idempotencyKey: 'k-2' });
+    await expect(handler.handle({ account: 'k', amount: 3 }, { idempotencyKey: 'k-2' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { key: 'k-2', stream: 'account-k' },
+    });
+    await expect(handler.handle({ account: 'l', amount: 2 }, { idempotencyKey: 'k-2' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+    expect(await store.streamVersion('account-k')).toBe(1);
+    expect(await store.streamVersion('account-l')).toBe(0);
+  });
 });
 
 describe('buses', () => {

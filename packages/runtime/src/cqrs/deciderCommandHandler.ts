@@ -41,7 +41,10 @@ export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
 }
 
 export interface CommandOptions {
-  /** Repeating a command with the same key returns the first result and writes nothing. */
+  /**
+   * Repeating a command with the same key (on its stream) returns the first result and writes
+   * nothing; the same key with another command or stream is refused with IDEMPOTENCY_KEY_REUSED.
+   */
   readonly idempotencyKey?: string;
   readonly correlationId?: string;
   readonly causationId?: string;
@@ -140,9 +143,14 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
         toAppend[0] = { ...toAppend[0]!, metadata: { ...metadata, [decisionMetadataKey]: record } };
       }
       try {
+        // The key stands for the command, not for the events: a retry decides again (a new clock
+        // reading, correlation id, attempt), so its events differ while the request is the same.
         const r = await store.append(stream, toAppend, {
           expectedVersion: version === 0 ? 'noStream' : version,
-          idempotencyKey: options.idempotencyKey,
+          ...(options.idempotencyKey !== undefined && {
+            idempotencyKey: options.idempotencyKey,
+            idempotencyPayload: { decision, command },
+          }),
         });
         return { stream, events: r.duplicate ? [] : events, ...r, attempts: attempt };
       } catch (error) {

@@ -17,6 +17,12 @@ export interface EventMetadata {
 export interface NewEvent<E extends DomainEvent = DomainEvent> {
   readonly type: E['type'];
   readonly data: E['data'];
+  /**
+   * A UUID (stored lower-case); when absent the store generates one in a range of its own
+   * (`4c556365-6e74-8…`, see `newEventId`), which callers may not give. Unique within its stream:
+   * an append that repeats an id its stream holds is refused with DUPLICATE_EVENT_ID, one that
+   * repeats an id within its own batch with VALIDATION_FAILED; nothing is written either way.
+   */
   readonly id?: string;
   readonly metadata?: EventMetadata;
 }
@@ -38,8 +44,20 @@ export interface StoredEvent<E extends DomainEvent = DomainEvent> {
 
 export interface AppendOptions {
   readonly expectedVersion?: ExpectedVersion;
-  /** A command's idempotency key: a repeated key returns the first result and writes nothing. */
+  /**
+   * A command's idempotency key, stored with its stream and a fingerprint of the request (see
+   * `idempotencyFingerprint`). Repeated on the same stream with the same request: the first
+   * result, `duplicate: true`, nothing written (checked before the expected version). Repeated on
+   * another stream or with another request: IDEMPOTENCY_KEY_REUSED, nothing written.
+   */
   readonly idempotencyKey?: string;
+  /**
+   * What the key stands for when it is not the events themselves: any JSON value, compared (key
+   * order aside) instead of the events. For callers whose retries rightly produce other events,
+   * e.g. a command handler that decides again with a fresh clock reading: it passes the command.
+   * Needs `idempotencyKey`.
+   */
+  readonly idempotencyPayload?: unknown;
 }
 
 export interface AppendResult {
@@ -51,16 +69,23 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/**
+ * Every store checks read options the same way before any I/O: a bad one (a negative, fractional
+ * or NaN number, an unknown direction, an option the call does not have) is a ValidationError
+ * (VALIDATION_FAILED) whose issue path names the option.
+ */
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards';
-  /** Inclusive stream version to start from (1 forwards, latest backwards by default). */
+  /** Inclusive stream version to start from (1 forwards, latest backwards by default); an integer >= 0. */
   readonly fromVersion?: number;
+  /** At most this many events (an integer >= 0; all by default). */
   readonly maxCount?: number;
 }
 
 export interface ReadAllOptions {
-  /** Exclusive: events with a global position greater than this. 0 for the start. */
+  /** Exclusive: events with a global position greater than this. 0 for the start; an integer >= 0. */
   readonly after?: number;
+  /** At most this many events (an integer >= 0; default 1,000). */
   readonly maxCount?: number;
 }
 
@@ -71,10 +96,11 @@ export interface SubscribeOptions {
    * so a restarted subscriber resumes where it stopped. Without it the position lives in memory.
    */
   readonly subscriberId?: string;
-  /** Exclusive start position when there is no stored checkpoint (default 0: from the beginning). */
+  /** Exclusive start position when there is no stored checkpoint (default 0: from the beginning); an integer >= 0. */
   readonly after?: number;
+  /** Events per handler call at most (an integer >= 1, default 500). */
   readonly batchSize?: number;
-  /** Fallback poll period when no wake-up signal arrives (default 1,000 ms). */
+  /** Fallback poll period when no wake-up signal arrives (> 0, default 1,000 ms). */
   readonly pollIntervalMs?: number;
   /**
    * Receives events in global order, a batch at a time. Delivery is at least once: after a

@@ -150,6 +150,177 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       expect(await store.streamVersion(`${stream}-race`)).toBe(1);
     });
 
+    it('refuses a key reused on another stream with IDEMPOTENCY_KEY_REUSED and writes nothing on either', async () => {
+      fresh();
+      const other = `${stream}-other`;
+      const key = `cmd-${randomUUID()}`;
+      const first = await store.append(stream, [ev(1)], { idempotencyKey: key });
+      for (const events of [[ev(1)], [ev(1), ev(2)]]) {
+        const reused = store.append(other, events, { idempotencyKey: key });
+        await expect(reused).rejects.toBeInstanceOf(LucentError);
+        await expect(reused).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { key, stream } });
+      }
+      expect(await store.streamVersion(other)).toBe(0);
+      expect(await store.readStream(other)).toEqual([]);
+      expect((await store.readStream(stream)).map((e) => (e.data as { n: number }).n)).toEqual([1]);
+      // The key still means its first request.
+      expect(await store.append(stream, [ev(1)], { idempotencyKey: key })).toEqual({ ...first, duplicate: true });
+    });
+
+    it('refuses a key repeated with other events (type, data, metadata, ids, count) and writes nothing', async () => {
+      fresh();
+      const key = `cmd-${randomUUID()}`;
+      const id = randomUUID();
+      const sent: NewEvent[] = [
+        { id, type: 'Counted', data: { n: 1, tags: ['a'] }, metadata: { correlationId: 'c-1' } },
+        { type: 'Counted', data: { n: 2 } },
+      ];
+      const first = await store.append(stream, sent, { idempotencyKey: key });
+      const e0 = sent[0] as NewEvent;
+      const variants: NewEvent[][] = [
+        [{ ...e0, type: 'Other' }, ev(2)],
+        [{ ...e0, data: { n: 1, tags: ['b'] } }, ev(2)],
+        [{ ...e0, metadata: { correlationId: 'c-2' } }, ev(2)],
+        [{ ...e0, id: randomUUID() }, ev(2)],
+        [{ type: 'Counted', data: { n: 1, tags: ['a'] }, metadata: { correlationId: 'c-1' } }, ev(2)],
+        [e0],
+        [e0, ev(2), ev(3)],
+        [ev(2), e0],
+      ];
+      for (const events of variants) {
+        const attempt = store.append(stream, events, { idempotencyKey: key });
+        await expect(attempt).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { key, stream } });
+      }
+      // The same events (object keys in another order, the id in upper case) are the same request.
+      const same: NewEvent[] = [
+        { metadata: { correlationId: 'c-1' }, data: { tags: ['a'], n: 1 }, type: 'Counted', id: id.toUpperCase() },
+        { type: 'Counted', data: { n: 2 } },
+      ];
+      expect(await store.append(stream, same, { idempotencyKey: key, expectedVersion: 'noStream' })).toEqual({ ...first, duplicate: true });
+      const stored = await store.readStream(stream);
+      expect(stored.map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
+      expect(stored[0]?.id).toBe(id.toLowerCase());
+    });
+
+    it('refuses a single-event key repeated with another event, and returns the first result for the same one', async () => {
+      fresh();
+      const key = `cmd-${randomUUID()}`;
+      const first = await store.append(stream, [ev(1)], { idempotencyKey: key });
+      await expect(store.append(stream, [ev(2)], { idempotencyKey: key })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      await expect(store.append(stream, [ev(1, 'Other')], { idempotencyKey: key })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(await store.append(stream, [ev(1)], { idempotencyKey: key })).toEqual({ ...first, duplicate: true });
+      expect(await store.readStream(stream)).toHaveLength(1);
+    });
+
+    it('compares an idempotencyPayload instead of the events when one is given', async () => {
+      fresh();
+      const key = `cmd-${randomUUID()}`;
+      const command = { deposit: 5, account: 'a' };
+      const first = await store.append(stream, [ev(1)], { idempotencyKey: key, idempotencyPayload: command });
+      // A retry that decided other events for the same command is the same request.
+      const again = await store.append(stream, [ev(7), ev(8)], { idempotencyKey: key, idempotencyPayload: { account: 'a', deposit: 5 } });
+      expect(again).toEqual({ ...first, duplicate: true });
+      await expect(store.append(stream, [ev(1)], { idempotencyKey: key, idempotencyPayload: { deposit: 6, account: 'a' } })).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+      await expect(store.append(stream, [ev(1)], { idempotencyKey: key })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      await expect(store.append(stream, [ev(1)], { idempotencyPayload: command })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { issues: [{ path: 'idempotencyPayload' }] },
+      });
+      expect((await store.readStream(stream)).map((e) => (e.data as { n: number }).n)).toEqual([1]);
+    });
+
+    it('keeps event ids unique within a stream: a retried batch without a key is refused with DUPLICATE_EVENT_ID', async () => {
+      fresh();
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      const batch = ids.map((id, i) => ({ id, type: 'Counted', data: { n: i + 1 } }));
+      const first = await store.append(stream, batch, { expectedVersion: 'any' });
+      const retry = store.append(stream, batch, { expectedVersion: 'any' });
+      await expect(retry).rejects.toBeInstanceOf(LucentError);
+      await expect(retry).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', details: { stream } });
+      // One repeated id among new ones refuses the whole batch; so does a single event, in any case.
+      const mixed = store.append(stream, [{ id: randomUUID(), type: 'Counted', data: { n: 9 } }, batch[1] as NewEvent]);
+      await expect(mixed).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', details: { stream, eventId: ids[1] } });
+      await expect(store.append(stream, [{ ...(batch[2] as NewEvent), id: (ids[2] as string).toUpperCase() }])).rejects.toMatchObject({
+        code: 'DUPLICATE_EVENT_ID',
+        details: { stream, eventId: ids[2] },
+      });
+      const stored = await store.readStream(stream);
+      expect(stored.map((e) => e.id)).toEqual(ids);
+      expect(await store.streamVersion(stream)).toBe(3);
+      expect((await store.readAll({ after: first.lastGlobalPosition, maxCount: 10_000 })).filter((e) => e.stream === stream)).toEqual([]);
+      // Another stream may hold the same ids.
+      expect(await store.append(`${stream}-copy`, batch)).toMatchObject({ nextVersion: 3, duplicate: false });
+      // Ids the store generates lie in a range of their own, which callers may not give (so such
+      // an id read back cannot be appended again, here or anywhere).
+      const generated = await store.append(`${stream}-gen`, [ev(1), ev(2)]);
+      const back = await store.readStream(`${stream}-gen`);
+      for (const e of back) expect(e.id).toMatch(/^4c556365-6e74-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(new Set(back.map((e) => e.id)).size).toBe(2);
+      for (const target of [`${stream}-gen`, `${stream}-elsewhere`]) {
+        const again = store.append(target, [{ id: back[0]?.id, type: 'Counted', data: { n: 1 } }]);
+        await expect(again).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'events.0.id' }] } });
+      }
+      await expect(store.append(stream, [{ id: '4C556365-6E74-8ABC-9DEF-0123456789AB', type: 'X', data: {} }])).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      expect(await store.streamVersion(`${stream}-gen`)).toBe(generated.nextVersion);
+      expect(await store.streamVersion(`${stream}-elsewhere`)).toBe(0);
+      // An id twice in one batch is refused before any I/O.
+      const twice = store.append(`${stream}-twice`, [batch[0] as NewEvent, { ...(batch[0] as NewEvent), data: { n: 2 } }]);
+      await expect(twice).rejects.toBeInstanceOf(ValidationError);
+      await expect(twice).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'events.1.id' }] } });
+      expect(await store.streamVersion(`${stream}-twice`)).toBe(0);
+    });
+
+    it('refuses bad read options with VALIDATION_FAILED naming the option, never a driver error', async () => {
+      fresh();
+      await store.append(stream, [ev(1), ev(2), ev(3)]);
+      const refused = async (attempt: Promise<unknown>, path: string): Promise<void> => {
+        await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+        await expect(attempt).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path }] } });
+      };
+      for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number]) {
+        await refused(store.readStream(stream, { maxCount: bad }), 'maxCount');
+        await refused(store.readStream(stream, { direction: 'backwards', maxCount: bad }), 'maxCount');
+        await refused(store.readStream(stream, { fromVersion: bad }), 'fromVersion');
+        await refused(store.readAll({ maxCount: bad }), 'maxCount');
+        await refused(store.readAll({ after: bad }), 'after');
+        await refused(store.saveCheckpoint(`sub-${randomUUID()}`, bad), 'position');
+      }
+      await expect(store.readStream(stream, { maxCount: -1 })).rejects.toThrow(/maxCount: must be a non-negative integer/);
+      await refused(store.readStream(stream, { direction: 'sideways' as 'forwards' }), 'direction');
+      await refused(store.readStream(stream, { fromPosition: 1 } as never), 'fromPosition');
+      await refused(store.readAll({ fromVersion: 1 } as never), 'fromVersion');
+      await refused(store.readStream(''), 'stream');
+      await refused(store.streamVersion(''), 'stream');
+      await refused(store.loadCheckpoint(''), 'subscriberId');
+      const handler = (): void => undefined;
+      for (const [options, path] of [
+        [{ handler, batchSize: 0 }, 'batchSize'],
+        [{ handler, batchSize: -5 }, 'batchSize'],
+        [{ handler, after: -1 }, 'after'],
+        [{ handler, pollIntervalMs: Number.NaN }, 'pollIntervalMs'],
+        [{ handler, subscriberId: '' }, 'subscriberId'],
+        [{}, 'handler'],
+      ] as const) {
+        expect(() => store.subscribe(options as never)).toThrow(ValidationError);
+        try {
+          store.subscribe(options as never);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path }] } });
+        }
+      }
+      // Zero and the boundaries are fine.
+      expect(await store.readStream(stream, { maxCount: 0 })).toEqual([]);
+      expect(await store.readAll({ after: 0, maxCount: 0 })).toEqual([]);
+      expect((await store.readStream(stream, { fromVersion: 0, maxCount: 2 })).map((e) => e.streamVersion)).toEqual([1, 2]);
+      expect(await store.readStream(stream, { direction: 'backwards', fromVersion: 0 })).toEqual([]);
+      expect((await store.readStream(stream, { maxCount: undefined })).length).toBe(3);
+      expect(await store.streamVersion(stream)).toBe(3);
+    });
+
     it('rejects malformed and oversized events with a typed error and writes nothing of the batch', async () => {
       fresh();
       const bad: unknown[][] = [

@@ -1,7 +1,17 @@
 // In-memory event store: the twin of the SQL stores for tests and single-process demos; same contract, no durability.
-import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, LucentError } from '@lucent/core';
-import { defaultMaxEventBytes, prepareAppend } from './appendInput.js';
+import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError, LucentError } from '@lucent/core';
+import {
+  checkReadAll,
+  checkReadStream,
+  checkSaveCheckpoint,
+  checkStreamName,
+  checkSubscribe,
+  checkSubscriberId,
+  defaultMaxEventBytes,
+  idempotencyFingerprint,
+  newEventId,
+  prepareAppend,
+} from './appendInput.js';
 import { CatchUpSubscription } from './catchUpSubscription.js';
 import type {
   AppendOptions,
@@ -24,7 +34,10 @@ export interface MemoryEventStoreOptions {
 export class MemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
-  private readonly idempotency = new Map<string, AppendResult>();
+  /** Event ids of each stream (lower-case), so an id is stored at most once per stream. */
+  private readonly ids = new Map<string, Set<string>>();
+  /** Each idempotency key with the stream it was first used on and the fingerprint of that request. */
+  private readonly idempotency = new Map<string, { readonly stream: string; readonly fingerprint: string; readonly result: AppendResult }>();
   private readonly checkpoints = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private readonly clock: () => number;
@@ -50,11 +63,16 @@ export class MemoryEventStore implements EventStore {
 
   private appendNow(stream: string, events: readonly NewEvent[], options?: AppendOptions): AppendResult {
     this.ensureOpen();
-    const prepared = prepareAppend(stream, events, options, randomUUID, this.maxEventBytes);
+    const prepared = prepareAppend(stream, events, options, newEventId, this.maxEventBytes);
     const key = options?.idempotencyKey;
+    const fingerprint = key === undefined ? undefined : idempotencyFingerprint(prepared, options);
     if (key !== undefined) {
       const seen = this.idempotency.get(key);
-      if (seen) return { ...seen, duplicate: true };
+      if (seen) {
+        if (seen.stream !== stream) throw new IdempotencyKeyReusedError(key, seen.stream, stream, 'stream');
+        if (seen.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key, seen.stream, stream, 'events');
+        return { ...seen.result, duplicate: true };
+      }
     }
     const existing = this.streams.get(stream);
     const version = existing?.length ?? 0;
@@ -65,6 +83,8 @@ export class MemoryEventStore implements EventStore {
       (expected === 'streamExists' && version > 0) ||
       expected === version;
     if (!ok) throw new ConcurrencyError(stream, expected, version);
+    const ids = this.ids.get(stream) ?? new Set<string>();
+    for (const e of prepared) if (ids.has(e.id)) throw new DuplicateEventIdError(stream, e.id);
     const list = existing ?? [];
     const timestamp = this.clock();
     for (const [i, e] of prepared.entries()) {
@@ -81,58 +101,66 @@ export class MemoryEventStore implements EventStore {
       };
       list.push(stored);
       this.all.push(stored);
+      ids.add(e.id);
     }
     this.streams.set(stream, list);
+    this.ids.set(stream, ids);
     const result: AppendResult = {
       nextVersion: list.length,
       lastGlobalPosition: this.all.length,
       duplicate: false,
     };
-    if (key !== undefined) this.idempotency.set(key, result);
+    if (key !== undefined) this.idempotency.set(key, { stream, fingerprint: fingerprint as string, result });
     for (const l of this.listeners) l();
     return result;
   }
 
-  readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  // async: a refused option or a closed store rejects the promise rather than throwing.
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     this.ensureOpen();
+    checkReadStream(stream, options);
     const list = this.streams.get(stream) ?? [];
     const max = options.maxCount ?? Number.POSITIVE_INFINITY;
     if (options.direction === 'backwards') {
       const from = Math.min(options.fromVersion ?? list.length, list.length);
       const out: StoredEvent[] = [];
       for (let v = from; v >= 1 && out.length < max; v--) out.push(list[v - 1] as StoredEvent);
-      return Promise.resolve(out);
+      return out;
     }
     const from = Math.max(options.fromVersion ?? 1, 1);
-    return Promise.resolve(list.slice(from - 1, max === Number.POSITIVE_INFINITY ? undefined : from - 1 + max));
+    return list.slice(from - 1, max === Number.POSITIVE_INFINITY ? undefined : from - 1 + max);
   }
 
-  readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     this.ensureOpen();
+    checkReadAll(options);
     const after = options.after ?? 0;
     const max = options.maxCount ?? 1000;
-    return Promise.resolve(this.all.slice(after, after + max));
+    return this.all.slice(after, after + max);
   }
 
-  streamVersion(stream: string): Promise<number> {
+  async streamVersion(stream: string): Promise<number> {
     this.ensureOpen();
-    return Promise.resolve(this.streams.get(stream)?.length ?? 0);
+    checkStreamName(stream, 'streamVersion');
+    return this.streams.get(stream)?.length ?? 0;
   }
 
   subscribe(options: SubscribeOptions): Subscription {
+    checkSubscribe(options);
     return new CatchUpSubscription(this, options, (wake) => {
       this.listeners.add(wake);
       return () => this.listeners.delete(wake);
     });
   }
 
-  loadCheckpoint(subscriberId: string): Promise<number> {
-    return Promise.resolve(this.checkpoints.get(subscriberId) ?? 0);
+  async loadCheckpoint(subscriberId: string): Promise<number> {
+    checkSubscriberId(subscriberId);
+    return this.checkpoints.get(subscriberId) ?? 0;
   }
 
-  saveCheckpoint(subscriberId: string, position: number): Promise<void> {
+  async saveCheckpoint(subscriberId: string, position: number): Promise<void> {
+    checkSaveCheckpoint(subscriberId, position);
     this.checkpoints.set(subscriberId, position);
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -35,8 +35,11 @@ export class RegistryAuditLog {
       ...(at === undefined ? {} : { at }),
     };
     // The store revision is the idempotency key, so a retried write of the same record is stored once.
+    // The change itself stands for the request: a record written late carries `at` and may name
+    // another `old` (see KvRegistryStore), yet it records the same change.
     await this.events.append(registryStreamOf(name), [{ type: rulesChangedEvent, data, metadata: { userId: audit.who } }], {
       idempotencyKey: `registry:${name}:${revision}`,
+      idempotencyPayload: { name, revision, who: data.who, why: data.why, forced: data.forced, new: next },
     });
   }
 
