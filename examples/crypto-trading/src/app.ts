@@ -1,6 +1,6 @@
 // Builds the crypto trading service: infrastructure opened once, function manager, positions, deposits, scheduled work, NestJS on Fastify.
 import 'reflect-metadata';
-import { createLucentApp } from '@lucent/nestjs';
+import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FunctionManager, LucentMetrics, createLogger } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
@@ -27,6 +27,12 @@ export interface CryptoService {
   /** The process's one metrics registry, served on GET /metrics. */
   readonly metrics: LucentMetrics;
   close(): Promise<void>;
+  /**
+   * Stop gracefully (SIGTERM): refuse new connections, answer every request already received
+   * (cutting what is left after `drainTimeoutMs`), then stop the Scheduler, the parts and the stores.
+   * `drained` is false when requests had to be cut.
+   */
+  shutdown(drainTimeoutMs: number): Promise<{ readonly drained: boolean }>;
 }
 
 export interface CryptoServiceOptions {
@@ -95,6 +101,13 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
         // Stop taking requests, then let the infrastructure stop the Scheduler, the parts and the stores in order.
         await app.close();
         await infrastructure.close();
+      },
+      shutdown: async (drainTimeoutMs) => {
+        const { drained, elapsedMs } = await drainHttp(app, drainTimeoutMs);
+        if (drained) logger.info('http drained', { elapsedMs });
+        else logger.warn('http drain timed out; remaining connections cut', { drainTimeoutMs });
+        await infrastructure.close();
+        return { drained };
       },
     };
   } catch (error) {

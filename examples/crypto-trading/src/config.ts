@@ -31,6 +31,11 @@ export interface ServiceConfig {
    * LUCENT_HTTP_REQUEST_TIMEOUT_MS (30 s), LUCENT_HTTP_KEEPALIVE_TIMEOUT_MS (5 s).
    */
   readonly http?: LucentHttpOptions;
+  /**
+   * On SIGTERM, how long requests already received may take to finish before their connections are
+   * cut (LUCENT_DRAIN_TIMEOUT_MS; default 10 s).
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 const numberFrom = (env: NodeJS.ProcessEnv, name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
@@ -80,6 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env['LUCENT_PRICE_CRON'] ? { priceCron: env['LUCENT_PRICE_CRON'] === 'off' ? null : env['LUCENT_PRICE_CRON'] } : {}),
     ...(env['LUCENT_PRICE_MAX_MOVE'] ? { priceMaxMove: Number(env['LUCENT_PRICE_MAX_MOVE']) } : {}),
     ...(env['LUCENT_YIELD_CRON'] ? { yieldCron: env['LUCENT_YIELD_CRON'] } : {}),
+    ...(env['LUCENT_DRAIN_TIMEOUT_MS'] ? { drainTimeoutMs: Number(env['LUCENT_DRAIN_TIMEOUT_MS']) } : {}),
     auth: authFromEnv(env),
     http: httpFromEnv(env),
   };

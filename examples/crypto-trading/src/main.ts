@@ -40,8 +40,20 @@ console.log(send('/deposits', '{"account":"alice","asset":"USDC","amount":1000,"
 console.log(send('/callbacks/chain/confirmations', '{"txHash":"<txHash from the answer>","confirmations":3}'));
 console.log(`  curl ${base}/deposits/<depositId from the answer>`);
 
+// Graceful stop: no new connections, requests already received answered within the drain timeout,
+// then the Scheduler, the parts and the stores closed in order. Exit 0 when everything drained,
+// 1 when requests had to be cut or closing failed.
+const drainTimeoutMs = config.drainTimeoutMs ?? 10_000;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void service.close().then(() => process.exit(0));
+    // A stop that hangs (a store that never answers) must not keep the process past its budget.
+    setTimeout(() => process.exit(1), drainTimeoutMs + 10_000).unref();
+    service.shutdown(drainTimeoutMs).then(
+      ({ drained }) => process.exit(drained ? 0 : 1),
+      (error: unknown) => {
+        console.error(`Lucent crypto trading service did not stop cleanly: ${error instanceof Error ? error.stack : String(error)}`);
+        process.exit(1);
+      },
+    );
   });
 }

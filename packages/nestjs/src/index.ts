@@ -18,6 +18,7 @@ export * from './routes/lucentRoute.js';
 export * from './routes/lucentRouteGuard.js';
 export * from './http/lucentHttp.js';
 export * from './http/requestInput.js';
+export * from './http/drainHttp.js';
 export * from './health/lucentHealthModule.js';
 export * from './openapi/apiDocsController.js';
 export * from './metrics/lucentMetricsModule.js';

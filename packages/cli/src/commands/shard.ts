@@ -43,7 +43,7 @@ function registryOverrides(
 }
 
 const flags =
-  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N]';
+  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N] [--drain-timeout MS]';
 
 export const shardCommand: Command = {
   describe: `run one shard on NATS: ${flags}`,
@@ -66,6 +66,7 @@ The shard registers the functions compiled into it in the registry when it start
       database: { type: 'string' },
       schema: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'drain-timeout': { type: 'string', default: '10000' },
       quiet: { type: 'boolean', default: false },
     }, `usage: lucent shard ${flags} [--quiet]`);
     if (parsed === undefined) return 2;
@@ -77,6 +78,11 @@ The shard registers the functions compiled into it in the registry when it start
     const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
     if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65_536)) {
       console.error(`lucent shard: --metrics-port takes a port number (0-65535), not ${values['metrics-port']}`);
+      return 2;
+    }
+    const drainTimeoutMs = Number(values['drain-timeout']);
+    if (!(Number.isInteger(drainTimeoutMs) && drainTimeoutMs >= 0)) {
+      console.error(`lucent shard: --drain-timeout takes milliseconds (a whole number), not ${values['drain-timeout']}`);
       return 2;
     }
     const configPath = resolve(values.config);
@@ -140,9 +146,20 @@ The shard registers the functions compiled into it in the registry when it start
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
     });
-    await running.stop();
+    // Drain: the shard announces it (callers route elsewhere), stops taking calls, and waits for the
+    // running ones up to the drain timeout; then the connections close.
+    const inFlight = running.shard.callsInFlight;
+    logger.info('shard draining', { inFlight, drainTimeoutMs });
+    const started = Date.now();
+    await running.stop(drainTimeoutMs);
+    const cut = running.shard.callsInFlight;
     await metricsServer?.close();
     await eventStore?.close();
+    if (cut > 0) {
+      logger.warn('shard stopped with calls still running after the drain timeout', { cut, drainTimeoutMs });
+      return 1;
+    }
+    logger.info('shard stopped', { drainedMs: Date.now() - started, drained: inFlight });
     return 0;
   },
 };

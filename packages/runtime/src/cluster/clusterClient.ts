@@ -139,10 +139,11 @@ export class ClusterClient {
     this.logger = options.logger ?? silentLogger;
     this.idPrefix = options.idPrefix ?? `${process.pid.toString(36)}-${Date.now().toString(36)}-c`;
     this.directory = new ShardDirectory(this.transport, { liveness: options.liveness, clock: this.clock });
-    this.directory.onDrop((id) => {
+    this.directory.onDrop((id, reason) => {
       this.breakers.forget(id);
-      // Calls still waiting on it fail over now instead of at their wait limit.
-      if (this.directory.view.inFlight.has(id)) this.transport.abandon(id, shardUnavailable(id, 'it stopped reporting'));
+      // Calls still waiting on a silent shard fail over now instead of at their wait limit; a draining
+      // one answers the calls it holds (a graceful stop), so they are left to finish.
+      if (reason === 'silent' && this.directory.view.inFlight.has(id)) this.transport.abandon(id, shardUnavailable(id, 'it stopped reporting'));
     });
   }
 

@@ -200,6 +200,19 @@ describe('ClusterClient over shards', () => {
     await c.stop();
   });
 
+  it('gets the answers of the calls a draining shard was running (a graceful stop fails nothing over)', async () => {
+    const c = await cluster(['only']);
+    c.shards[0]!.setChaos({ extraDelayMs: 200 });
+    const pending = Array.from({ length: 5 }, () => c.client.invoke('risk.healthFactor', input, { timeoutMs: 5_000 }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.shards[0]!.callsInFlight).toBe(5);
+    const stopping = c.shards[0]!.stop(2_000);
+    const results = await Promise.all(pending);
+    expect(results.map((r) => (r.output as { shard: string }).shard)).toEqual(['only', 'only', 'only', 'only', 'only']);
+    await stopping;
+    await c.stop();
+  });
+
   it('sends fewer calls to a shard made slower, once its reports show it', async () => {
     const c = await cluster(['fast1', 'fast2', 'slow']);
     c.shards[2]!.setChaos({ extraDelayMs: 15 });

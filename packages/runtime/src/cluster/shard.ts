@@ -93,7 +93,18 @@ export class Shard {
     await this.served?.close();
     this.served = undefined;
     if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => (this.idle = r)), sleep(graceMs)]);
+      // Draining reports go on while calls finish: callers keep waiting for these answers instead of
+      // judging the shard gone and failing its calls over.
+      const heartbeat = setInterval(() => this.transport.publishLoad(this.report()), this.intervalMs);
+      heartbeat.unref();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => (this.idle = r)), new Promise<void>((r) => (grace = setTimeout(r, graceMs)))]);
+      // Cleared, or the process that stops would live on until the grace period ends.
+      clearTimeout(grace);
+      clearInterval(heartbeat);
+      // The last answers leave through the transport a few ticks after their handlers return (a
+      // batching outbox): let them go out before the caller closes the connection.
+      await new Promise<void>((r) => setImmediate(r));
     }
     this.load?.stop();
   }

@@ -15,6 +15,9 @@ export interface ShardDirectoryOptions {
   readonly clock?: () => number;
 }
 
+/** Why a shard left the table: it went quiet (its calls will not be answered), or it is draining (they will). */
+export type DropReason = 'silent' | 'draining';
+
 export class ShardDirectory {
   readonly reports = new Map<string, LoadReport>();
   /** The caller's own view (in flight, errors, first seen), which the routing policy scores on. */
@@ -23,7 +26,7 @@ export class ShardDirectory {
   private readonly clock: () => number;
   private readonly unsubscribe: () => void;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly dropListeners = new Set<(shardId: string) => void>();
+  private readonly dropListeners = new Set<(shardId: string, reason: DropReason) => void>();
   private readonly changeListeners = new Set<() => void>();
   private alive: string[] = [];
   private aliveAt = Number.NEGATIVE_INFINITY;
@@ -42,11 +45,12 @@ export class ShardDirectory {
     if (!isNewerReport(held, report)) return;
     const now = this.clock();
     this.reports.set(report.shardId, { ...report, receivedAt: now });
-    // A draining shard still finishes its calls but must not get new ones.
-    if (report.draining === true) this.drop(report.shardId);
-    else this.view.seen(report.shardId, now);
+    // A draining shard still finishes its calls but must not get new ones; its later (draining) reports only keep it from going silent.
+    const startsDraining = report.draining === true && held?.draining !== true;
+    if (startsDraining) this.drop(report.shardId, 'draining');
+    else if (report.draining !== true) this.view.seen(report.shardId, now);
     this.aliveAt = Number.NEGATIVE_INFINITY;
-    if (held === undefined || report.draining === true) for (const l of this.changeListeners) l();
+    if (held === undefined || startsDraining) for (const l of this.changeListeners) l();
   }
 
   /** Live shard ids, recomputed at most every 100 ms or on a new report (this runs once per call). */
@@ -58,8 +62,11 @@ export class ShardDirectory {
     return this.alive;
   }
 
-  /** Called with a shard's id when it is dropped (silent or draining): its pending calls will not be answered. */
-  onDrop(listener: (shardId: string) => void): () => void {
+  /**
+   * Called with a shard's id when it is dropped: `silent`, its pending calls will not be answered;
+   * `draining`, it takes no new calls but answers the ones it has (then goes silent).
+   */
+  onDrop(listener: (shardId: string, reason: DropReason) => void): () => void {
     this.dropListeners.add(listener);
     return () => this.dropListeners.delete(listener);
   }
@@ -96,16 +103,16 @@ export class ShardDirectory {
     this.changeListeners.clear();
   }
 
-  private drop(shardId: string): void {
+  private drop(shardId: string, reason: DropReason): void {
     this.view.forget(shardId);
-    for (const l of this.dropListeners) l(shardId);
+    for (const l of this.dropListeners) l(shardId, reason);
   }
 
   private sweep(): void {
     const gone = expiredShards(this.reports, this.clock(), this.liveness);
     for (const id of gone) {
       this.reports.delete(id);
-      this.drop(id);
+      this.drop(id, 'silent');
     }
     if (gone.length > 0) {
       this.aliveAt = Number.NEGATIVE_INFINITY;
