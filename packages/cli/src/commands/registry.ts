@@ -22,6 +22,8 @@ actions:
   enable <fn> | disable <fn>
   jurisdictions <fn> [--allow US,DE] [--deny FR] [--clear]
   history <fn> [--limit N]
+  shadow-report <fn>                     agreed / diverged / skipped / sampled-out counts of its shadow runs, with
+                                        recent divergences: from the running shards (--nats), or --database
   bundles [fn]                          published bundles (holding fn), how the registry uses them, state per shard
   withdraw <bundle-id>                  take back a refused or unused bundle: its versions leave the registry,
                                         shards unload it, and the same code may be published again
@@ -222,6 +224,20 @@ export const registryCommand: Command = {
         const { bundlesAction } = await import('../registry/bundleCommand.js');
         const text = await bundlesAction(natsUrl, target, action, args, { who, why: values.reason ?? `lucent registry withdraw ${args[0] ?? ''}` }, values.json);
         console.log(text);
+        return 0;
+      }
+      if (action === 'shadow-report') {
+        const fn = need(args[0], '<fn>');
+        const { readShadowReport, formatShadowReport } = await import('../registry/shadowReportCommand.js');
+        const database = values.database ?? (process.env['LUCENT_PG_URL'] || undefined);
+        if (natsUrl === undefined && database === undefined) throw new UsageError('shadow-report reads the running shards (--nats URL) or the event store (--database URL)');
+        const result = await readShadowReport(fn, {
+          prefix: values.prefix,
+          ...(natsUrl === undefined ? {} : { nats: natsUrl }),
+          ...(database === undefined ? {} : { database }),
+          ...(values.schema === undefined ? {} : { schema: values.schema }),
+        });
+        console.log(values.json ? JSON.stringify(result, null, 2) : formatShadowReport(fn, result));
         return 0;
       }
       if (values.admin !== undefined) {

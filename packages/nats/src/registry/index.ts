@@ -2,3 +2,4 @@
 export * from './kvRegistryStore.js';
 export * from './registryNodes.js';
 export * from './registryTestProtocol.js';
+export * from './shadowReports.js';

@@ -31,6 +31,15 @@ export interface ShardConfig {
 export interface RegistryConfig {
   /** KV bucket of the registry; named from the subject prefix by default (`lucent-registry` for `lucent`), as `lucent registry --prefix` does. */
   readonly bucket?: string;
+  /** How shadow versions run here (see docs/registry.md, Shadow versions). */
+  readonly shadow?: ShadowConfig;
+}
+
+export interface ShadowConfig {
+  /** Fraction (0..1) of the calls with a shadow version that run it; by correlation id (default 1). */
+  readonly sampleRate?: number;
+  /** Shadow runs at once on this shard; beyond it a comparison is skipped to protect live calls (default 64). */
+  readonly maxInFlight?: number;
 }
 
 export interface BundlesConfig {
@@ -92,6 +101,13 @@ export function parseShardConfig(raw: unknown, overrides: Partial<ShardConfig> =
   const registry = r['registry'] as RegistryConfig | undefined;
   if (registry !== undefined && (typeof registry !== 'object' || registry === null || (registry.bucket !== undefined && typeof registry.bucket !== 'string'))) {
     issues.push({ path: 'registry.bucket', message: 'a KV bucket name' });
+  }
+  const shadow = registry?.shadow;
+  if (shadow !== undefined) {
+    const rate = shadow.sampleRate;
+    if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) issues.push({ path: 'registry.shadow.sampleRate', message: 'a fraction from 0 to 1' });
+    const max = shadow.maxInFlight;
+    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) issues.push({ path: 'registry.shadow.maxInFlight', message: 'a whole number of at least 1' });
   }
   const bundles = r['bundles'] as BundlesConfig | undefined;
   if (bundles !== undefined) {

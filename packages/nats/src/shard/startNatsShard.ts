@@ -17,6 +17,7 @@ import type { Subscription } from 'nats';
 import { bundleStatusSubject, serveBundleStatus } from '../deploy/bundleStatus.js';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
 import { KvRegistryStore } from '../registry/kvRegistryStore.js';
+import { serveShadowReports, shadowReportSubject } from '../registry/shadowReports.js';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { bundleBucketFor, registryBucketFor } from './clusterBuckets.js';
@@ -89,6 +90,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   // Rules and bundles are in place before the shard serves, so its first load report lists every version it hosts.
   let registry: ShardRegistry | undefined;
   let statusReplies: Subscription | undefined;
+  let shadowReplies: Subscription | undefined;
   const stores: { close(): Promise<void> }[] = [];
   if (config.registry !== undefined || config.bundles !== undefined) {
     const { registry: registryConfig, bundles: bundlesConfig } = config;
@@ -120,11 +122,17 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       nodeId: config.id,
       logger,
       ...(kv === undefined ? {} : { registry: kv }),
-      ...(options.eventStore === undefined ? {} : { shadow: { eventStore: options.eventStore } }),
-      // With a registry the shadow runner exists anyway: its counter joins the process's registry.
-      ...(options.metrics === undefined || kv === undefined
+      ...(kv === undefined
         ? {}
-        : { shadow: { ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }), metrics: options.metrics.registry } }),
+        : {
+            shadow: {
+              ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore }),
+              // The shadow runner's counter joins the process's metrics registry when there is one.
+              ...(options.metrics === undefined ? {} : { metrics: options.metrics.registry }),
+              ...(registryConfig?.shadow?.sampleRate === undefined ? {} : { sampleRate: registryConfig.shadow.sampleRate }),
+              ...(registryConfig?.shadow?.maxInFlight === undefined ? {} : { maxInFlight: registryConfig.shadow.maxInFlight }),
+            },
+          }),
       ...(bundleStore === undefined || publicKey === undefined ? {} : { bundles: { store: bundleStore, publicKey } }),
     });
     await registry.start();
@@ -133,6 +141,8 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       const subject = bundleStatusSubject(config.subjectPrefix, bundlesConfig.bucket ?? bundleBucketFor(config.subjectPrefix));
       statusReplies = serveBundleStatus(connection, subject, config.id, registry.deployer);
     }
+    // `lucent registry shadow-report` asks every shard for its comparisons (no database needed).
+    if (registry.shadow !== undefined) shadowReplies = serveShadowReports(connection, shadowReportSubject(config.subjectPrefix), config.id, registry.shadow);
     if (registry.watcher !== undefined) options.metrics?.registryWatcher(registry.watcher);
   }
   const shard = new Shard({
@@ -166,6 +176,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     stop: async (graceMs = 5_000) => {
       await shard.stop(graceMs);
       statusReplies?.unsubscribe();
+      shadowReplies?.unsubscribe();
       await registry?.stop();
       for (const store of stores) await store.close();
       await transport.close();

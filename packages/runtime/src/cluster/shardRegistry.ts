@@ -27,7 +27,9 @@ export interface ShardRegistryOptions {
    * Shadow runs of the functions this shard serves (default on when `registry` is set). Divergences and
    * tallies go to `eventStore` when given, so `shadowReport` sums every shard; metrics always.
    */
-  readonly shadow?: false | { readonly eventStore?: EventStore; readonly metrics?: Registry; readonly maxInFlight?: number };
+  readonly shadow?:
+    | false
+    | { readonly eventStore?: EventStore; readonly metrics?: Registry; readonly maxInFlight?: number; readonly sampleRate?: number };
   /** Names the shard in the registry's audit trail. */
   readonly nodeId: string;
   readonly logger?: Logger;
@@ -63,6 +65,7 @@ export class ShardRegistry {
             ...(shadow.eventStore === undefined ? {} : { eventStore: shadow.eventStore }),
             ...(shadow.metrics === undefined ? {} : { metrics: shadow.metrics }),
             ...(shadow.maxInFlight === undefined ? {} : { maxInFlight: shadow.maxInFlight }),
+            ...(shadow.sampleRate === undefined ? {} : { sampleRate: shadow.sampleRate }),
           });
   }
 

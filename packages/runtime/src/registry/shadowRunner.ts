@@ -1,6 +1,6 @@
 // Runs shadow versions beside live ones, off the caller's path, and records how often their outputs agree.
 import { Counter, Registry } from 'prom-client';
-import { canonicalJson, silentLogger, type Logger } from '@lucent/core';
+import { bucketOf, canonicalJson, silentLogger, type Logger } from '@lucent/core';
 import type { EventStore } from '../eventStore/eventStore.js';
 import type { FunctionManager, ShadowCall } from '../functionManager/functionManager.js';
 
@@ -15,11 +15,18 @@ export interface ShadowRunnerOptions {
   readonly logger?: Logger;
   /** Shadow runs allowed at once; beyond it a comparison is skipped, never queued, to protect live traffic (default 64). */
   readonly maxInFlight?: number;
+  /**
+   * Fraction (0..1) of the calls with a shadow version that run it (default 1). Chosen by the call's
+   * correlation id, so a replay of a call makes the same choice; the rest count as `sampledOut`.
+   */
+  readonly sampleRate?: number;
+  /** Divergences kept in memory per live/shadow pair, newest first, for `lucent registry shadow-report` (default 5). */
+  readonly examples?: number;
   /** How often tallies are written to the event store (default 5,000 ms). */
   readonly flushIntervalMs?: number;
 }
 
-type Outcome = 'agreed' | 'diverged' | 'failed' | 'skipped';
+type Outcome = 'agreed' | 'diverged' | 'failed' | 'skipped' | 'sampledOut';
 
 interface Tally {
   readonly name: string;
@@ -28,7 +35,19 @@ interface Tally {
   agreed: number;
   diverged: number;
   failed: number;
+  /** Not compared: `maxInFlight` shadow runs were already running (load protection). */
   skipped: number;
+  /** Not compared: left out by `sampleRate`. */
+  sampledOut: number;
+}
+
+/** One call where the shadow's output differed from the live one. */
+export interface ShadowDivergence {
+  readonly at: number;
+  readonly correlationId?: string;
+  readonly input: unknown;
+  readonly liveOutput: unknown;
+  readonly shadowOutput: unknown;
 }
 
 export interface ShadowPairReport {
@@ -39,11 +58,14 @@ export interface ShadowPairReport {
   readonly diverged: number;
   readonly failed: number;
   readonly skipped: number;
+  readonly sampledOut: number;
   /** agreed / (agreed + diverged); null before any comparison. */
   readonly agreementRate: number | null;
+  /** Recent divergences, newest first (a few per pair). */
+  readonly examples: readonly ShadowDivergence[];
 }
 
-const emptyTally = (name: string, live: string, shadow: string): Tally => ({ name, live, shadow, agreed: 0, diverged: 0, failed: 0, skipped: 0 });
+const emptyTally = (name: string, live: string, shadow: string): Tally => ({ name, live, shadow, agreed: 0, diverged: 0, failed: 0, skipped: 0, sampledOut: 0 });
 
 const rate = (t: Pick<Tally, 'agreed' | 'diverged'>): number | null =>
   t.agreed + t.diverged === 0 ? null : t.agreed / (t.agreed + t.diverged);
@@ -58,6 +80,9 @@ export class ShadowRunner {
   private pending = new Map<string, Tally>();
   private readonly logger: Logger;
   private readonly maxInFlight: number;
+  /** Calls in the sample: the correlation id's bucket (0..9,999) is below this. */
+  private readonly sampleBuckets: number;
+  private readonly examples = new Map<string, ShadowDivergence[]>();
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -66,6 +91,9 @@ export class ShadowRunner {
     this.metrics = options.metrics ?? new Registry();
     this.logger = options.logger ?? silentLogger;
     this.maxInFlight = options.maxInFlight ?? 64;
+    const sampleRate = options.sampleRate ?? 1;
+    if (!(sampleRate >= 0 && sampleRate <= 1)) throw new RangeError(`sampleRate must be between 0 and 1, not ${sampleRate}`);
+    this.sampleBuckets = Math.round(sampleRate * 10_000);
     this.counter = new Counter({
       name: 'lucent_shadow_comparisons_total',
       help: 'Shadow version runs compared with the live version, by outcome',
@@ -85,6 +113,10 @@ export class ShadowRunner {
   }
 
   private observe(call: ShadowCall): void {
+    if (this.sampleBuckets < 10_000 && bucketOf(call.options.correlationId ?? '', 0x5ad0) >= this.sampleBuckets) {
+      this.count(call, 'sampledOut');
+      return;
+    }
     if (this.inFlight >= this.maxInFlight) {
       this.count(call, 'skipped');
       return;
@@ -113,7 +145,23 @@ export class ShadowRunner {
       return;
     }
     this.count(call, 'diverged');
-    await this.record(call, 'ShadowDiverged', { liveOutput: call.result.output, shadowOutput });
+    const at = this.keepExample(call, shadowOutput);
+    await this.record(call, 'ShadowDiverged', { liveOutput: call.result.output, shadowOutput, at });
+  }
+
+  /** Keep it among the pair's recent divergences; returns the time it is dated with (the call's clock reading). */
+  private keepExample(call: ShadowCall, shadowOutput: unknown): number {
+    const key = `${call.name}\u0000${call.live.version}\u0000${call.shadow.version}`;
+    const kept = this.examples.get(key) ?? [];
+    const example: ShadowDivergence = {
+      at: call.options.now ?? Date.now(),
+      ...(call.options.correlationId === undefined ? {} : { correlationId: call.options.correlationId }),
+      input: call.input,
+      liveOutput: call.result.output,
+      shadowOutput,
+    };
+    this.examples.set(key, [example, ...kept].slice(0, this.options.examples ?? 5));
+    return example.at;
   }
 
   private count(call: ShadowCall, outcome: Outcome): void {
@@ -174,7 +222,9 @@ export class ShadowRunner {
 
   /** This process's comparisons since it started. */
   localReport(name?: string): ShadowPairReport[] {
-    return [...this.totals.values()].filter((t) => name === undefined || t.name === name).map((t) => ({ ...t, agreementRate: rate(t) }));
+    return [...this.totals.entries()]
+      .filter(([, t]) => name === undefined || t.name === name)
+      .map(([key, t]) => ({ ...t, agreementRate: rate(t), examples: this.examples.get(key) ?? [] }));
   }
 
   async stop(): Promise<void> {
@@ -185,19 +235,62 @@ export class ShadowRunner {
   }
 }
 
-/** Agreement of shadow versions of one function across every process, from the tallies in the event store. */
-export async function shadowReport(events: EventStore, name: string): Promise<ShadowPairReport[]> {
+/**
+ * Agreement of shadow versions of one function across every process, from the tallies in the event
+ * store, with the latest `examples` divergences per pair from its `ShadowDiverged` events.
+ */
+export async function shadowReport(events: EventStore, name: string, examples = 5): Promise<ShadowPairReport[]> {
   const pairs = new Map<string, Tally>();
+  const diverged = new Map<string, ShadowDivergence[]>();
+  const tally = (live: string, shadow: string): Tally => {
+    const key = `${live}\u0000${shadow}`;
+    let t = pairs.get(key);
+    if (t === undefined) pairs.set(key, (t = emptyTally(name, live, shadow)));
+    return t;
+  };
   for (const e of await events.readStream(shadowStreamOf(name))) {
+    if (e.type === 'ShadowDiverged') {
+      const d = e.data as { liveVersion: string; shadowVersion: string; input: unknown; liveOutput: unknown; shadowOutput: unknown; at?: number };
+      tally(d.liveVersion, d.shadowVersion);
+      const key = `${d.liveVersion}\u0000${d.shadowVersion}`;
+      const correlationId = e.metadata.correlationId;
+      const example: ShadowDivergence = {
+        at: d.at ?? e.timestamp,
+        ...(correlationId === undefined ? {} : { correlationId }),
+        input: d.input,
+        liveOutput: d.liveOutput,
+        shadowOutput: d.shadowOutput,
+      };
+      diverged.set(key, [example, ...(diverged.get(key) ?? [])].slice(0, examples));
+      continue;
+    }
     if (e.type !== 'ShadowTally') continue;
     const d = e.data as Tally;
-    const key = `${d.live}\u0000${d.shadow}`;
-    let t = pairs.get(key);
-    if (t === undefined) pairs.set(key, (t = emptyTally(name, d.live, d.shadow)));
+    const t = tally(d.live, d.shadow);
     t.agreed += d.agreed;
     t.diverged += d.diverged;
     t.failed += d.failed;
     t.skipped += d.skipped;
+    t.sampledOut += d.sampledOut ?? 0;
+  }
+  return [...pairs.entries()].map(([key, t]) => ({ ...t, agreementRate: rate(t), examples: diverged.get(key) ?? [] }));
+}
+
+/** Sum the reports of several processes (each shard's `localReport`): counts add up, examples are merged newest first. */
+export function mergeShadowReports(reports: readonly (readonly ShadowPairReport[])[], examples = 5): ShadowPairReport[] {
+  const pairs = new Map<string, Tally & { examples: ShadowDivergence[] }>();
+  for (const report of reports) {
+    for (const r of report) {
+      const key = `${r.name}\u0000${r.live}\u0000${r.shadow}`;
+      let t = pairs.get(key);
+      if (t === undefined) pairs.set(key, (t = { ...emptyTally(r.name, r.live, r.shadow), examples: [] }));
+      t.agreed += r.agreed;
+      t.diverged += r.diverged;
+      t.failed += r.failed;
+      t.skipped += r.skipped;
+      t.sampledOut += r.sampledOut ?? 0;
+      t.examples = [...t.examples, ...r.examples].sort((a, b) => b.at - a.at).slice(0, examples);
+    }
   }
   return [...pairs.values()].map((t) => ({ ...t, agreementRate: rate(t) }));
 }
