@@ -257,11 +257,11 @@ export const registryCommand: Command = {
         });
         client = opened.client;
         if (!opened.auditShared && action !== 'list' && action !== 'show') {
-          // The audit trail lives in the system's event store; without it, history is empty and a change's record is lost.
+          // The full audit trail lives in the system's event store; without it only the bucket's own history remains.
           console.error(
             action === 'history'
-              ? 'lucent registry: warning: no --database given; history is read from the event store (use --admin or --database)'
-              : 'lucent registry: warning: no --database given; the audit record of this change stays in this process (use --admin or --database)',
+              ? 'lucent registry: note: no --database given; this is the history the registry bucket keeps (its last 64 changes per function)'
+              : 'lucent registry: warning: no --database given; the audit record of this change is not written to the event store (the registry bucket keeps who and why)',
           );
         }
       } else throw new UsageError('say which registry: --nats URL or --admin URL');
