@@ -42,4 +42,15 @@ describe('registerCompiledVersions', () => {
     const [outcome] = await registerCompiledVersions(store, [make('a.one', '1.0.0', z.string() as never)], audit);
     expect(outcome).toMatchObject({ outcome: 'refused', error: { code: 'CONFLICT' } });
   });
+
+  it('RegistryAdmin.register of a version already there with the same contracts writes nothing (a re-run of `lucent registry register --all`)', async () => {
+    const store = new MemoryRegistryStore();
+    const admin = new RegistryAdmin(store);
+    const [first] = await registerCompiledVersions(store, [make('a.one', '1.0.0')], audit);
+    expect(first?.outcome).toBe('created');
+    const before = (await store.get('a.one'))!;
+    const again = await admin.register('a.one', { ...before.rules.versions['1.0.0']!, registeredAt: 42 }, { who: 'op', why: 'register --all' });
+    expect(again.revision).toBe(before.revision);
+    expect(await store.history('a.one')).toHaveLength(1);
+  });
 });

@@ -47,9 +47,17 @@ export class RegistryAdmin {
     };
   }
 
-  /** Register a version (inactive, no traffic); the first version of a function becomes active. */
-  register(name: string, version: RegisteredVersion, audit: ChangeAudit): Promise<RulesEntry> {
-    return this.update(name, (current) => (current === undefined ? initialRules(name, version) : registerVersion(current, version)), audit);
+  /**
+   * Register a version (inactive, no traffic); the first version of a function becomes active.
+   * Registering a version again with the same contracts writes nothing and answers the current entry.
+   */
+  async register(name: string, version: RegisteredVersion, audit: ChangeAudit): Promise<RulesEntry> {
+    const current = await this.store.get(name);
+    const known = current?.rules.versions[version.version];
+    if (current !== undefined && known !== undefined && known.fingerprint.input === version.fingerprint.input && known.fingerprint.output === version.fingerprint.output) {
+      return current;
+    }
+    return this.update(name, (rules) => (rules === undefined ? initialRules(name, version) : registerVersion(rules, version)), audit);
   }
 
   activate(name: string, version: string, audit: ChangeAudit): Promise<RulesEntry> {
