@@ -28,7 +28,8 @@ async function call(method: 'GET' | 'POST', url: string, bearer: string | undefi
     headers: { ...headers, ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }) },
     ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
   });
-  return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+  const json = res.headers['content-type']?.toString().startsWith('application/json') ? (res.json() as Record<string, unknown>) : {};
+  return { status: res.statusCode, json };
 }
 
 const head = async (): Promise<number> => {
@@ -42,18 +43,25 @@ const operator = await token('olga', { roles: ['operator'] });
 const chain = await token('indexer', { roles: ['chain'] });
 
 describe('auth on: who may call what', () => {
-  it('answers 401 without a token on every route of the OpenAPI document except the public ones (docs, health)', async () => {
+  it('answers 401 without a token on every route of the OpenAPI document except the public ones (docs, health, metrics)', async () => {
     const doc = (await call('GET', '/openapi.json', undefined)).json as { paths: Record<string, Record<string, { security?: unknown[] }>> };
     const before = await head();
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([m, op]) => [m.toUpperCase() as 'GET' | 'POST', path, op.security === undefined] as const),
     );
     expect(routes.length).toBeGreaterThan(20);
-    expect(routes.filter(([, , open]) => open).map(([m, p]) => `${m} ${p}`).sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /openapi.json']);
+    expect(routes.filter(([, , open]) => open).map(([m, p]) => `${m} ${p}`).sort()).toEqual([
+      'GET /docs',
+      'GET /docs/{asset}',
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /metrics',
+      'GET /openapi.json',
+    ]);
     for (const [method, path, open] of routes) {
       const url = path.replace(/\{[^}]+\}/g, 'p1');
       const res = await call(method, url, undefined, method === 'POST' ? { owner: 'victim', account: 'victim' } : undefined);
-      if (open) expect([path, res.status]).toEqual([path, 200]);
+      if (open) expect([path, res.status]).toEqual([path, path === '/docs/{asset}' ? 400 : 200]);
       else expect([method, path, res.status, res.json['code']]).toEqual([method, path, 401, 'UNAUTHORIZED']);
     }
     expect(await head()).toBe(before);
