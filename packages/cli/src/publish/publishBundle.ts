@@ -24,7 +24,7 @@ export interface ClusterTarget {
 
 const functionsOf = (built: BuiltBundle): string => built.manifest.functions.map((f) => `  ${f.name}@${f.version}`).join('\n');
 
-/** Embedded mode: the service polls its data directory; nothing answers here. */
+/** Embedded mode: a node polling the directory (BundleDeployer over FileBundleStore) loads it; nothing answers here. */
 export async function publishToDirectory(built: BuiltBundle, dataDir: string, json: boolean): Promise<number> {
   const target = await openBundleStore({ dataDir });
   try {
@@ -36,7 +36,7 @@ export async function publishToDirectory(built: BuiltBundle, dataDir: string, js
   else {
     console.log(
       `lucent publish: bundle ${built.manifest.id} signed and stored in ${target.where}\n${functionsOf(built)}\n` +
-        'The running service loads it within a second; publishing moves no traffic (see `lucent registry show NAME`).',
+        'A node following this directory (a BundleDeployer over FileBundleStore) loads it within its poll interval; publishing moves no traffic.',
     );
   }
   return 0;
