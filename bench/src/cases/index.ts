@@ -4,6 +4,7 @@ import { eventStoreArea } from './eventStore.js';
 import { invokeArea, invokeValidatedArea } from './invoke.js';
 import { remoteArea } from './remote.js';
 import { registryArea } from './registry.js';
+import { killSwitchArea } from './killSwitch.js';
 import { routingArea } from './routing.js';
 import { timersArea } from './timers.js';
 import { sagaArea } from './saga.js';
@@ -15,6 +16,7 @@ export const areas: BenchArea[] = [
   remoteArea,
   eventStoreArea,
   registryArea,
+  killSwitchArea,
   routingArea,
   timersArea,
   sagaArea,
