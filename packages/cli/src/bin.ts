@@ -26,12 +26,29 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then(
+/** What went wrong and what to do about it, for the failures every command can meet. */
+function explain(error: unknown, argv: readonly string[]): string {
+  const e = error as NodeJS.ErrnoException & { code?: string };
+  const where = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  if (e?.code === 'CONNECTION_REFUSED' || e?.code === 'ECONNREFUSED') {
+    const nats = where('--nats');
+    return `cannot reach NATS${nats ? ` at ${nats}` : ''}: is nats-server (with JetStream, -js) running there? Pass its URL with --nats URL`;
+  }
+  if (e?.code === 'ENOENT' && e.path !== undefined) return `${e.path} does not exist; check the path`;
+  if (e?.code === 'EACCES' && e.path !== undefined) return `${e.path} cannot be read or written by this user; check its permissions`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`lucent: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`lucent${argv[0] && argv[0] in commands ? ` ${argv[0]}` : ''}: ${explain(error, argv)}`);
     process.exitCode = 1;
   },
 );

@@ -81,4 +81,13 @@ describe('lucent command-line conventions', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/lucent registry: .*frobnicate[\s\S]*usage: lucent registry/);
   });
+
+  it('an unreachable NATS server or a missing file is named with what to check, not a bare error code', async () => {
+    const nats = await lucent(['registry', 'list', '--nats', 'nats://127.0.0.1:1']);
+    expect(nats.code).toBe(1);
+    expect(nats.stderr).toContain('lucent registry: cannot reach NATS at nats://127.0.0.1:1: is nats-server (with JetStream, -js) running there?');
+    const key = await lucent(['publish', 'x.ts', '--key', 'no-such.key', '--nats', 'nats://127.0.0.1:4222']);
+    expect(key.code).toBe(1);
+    expect(key.stderr).toContain('lucent publish: no-such.key does not exist; check the path');
+  });
 });
