@@ -11,22 +11,37 @@ interface Child {
   readonly id: string;
   readonly process: ChildProcess;
   exit: string | undefined;
+  /** When it exited (epoch ms): a report from a process started after that is its replacement. */
+  exitedAt: number | undefined;
   log: string;
 }
 
-/** One status line from a shard's latest report; calls/s from the counts it gathered over its interval. */
-export function statusLine(id: string, report: LoadReport | undefined, now: number, exit: string | undefined): string {
-  if (exit !== undefined) return `${id.padEnd(14)} exited (${exit})`;
-  if (report === undefined) return `${id.padEnd(14)} starting…`;
+/** Calls and errors per second over the report's interval, and the function versions it hosts. */
+function rates(report: LoadReport): { calls: number; errors: number; functions: number; versions: number } {
   const seconds = (report.intervalMs ?? 1_000) / 1_000;
   let calls = 0;
   let errors = 0;
+  let versions = 0;
   for (const f of Object.values(report.functions)) {
     calls += f.calls ?? 0;
     errors += f.errors ?? 0;
+    versions += f.versions.length;
   }
+  return { calls: calls / seconds, errors: errors / seconds, functions: Object.keys(report.functions).length, versions };
+}
+
+/**
+ * One status line from a shard's latest report; calls/s from the counts it gathered over its interval.
+ * A shard that exited shows as exited, unless a process started since then reports under its id
+ * (a replacement, started here or anywhere on the cluster): then that one's line, marked `replaced`.
+ */
+export function statusLine(id: string, report: LoadReport | undefined, now: number, exit: string | undefined, exitedAt?: number): string {
+  const replaced = exit !== undefined && report !== undefined && exitedAt !== undefined && report.startedAt > exitedAt - 1_000 && (report.receivedAt ?? report.sentAt) > exitedAt;
+  if (exit !== undefined && !replaced) return `${id.padEnd(14)} exited (${exit})`;
+  if (report === undefined) return `${id.padEnd(14)} starting…`;
+  const { calls, errors, functions, versions } = rates(report);
   const age = now - (report.receivedAt ?? report.sentAt);
-  const state = report.draining ? 'draining' : age > 3 * (report.intervalMs ?? 1_000) ? `silent ${(age / 1000).toFixed(0)}s` : 'up';
+  const state = report.draining ? 'draining' : age > 3 * (report.intervalMs ?? 1_000) ? `silent ${(age / 1000).toFixed(0)}s` : replaced ? 'replaced' : 'up';
   return [
     id.padEnd(14),
     `[${report.tags.join(',')}]`.padEnd(22),
@@ -35,9 +50,25 @@ export function statusLine(id: string, report: LoadReport | undefined, now: numb
     `mem ${String(report.memoryMb).padStart(4)} MB`,
     `lag ${report.eventLoopLagMs.toFixed(1).padStart(5)} ms`,
     `in-flight ${String(report.inFlight).padStart(3)}`,
-    `${(calls / seconds).toFixed(0).padStart(6)} calls/s`,
-    `${(errors / seconds).toFixed(0).padStart(4)} err/s`,
+    `${calls.toFixed(0).padStart(6)} calls/s`,
+    `${errors.toFixed(0).padStart(4)} err/s`,
+    `${functions} fns/${versions} versions`,
   ].join('  ');
+}
+
+/** The cluster's sum over the shards that are up: what the operator watches first. */
+export function totalsLine(reports: readonly LoadReport[], now: number): string {
+  const live = reports.filter((r) => !r.draining && now - (r.receivedAt ?? r.sentAt) <= 3 * (r.intervalMs ?? 1_000));
+  let calls = 0;
+  let errors = 0;
+  let inFlight = 0;
+  for (const r of live) {
+    const x = rates(r);
+    calls += x.calls;
+    errors += x.errors;
+    inFlight += r.inFlight;
+  }
+  return `${'total'.padEnd(14)} ${live.length} of ${reports.length} shards up  in-flight ${String(inFlight).padStart(3)}  ${calls.toFixed(0).padStart(6)} calls/s  ${errors.toFixed(0).padStart(4)} err/s`;
 }
 
 const flags = '--shards 3 --nats URL [--config file] [--duration s]';
@@ -82,25 +113,34 @@ export const clusterCommand: Command = {
       const id = `${values['id-prefix']}-${i + 1}`;
       const args = [...entry, 'shard', '--config', values.config, '--id', id, '--nats', values.nats, '--prefix', values.prefix, '--quiet'];
       if (tags.length > 0) args.push('--tags', tags[i % tags.length]!);
-      const child: Child = { id, process: spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), exit: undefined, log: '' };
+      const child: Child = { id, process: spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), exit: undefined, exitedAt: undefined, log: '' };
       const keep = (d: Buffer): void => {
         child.log = (child.log + d.toString()).slice(-2_000);
       };
       child.process.stdout?.on('data', keep);
       child.process.stderr?.on('data', keep);
-      child.process.once('exit', (code, signal) => (child.exit = signal ?? String(code)));
+      child.process.once('exit', (code, signal) => {
+        child.exit = signal ?? String(code);
+        child.exitedAt = Date.now();
+      });
       return child;
     });
 
     const transport = new NatsTransport({ connection: await connectNats({ url: values.nats, name: 'lucent-cluster-status' }), subjectPrefix: values.prefix, ownsConnection: true });
     const reports = new Map<string, LoadReport>();
+    // Every shard of the prefix, not only the children: a replacement started elsewhere shows up too.
     transport.onLoad((r) => reports.set(r.shardId, { ...r, receivedAt: Date.now() }));
 
     const tty = process.stdout.isTTY === true;
     let drawn = 0;
     const draw = (): void => {
       const now = Date.now();
-      const lines = children.map((c) => statusLine(c.id, reports.get(c.id), now, c.exit));
+      const others = [...reports.keys()].filter((id) => !children.some((c) => c.id === id)).sort();
+      const lines = [
+        ...children.map((c) => statusLine(c.id, reports.get(c.id), now, c.exit, c.exitedAt)),
+        ...others.map((id) => statusLine(id, reports.get(id), now, undefined)),
+        totalsLine([...reports.values()], now),
+      ];
       if (tty && drawn > 0) process.stdout.write(`\x1b[${drawn}A`);
       process.stdout.write(lines.map((l) => (tty ? `\x1b[2K${l}` : l)).join('\n') + '\n');
       if (!tty) process.stdout.write('\n');
