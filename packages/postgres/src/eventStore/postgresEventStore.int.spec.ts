@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2, 3, 4]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4, 5]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
@@ -69,16 +69,22 @@ describe('PostgreSQL event store', () => {
         code: 'VERSION_CONFLICT',
       });
       const single = await store.append('acct-1', [{ type: 'Deposited', data: {} }], { expectedVersion: 2 });
-      expect(single).toEqual({ nextVersion: 3, lastGlobalPosition: 3, duplicate: false });
+      expect(single).toMatchObject({ nextVersion: 3, duplicate: false });
       const batch = await store.append('acct-1', [{ type: 'A', data: {} }, { type: 'B', data: {} }], { expectedVersion: 3 });
-      expect(batch).toEqual({ nextVersion: 5, lastGlobalPosition: 5, duplicate: false });
-      expect((await store.readStream('acct-1')).map((e) => [e.streamVersion, e.globalPosition, e.type])).toEqual([
-        [1, 1, 'Opened'],
-        [2, 2, 'Opened'],
-        [3, 3, 'Deposited'],
-        [4, 4, 'A'],
-        [5, 5, 'B'],
+      expect(batch).toMatchObject({ nextVersion: 5, duplicate: false });
+      expect(batch.lastGlobalPosition).toBeGreaterThan(single.lastGlobalPosition + 1);
+      // Old positions stay; new ones (migration 5: per transaction id) continue above them, in order.
+      const stored = await store.readStream('acct-1');
+      expect(stored.map((e) => [e.streamVersion, e.type])).toEqual([
+        [1, 'Opened'],
+        [2, 'Opened'],
+        [3, 'Deposited'],
+        [4, 'A'],
+        [5, 'B'],
       ]);
+      expect(stored.slice(0, 2).map((e) => e.globalPosition)).toEqual([1, 2]);
+      expect(stored.map((e) => e.globalPosition)).toEqual([...stored.map((e) => e.globalPosition)].sort((a, b) => a - b));
+      expect((await store.readAll({ maxCount: 10 })).map((e) => e.type)).toEqual(['Opened', 'Opened', 'Deposited', 'A', 'B']);
     } finally {
       await store.close();
     }
@@ -201,8 +207,10 @@ describe('PostgreSQL event store', () => {
         const mine = events.filter((e) => (e.data as { writer: number }).writer === writer);
         expect(mine.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 500 }, (_, i) => i));
       }
-      const positions = (await store.readAll({ maxCount: 5000 })).map((e) => e.globalPosition);
-      expect(positions).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+      const read = await store.readAll({ maxCount: 5000 });
+      expect(read.map((e) => e.streamVersion)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+      const positions = read.map((e) => e.globalPosition);
+      expect(positions.every((p, i) => i === 0 || p > (positions[i - 1] as number))).toBe(true);
       expect(conflicts).toBeGreaterThan(0);
     } finally {
       await Promise.all(others.map((o) => o.close()));
@@ -210,7 +218,7 @@ describe('PostgreSQL event store', () => {
     }
   }, 180_000);
 
-  it('concurrent batches on different streams take disjoint runs of consecutive positions', async () => {
+  it('concurrent batches on different streams each take a run of consecutive positions', async () => {
     const schema = newSchema();
     const writers = [await createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 })];
     writers.push(...(await Promise.all(Array.from({ length: 3 }, () => createPostgresEventStore({ connectionString: url, schema, maxConnections: 1 })))));
@@ -226,7 +234,8 @@ describe('PostgreSQL event store', () => {
         }),
       );
       const all = await writers[0]!.readAll({ maxCount: 1000 });
-      expect(all.map((e) => e.globalPosition)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect(all).toHaveLength(600);
+      expect(new Set(all.map((e) => e.globalPosition)).size).toBe(600);
       for (const r of results.flat()) {
         const run = all.filter((e) => e.globalPosition > r.lastGlobalPosition - 3 && e.globalPosition <= r.lastGlobalPosition);
         expect(new Set(run.map((e) => e.stream)).size).toBe(1);
@@ -251,24 +260,20 @@ describe('PostgreSQL event store', () => {
       await t1.query('BEGIN');
       const first = await t1.query(call, ['a', payload(1)]);
       await t2.query('BEGIN');
-      // The second transaction starts after the first took its position; it must wait for the first to commit.
-      let secondDone = false;
-      const second = t2.query(call, ['b', payload(2)]).then((r) => {
-        secondDone = true;
-        return r;
-      });
-      await new Promise((r) => setTimeout(r, 200));
-      expect(secondDone).toBe(false);
-      expect(await store.readAll()).toEqual([]);
-      await t1.query('COMMIT');
-      const r2 = await second;
+      // Appends to different streams no longer wait for each other's commit (migration 5)...
+      const r2 = await t2.query(call, ['b', payload(2)]);
+      const [p1, p2] = [Number(first.rows[0].last_position), Number(r2.rows[0].last_position)];
+      expect(p2).toBeGreaterThan(p1);
       await t2.query('COMMIT');
-      expect(Number(first.rows[0].last_position)).toBe(1);
-      expect(Number(r2.rows[0].last_position)).toBe(2);
-      await sub.waitFor(2);
+      // ...but the later one, committed, stays out of reach while the earlier one may still commit.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await store.readAll()).toEqual([]);
+      expect(seen).toEqual([]);
+      await t1.query('COMMIT');
+      await sub.waitFor(p2);
       expect(seen.map((e) => [e.globalPosition, e.stream])).toEqual([
-        [1, 'a'],
-        [2, 'b'],
+        [p1, 'a'],
+        [p2, 'b'],
       ]);
     } finally {
       await sub.stop();
@@ -284,23 +289,24 @@ describe('PostgreSQL event store', () => {
     const seen: [number, string][] = [];
     const sub = store.subscribe({ pollIntervalMs: 20, handler: (events) => void seen.push(...events.map((e) => [e.globalPosition, e.type] as [number, string])) });
     try {
-      await store.append('x', [{ type: 'A', data: {} }]);
+      const before = await store.append('x', [{ type: 'A', data: {} }]);
       await c.query('BEGIN');
       const taken = await c.query(`SELECT last_position FROM ${store.schema}.lucent_append('y', 'any', $1::jsonb, NULL)`, [
         JSON.stringify([{ id: crypto.randomUUID(), type: 'B', data: {}, metadata: {} }]),
       ]);
-      expect(Number(taken.rows[0].last_position)).toBe(2);
+      const hole = Number(taken.rows[0].last_position);
+      expect(hole).toBeGreaterThan(before.lastGlobalPosition);
       await c.query('ROLLBACK');
       const after = await store.append('x', [{ type: 'C', data: {} }]);
-      expect(after.lastGlobalPosition).toBe(3);
+      expect(after.lastGlobalPosition).toBeGreaterThan(hole);
       expect((await store.readAll()).map((e) => [e.globalPosition, e.type])).toEqual([
-        [1, 'A'],
-        [3, 'C'],
+        [before.lastGlobalPosition, 'A'],
+        [after.lastGlobalPosition, 'C'],
       ]);
-      await sub.waitFor(3);
+      await sub.waitFor(after.lastGlobalPosition);
       expect(seen).toEqual([
-        [1, 'A'],
-        [3, 'C'],
+        [before.lastGlobalPosition, 'A'],
+        [after.lastGlobalPosition, 'C'],
       ]);
       expect(await store.streamVersion('y')).toBe(0);
     } finally {
@@ -310,19 +316,38 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it('wakes a subscriber through LISTEN/NOTIFY well before the poll interval', async () => {
-    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+  it('wakes a subscriber of another process through the notice sent after the commit, well before the poll interval', async () => {
+    const schema = newSchema();
+    const store = await createPostgresEventStore({ connectionString: url, schema });
+    const writer = await createPostgresEventStore({ connectionString: url, schema });
     const seen: number[] = [];
     const sub = store.subscribe({ pollIntervalMs: 60_000, handler: (events) => void seen.push(...events.map((e) => e.globalPosition)) });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const started = Date.now();
-      const r = await store.append('live', [{ type: 'Tick', data: {} }]);
+      const r = await writer.append('live', [{ type: 'Tick', data: {} }]);
       await sub.waitFor(r.lastGlobalPosition, 5_000);
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect(seen).toEqual([1]);
+      expect(seen).toEqual([r.lastGlobalPosition]);
     } finally {
       await sub.stop();
+      await Promise.all([store.close(), writer.close()]);
+    }
+  });
+
+  it('sends no NOTIFY inside an append: the append functions hold no notification queue lock', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(
+        `SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = $1 AND p.prosrc ILIKE '%pg_notify%'`,
+        [store.schema],
+      );
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await c.end();
       await store.close();
     }
   });

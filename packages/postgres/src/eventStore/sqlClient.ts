@@ -1,6 +1,7 @@
 // One small SQL seam over node-postgres and PGlite, so the event store runs the same SQL on both.
 import pg from 'pg';
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { openPgliteDirectory } from '../embedded/dataDirectoryLock.js';
 import { LucentError } from '@lucent/core';
 
 export interface SqlRows<T> {
@@ -188,6 +189,8 @@ export class PgliteSqlClient implements SqlClient {
   constructor(
     readonly db: PGlite,
     private readonly ownsDb: boolean,
+    /** How to close an owned database (e.g. also release its data directory's lock); default `db.close()`. */
+    private readonly closeDb: () => Promise<void> = () => db.close(),
   ) {}
 
   async query<T>(text: string, params?: readonly unknown[]): Promise<SqlRows<T>> {
@@ -211,6 +214,17 @@ export class PgliteSqlClient implements SqlClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDb) await this.db.close();
+    if (this.ownsDb) await this.closeDb();
   }
+}
+
+/**
+ * The PGlite a store runs on: the caller's, a new one in memory, or one on `dataDir` opened under
+ * the directory's single-writer lock (openPgliteDirectory), released when the store closes.
+ */
+export async function openPgliteClient(options: { readonly db?: PGlite; readonly dataDir?: string }): Promise<PgliteSqlClient> {
+  if (options.db !== undefined) return new PgliteSqlClient(options.db, false);
+  if (options.dataDir === undefined) return new PgliteSqlClient(new PGlite(), true);
+  const directory = await openPgliteDirectory(options.dataDir);
+  return new PgliteSqlClient(directory.db, true, () => directory.close());
 }

@@ -1,7 +1,7 @@
 // Event store over PostgreSQL or PGlite: one SQL schema, one append function, gap-safe global order.
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError } from '@lucent/core';
+import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError, ValidationError } from '@lucent/core';
 import {
   CatchUpSubscription,
   checkReadAll,
@@ -27,7 +27,8 @@ import {
   type Subscription,
 } from '@lucent/runtime';
 import { checkSchemaName, eventIdIndex, migrateEventStore, notifyChannel } from './migrations.js';
-import { PgliteSqlClient, PgSqlClient, type SqlClient } from './sqlClient.js';
+import { openPgliteClient, PgSqlClient, type SqlClient } from './sqlClient.js';
+import { CommitNotifier } from './commitNotifier.js';
 
 interface EventRow {
   global_position: string | number;
@@ -77,6 +78,9 @@ function duplicateIdOf(detail: string | undefined, prepared: readonly PreparedEv
   return found?.[1] ?? (prepared.length === 1 ? (prepared[0] as PreparedEvent).id : '(one of the batch)');
 }
 
+const heldBackFirstMs = 1;
+const heldBackMaxMs = 50;
+
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
   readonly schema?: string;
@@ -89,7 +93,10 @@ export class SqlEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private unlisten: (() => Promise<void>) | undefined;
   private listening: Promise<void> | undefined;
-  private readonly sql: Record<'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'version', string>;
+  private readonly notifier: CommitNotifier;
+  /** Delay before a subscription looks again at events held back by a running transaction (doubles up to the poll). */
+  private heldBackMs = heldBackFirstMs;
+  private readonly sql: Record<'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'heldBack' | 'version', string>;
 
   private constructor(
     private readonly client: SqlClient,
@@ -105,11 +112,26 @@ export class SqlEventStore implements EventStore {
         ORDER BY stream_version LIMIT $3`,
       readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
         ORDER BY stream_version DESC LIMIT $3`,
-      // Positions are handed out in commit order (migration 3: a lock held to commit), so a plain
-      // range read never passes over an event that is still to commit.
-      readAll: `SELECT ${columns} FROM ${s}.lucent_events WHERE global_position > $1 ORDER BY global_position LIMIT $2`,
+      // Only positions below the read horizon (migration 5): every transaction that could still
+      // commit an event there has ended, so this range read never passes over one still to commit.
+      readAll: `SELECT ${columns} FROM ${s}.lucent_events
+        WHERE global_position > $1 AND global_position < ${s}.lucent_read_horizon() ORDER BY global_position LIMIT $2`,
+      // Whether committed events wait above the horizon (a transaction below them is still running).
+      heldBack: `SELECT EXISTS (SELECT 1 FROM ${s}.lucent_events
+        WHERE global_position > $1 AND global_position >= ${s}.lucent_read_horizon()) AS held`,
       version: `SELECT version FROM ${s}.lucent_streams WHERE stream_id = $1`,
     };
+    const channel = notifyChannel(s);
+    this.notifier = new CommitNotifier(
+      async () => {
+        await this.client.query('SELECT pg_notify($1, $2)', [channel, ''], 'lucent_es_notify');
+      },
+      () => this.wakeAll(),
+    );
+  }
+
+  private wakeAll(): void {
+    for (const w of this.wakers) w();
   }
 
   /** Open a store on a SqlClient and run its migrations. */
@@ -135,13 +157,21 @@ export class SqlEventStore implements EventStore {
     const fingerprint = key === null ? null : idempotencyFingerprint(prepared, options);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await (prepared.length === 1
+        const result = await (prepared.length === 1
           ? this.appendOne(stream, expected, prepared[0] as PreparedEvent, key, fingerprint)
           : this.appendMany(stream, expected, prepared, key, fingerprint));
+        // After the commit, outside the transaction (see commitNotifier.ts).
+        if (!result.duplicate) this.notifier.committed();
+        return result;
       } catch (error) {
         const e = error as { code?: string; detail?: string; constraint?: string };
         if (e.code === 'LU409') {
           throw new ConcurrencyError(stream, options?.expectedVersion ?? 'any', Number(e.detail ?? 0));
+        }
+        if (e.code === 'LU413') {
+          throw new ValidationError('input', 'append', [
+            { path: 'events', message: 'a transaction appends at most 65,536 events (positions are per transaction id)' },
+          ]);
         }
         if (e.code === 'LU410' && key !== null) {
           const first = parseDetail(e.detail);
@@ -229,11 +259,36 @@ export class SqlEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions): Subscription {
     checkSubscribe(options);
-    return new CatchUpSubscription(this, options, (wake) => {
+    const source = {
+      readAll: (o: ReadAllOptions) => this.readForSubscription(o, options.pollIntervalMs ?? 1_000),
+      loadCheckpoint: (id: string) => this.loadCheckpoint(id),
+      saveCheckpoint: (id: string, position: number) => this.saveCheckpoint(id, position),
+    };
+    return new CatchUpSubscription(source, options, (wake) => {
       this.wakers.add(wake);
       void this.ensureListening();
       return () => this.wakers.delete(wake);
     });
+  }
+
+  /**
+   * readAll for a subscription. When nothing is readable but committed events wait above the
+   * horizon, the transaction holding them back ends without a notice of ours if it is not an
+   * append (or is another database's), so look again soon instead of waiting for the poll.
+   */
+  private async readForSubscription(options: ReadAllOptions, pollMs: number): Promise<StoredEvent[]> {
+    const events = await this.readAll(options);
+    if (events.length > 0) {
+      this.heldBackMs = heldBackFirstMs;
+      return events;
+    }
+    const { rows } = await this.client.query<{ held: boolean }>(this.sql.heldBack, [options.after ?? 0], this.name('heldBack'));
+    if (rows[0]?.held === true) {
+      const delay = Math.min(this.heldBackMs, pollMs);
+      this.heldBackMs = Math.min(this.heldBackMs * 2, heldBackMaxMs);
+      setTimeout(() => this.wakeAll(), delay).unref();
+    }
+    return events;
   }
 
   /** One LISTEN per store wakes all its subscriptions; if it fails they still poll. */
@@ -275,6 +330,7 @@ export class SqlEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.wakers.clear();
+    await this.notifier.drain();
     await this.listening;
     await this.unlisten?.();
     await this.client.close();
@@ -312,7 +368,11 @@ export interface PgliteEventStoreOptions extends SqlEventStoreOptions {
 
 /** Embedded event store: PostgreSQL compiled to WebAssembly, in this process, same SQL as the server. */
 export async function createPgliteEventStore(options: PgliteEventStoreOptions = {}): Promise<SqlEventStore> {
-  const db = options.db ?? (options.dataDir !== undefined ? new PGlite(options.dataDir) : new PGlite());
-  const client = new PgliteSqlClient(db, options.db === undefined);
-  return SqlEventStore.open(client, options);
+  const client = await openPgliteClient(options);
+  return SqlEventStore.open(client, options).catch(async (error: unknown) => {
+    await client.close().catch(() => undefined);
+    throw error;
+  });
 }
+
+

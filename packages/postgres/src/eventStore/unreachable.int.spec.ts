@@ -21,8 +21,8 @@ describe('PostgreSQL unreachable', () => {
   it('fails fast with a clear error, then recovers on the same store', async () => {
     const seen: StoredEvent[] = [];
     const sub = store.subscribe({ pollIntervalMs: 100, handler: (events) => void seen.push(...events), onError: () => undefined });
-    await store.append('acct', [{ type: 'Before', data: {} }]);
-    await sub.waitFor(1);
+    const before = await store.append('acct', [{ type: 'Before', data: {} }]);
+    await sub.waitFor(before.lastGlobalPosition);
     await server.stop();
 
     const started = Date.now();
@@ -35,9 +35,10 @@ describe('PostgreSQL unreachable', () => {
     await server.start();
     // The pool replaces dead connections on demand; allow the first call to meet one that died.
     let recovered = false;
+    let last = before.lastGlobalPosition;
     for (let i = 0; i < 50 && !recovered; i++) {
       try {
-        await store.append('acct', [{ type: 'After', data: {} }], { idempotencyKey: 'after-1' });
+        last = (await store.append('acct', [{ type: 'After', data: {} }], { idempotencyKey: 'after-1' })).lastGlobalPosition;
         recovered = true;
       } catch (error) {
         expect(error).toMatchObject({ code: 'UNAVAILABLE' });
@@ -46,7 +47,7 @@ describe('PostgreSQL unreachable', () => {
     }
     expect(recovered).toBe(true);
     expect((await store.readStream('acct')).map((e) => e.type)).toEqual(['Before', 'After']);
-    await sub.waitFor(2, 15_000);
+    await sub.waitFor(last, 15_000);
     await sub.stop();
     expect(seen.map((e) => e.type)).toEqual(['Before', 'After']);
   }, 90_000);

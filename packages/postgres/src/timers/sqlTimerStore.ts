@@ -1,6 +1,6 @@
 // The durable timer store over PostgreSQL or PGlite: one SQL implementation, claims with FOR UPDATE SKIP LOCKED.
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import type { JsonValue, MisfirePolicy, RetryPolicy, TimerKind } from '@lucent/core';
 import {
@@ -25,7 +25,7 @@ import {
   type TimerStoreListener,
 } from '@lucent/runtime';
 import { checkSchemaName } from '../eventStore/migrations.js';
-import { PgliteSqlClient, PgSqlClient, type SqlClient } from '../eventStore/sqlClient.js';
+import { openPgliteClient, PgSqlClient, type SqlClient } from '../eventStore/sqlClient.js';
 import { listenForTimers } from './timerAnnouncements.js';
 import { migrateTimerStore, timerChannel } from './timerMigrations.js';
 
@@ -453,7 +453,9 @@ export interface PgliteTimerStoreOptions extends SqlTimerStoreOptions {
 
 /** Embedded timer store (PGlite): the default when no PostgreSQL URL is configured. */
 export async function createPgliteTimerStore(options: PgliteTimerStoreOptions = {}): Promise<SqlTimerStore> {
-  const db = options.db ?? (options.dataDir !== undefined ? new PGlite(options.dataDir) : new PGlite());
-  const client = new PgliteSqlClient(db, options.db === undefined);
-  return SqlTimerStore.open(client, options);
+  const client = await openPgliteClient(options);
+  return SqlTimerStore.open(client, options).catch(async (error: unknown) => {
+    await client.close().catch(() => undefined);
+    throw error;
+  });
 }
