@@ -84,8 +84,10 @@ describe('GET /openapi.json', () => {
     expect(status).toBe(200);
     expect(doc.openapi).toBe('3.1.0');
     expect(doc).toMatchObject({ info: { title: 'Crypto desk', version: '3.1.4' } });
-    // Besides the functions: the list (GET /functions) and this document, both @LucentRoute routes.
-    expect(Object.keys(doc.paths).sort()).toEqual([...manager.list().map((f) => `/functions/${f.name}`), '/functions', '/openapi.json'].sort());
+    // Besides the functions: the list (GET /functions), this document and its UI, all @LucentRoute routes.
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [...manager.list().map((f) => `/functions/${f.name}`), '/functions', '/openapi.json', '/docs', '/docs/{asset}'].sort(),
+    );
 
     const op = doc.paths['/functions/risk.healthFactor']!.post;
     expect(op).toMatchObject({ operationId: 'risk.healthFactor', summary: 'Aave-style health factor' });
