@@ -92,8 +92,17 @@ export class CatchUpSubscription implements Subscription {
         }
         await this.options.handler(batch);
         const last = (batch[batch.length - 1] as StoredEvent).globalPosition;
-        if (this.options.subscriberId !== undefined) await this.source.saveCheckpoint(this.options.subscriberId, last);
+        // Delivered: this subscription never hands these events out again, even if the checkpoint
+        // cannot be saved now (the server is away); the next batch's save covers them.
         this.current = last;
+        if (this.options.subscriberId !== undefined) {
+          try {
+            await this.source.saveCheckpoint(this.options.subscriberId, last);
+          } catch (error) {
+            if (this.stopped) break;
+            this.options.onError?.(error);
+          }
+        }
         this.release();
       } catch (error) {
         if (this.stopped) break;
