@@ -335,6 +335,43 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('64 concurrent writers through one store hold at most its pool plus one LISTEN connection', async () => {
+    const app = `lucent_bounded_${randomBytes(3).toString('hex')}`;
+    const store = await createPostgresEventStore({ connectionString: `${url}?application_name=${app}`, schema: newSchema(), maxConnections: 64 });
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    const subs = [1, 2].map(() => store.subscribe({ pollIntervalMs: 100, handler: () => undefined }));
+    let most = 0;
+    let running = true;
+    const sample = (async () => {
+      while (running) {
+        const { rows } = await watcher.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [app]);
+        most = Math.max(most, rows[0].n as number);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 64 }, async (_, w) => {
+          let last = 0;
+          for (let n = 0; n < 20; n++) last = (await store.append(`writer-${w}`, [{ type: 'Wrote', data: { n } }])).lastGlobalPosition;
+          return last;
+        }),
+      );
+      await Promise.all(subs.map((s) => s.waitFor(Math.max(...results), 10_000)));
+      expect(await store.streamVersion('writer-63')).toBe(20);
+      // The pool (64) plus the one LISTEN connection all of a store's subscriptions share.
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(65);
+    } finally {
+      running = false;
+      await sample;
+      await Promise.all(subs.map((s) => s.stop()));
+      await watcher.end();
+      await store.close();
+    }
+  }, 60_000);
+
   it('sends no NOTIFY inside an append: the append functions hold no notification queue lock', async () => {
     const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
     const c = new pg.Client({ connectionString: url });
