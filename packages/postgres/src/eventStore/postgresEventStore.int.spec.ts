@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
@@ -335,9 +335,9 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it('64 concurrent writers through one store hold at most its pool plus one LISTEN connection', async () => {
+  it('64 concurrent writers through one store of 16 connections hold at most its pool plus one LISTEN connection', async () => {
     const app = `lucent_bounded_${randomBytes(3).toString('hex')}`;
-    const store = await createPostgresEventStore({ connectionString: `${url}?application_name=${app}`, schema: newSchema(), maxConnections: 64 });
+    const store = await createPostgresEventStore({ connectionString: `${url}?application_name=${app}`, schema: newSchema(), maxConnections: 16, connectTimeoutMs: 10_000 });
     const watcher = new pg.Client({ connectionString: url });
     await watcher.connect();
     const subs = [1, 2].map(() => store.subscribe({ pollIntervalMs: 100, handler: () => undefined }));
@@ -360,9 +360,9 @@ describe('PostgreSQL event store', () => {
       );
       await Promise.all(subs.map((s) => s.waitFor(Math.max(...results), 10_000)));
       expect(await store.streamVersion('writer-63')).toBe(20);
-      // The pool (64) plus the one LISTEN connection all of a store's subscriptions share.
+      // The pool (16) plus the one LISTEN connection all of a store's subscriptions share.
       expect(most).toBeGreaterThan(1);
-      expect(most).toBeLessThanOrEqual(65);
+      expect(most).toBeLessThanOrEqual(17);
     } finally {
       running = false;
       await sample;
@@ -371,6 +371,28 @@ describe('PostgreSQL event store', () => {
       await store.close();
     }
   }, 60_000);
+
+  it('refuses with serialization_failure an append that would land below its stream\'s last event (a transaction that wrote first)', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const t = new pg.Client({ connectionString: url });
+    await t.connect();
+    try {
+      await t.query('BEGIN');
+      // The transaction writes first, so its id (and its positions) are older than the append below.
+      await t.query(`INSERT INTO ${store.schema}.lucent_checkpoints (subscriber_id, position) VALUES ('early', 0)`);
+      await store.append('s', [{ type: 'A', data: {} }]);
+      await expect(
+        t.query(`SELECT * FROM ${store.schema}.lucent_append('s', 'any', $1::jsonb, NULL)`, [
+          JSON.stringify([{ id: crypto.randomUUID(), type: 'B', data: {}, metadata: {} }]),
+        ]),
+      ).rejects.toMatchObject({ code: '40001' });
+      await t.query('ROLLBACK');
+      expect((await store.readStream('s')).map((e) => e.type)).toEqual(['A']);
+    } finally {
+      await t.end();
+      await store.close();
+    }
+  });
 
   it('sends no NOTIFY inside an append: the append functions hold no notification queue lock', async () => {
     const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
