@@ -78,8 +78,10 @@ function duplicateIdOf(detail: string | undefined, prepared: readonly PreparedEv
   return found?.[1] ?? (prepared.length === 1 ? (prepared[0] as PreparedEvent).id : '(one of the batch)');
 }
 
-const heldBackFirstMs = 1;
-const heldBackMaxMs = 50;
+/** While events are held back, look again every ms for this long (most holds are another commit's fsync)... */
+const heldBackFastForMs = 200;
+/** ...then at most this often (a long transaction somewhere on the server). */
+const heldBackSlowMs = 50;
 
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
@@ -94,8 +96,8 @@ export class SqlEventStore implements EventStore {
   private unlisten: (() => Promise<void>) | undefined;
   private listening: Promise<void> | undefined;
   private readonly notifier: CommitNotifier;
-  /** Delay before a subscription looks again at events held back by a running transaction (doubles up to the poll). */
-  private heldBackMs = heldBackFirstMs;
+  /** Since when subscriptions have found events held back by a running transaction (undefined: not held back). */
+  private heldBackSince: number | undefined;
   private readonly sql: Record<'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'heldBack' | 'version', string>;
 
   private constructor(
@@ -285,13 +287,15 @@ export class SqlEventStore implements EventStore {
   private async readForSubscription(options: ReadAllOptions, pollMs: number): Promise<StoredEvent[]> {
     const events = await this.readAll(options);
     if (events.length > 0) {
-      this.heldBackMs = heldBackFirstMs;
+      this.heldBackSince = undefined;
       return events;
     }
     const { rows } = await this.client.query<{ held: boolean }>(this.sql.heldBack, [options.after ?? 0], this.name('heldBack'));
-    if (rows[0]?.held === true) {
-      const delay = Math.min(this.heldBackMs, pollMs);
-      this.heldBackMs = Math.min(this.heldBackMs * 2, heldBackMaxMs);
+    if (rows[0]?.held !== true) this.heldBackSince = undefined;
+    else {
+      const now = performance.now();
+      this.heldBackSince ??= now;
+      const delay = Math.min(now - this.heldBackSince < heldBackFastForMs ? 1 : heldBackSlowMs, pollMs);
       setTimeout(() => this.wakeAll(), delay).unref();
     }
     return events;
