@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
+import { sample } from '../../../test/support/prometheusSample.js';
 
 let service: CryptoService;
 
@@ -13,16 +14,6 @@ afterAll(async () => {
   await service?.close();
 });
 
-/** Value of the sample `name{labels}` in a text exposition; labels in any order, undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 const scrape = async () => {
   const res = await service.app.inject({ method: 'GET', url: '/metrics' });

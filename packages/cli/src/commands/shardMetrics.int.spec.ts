@@ -10,6 +10,7 @@ import { ClusterClient } from '@lucent/runtime';
 import { connectNats, NatsTransport } from '@lucent/nats';
 import { freePort } from '../../../../test/support/freePort.js';
 import { buildCli, repoRoot } from '../testing/runBuiltCli.js';
+import { sample } from '../../../../test/support/prometheusSample.js';
 
 const url = process.env['LUCENT_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');
@@ -19,15 +20,6 @@ const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 // The built example's shard module: `lucent shard` imports JavaScript, as it would in production.
 const functionsModule = path.join(repoRoot, 'examples/crypto-trading/dist/shard.js');
 
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('a shard process with --metrics-port', () => {
   let dir: string;

@@ -10,16 +10,8 @@ import { ShadowRunner } from '../registry/shadowRunner.js';
 import { MemoryTimerStore } from '../scheduler/memoryTimerStore.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { LucentMetrics } from './metrics.js';
+import { sample } from '../../../../test/support/prometheusSample.js';
 
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 const half = defineFunction(
   { name: 'math.half', version: '1.0.0', input: z.object({ n: z.number() }), output: z.number() },
