@@ -7,6 +7,7 @@ import { generatedIdPrefix } from '@lucent/runtime';
 import { eventStoreContract } from '../../../runtime/src/eventStore/eventStoreContract.js';
 import { generatedIdRange } from './migrations.js';
 import { createPgliteEventStore } from './sqlEventStore.js';
+import { createPgliteTimerStore } from '../timers/sqlTimerStore.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -37,4 +38,18 @@ describe('PGlite event store', () => {
       await second.close();
     }
   }, 60_000);
+
+  it('opens a data directory under its single-writer lock: a second store on it is refused until the first closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lucent-pglite-'));
+    dirs.push(dir);
+    const first = await createPgliteEventStore({ dataDir: dir });
+    try {
+      await expect(createPgliteEventStore({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIRECTORY_LOCKED' });
+      await expect(createPgliteTimerStore({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIRECTORY_LOCKED' });
+    } finally {
+      await first.close();
+    }
+    const timers = await createPgliteTimerStore({ dataDir: dir });
+    await timers.close();
+  }, 120_000);
 });
