@@ -85,6 +85,9 @@ export class PgSqlClient implements SqlClient {
       });
     // An idle client whose server went away emits 'error' on the pool; without a listener that crashes the process.
     this.pool.on('error', () => undefined);
+    // So does a checked-out one (the pool listens only while a client is idle): a server restart between two
+    // statements of a session must fail that session's next statement, not the process.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     const o = this.pool.options;
     this.where = options.connectionString
       ? redact(options.connectionString)
