@@ -89,10 +89,11 @@ describe('withdrawn bundles are unloaded from a running shard', () => {
       expect(withdrawn.code, withdrawn.stderr).toBe(0);
       await expect.poll(() => hosted().includes(versions[i]!), { timeout: 30_000 }).toBe(false);
     }
-    await new Promise((r) => setTimeout(r, 2_000));
-    const after = await memoryMb();
-    console.log(`shard RSS: before ${before} MB; with each bundle loaded ${loaded.join(', ')} MB; after four publish/withdraw cycles ${after} MB`);
     expect(Math.max(...loaded)).toBeGreaterThan(before);
+    // RSS falls as the shard's collector runs and returns pages, which a loaded machine delays: wait for it (bounded).
+    let after = await memoryMb();
+    for (const started = Date.now(); after > before * 1.1 && Date.now() - started < 30_000; ) after = await memoryMb(3);
+    console.log(`shard RSS: before ${before} MB; with each bundle loaded ${loaded.join(', ')} MB; after four publish/withdraw cycles ${after} MB`);
     expect(after).toBeLessThanOrEqual(before * 1.1);
     // The compiled-in version served throughout and is all that is left.
     expect(hosted()).toEqual(['1.0.0']);
