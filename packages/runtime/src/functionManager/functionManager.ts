@@ -18,28 +18,12 @@ import {
   type InvocationResult,
   type Logger,
   type ShardInfo,
-  type Span,
   type TypedInvoke,
 } from '@lucent/core';
+import type { FunctionInfo, InvokeOptions } from '../invoker/invoker.js';
 import { DeadlineWatch, type WatchedCall } from './deadlineWatch.js';
 
-export interface InvokeOptions {
-  /** Exact version to run; the active version when omitted. */
-  readonly version?: string;
-  readonly business?: BusinessMetadata;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly traceparent?: string;
-  /** Absolute deadline, epoch ms. Wins over timeoutMs. */
-  readonly deadline?: number;
-  readonly timeoutMs?: number;
-  readonly attempt?: number;
-  /** Seed for ctx.random()/ctx.newId(); defaults to the correlation id. */
-  readonly seed?: string;
-  /** Clock reading to hand the function; defaults to the manager's clock. Replays pass the recorded one. */
-  readonly now?: number;
-  readonly span?: Span;
-}
+export type { FunctionInfo, InvokeOptions } from '../invoker/invoker.js';
 
 /** Runs a function somewhere other than this thread (a worker pool, a remote shard). */
 export interface FunctionExecutor {
@@ -94,12 +78,6 @@ export interface ShadowCall {
 /** Receives shadow calls; must not throw and should do its work off the caller's path. */
 export type ShadowObserver = (call: ShadowCall) => void;
 
-export interface FunctionInfo {
-  readonly name: string;
-  readonly activeVersion: string;
-  readonly versions: readonly string[];
-  readonly enabled: boolean;
-}
 
 function jurisdictionAllowed(fn: AnyFunctionDefinition, jurisdiction: string | undefined): boolean {
   const rule = fn.meta.jurisdictions;
