@@ -2,6 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { FunctionContext } from '../context/functionContext.js';
 import type { Contract } from '../contracts/contract.js';
+import type { CallFact } from '../routing/routingCall.js';
 
 export type Priority = 'low' | 'normal' | 'high' | 'critical';
 
@@ -29,6 +30,14 @@ export interface FunctionMeta {
   readonly heavy?: boolean;
   readonly jurisdictions?: JurisdictionRule;
   readonly tags?: readonly string[];
+  /**
+   * The facts placement rules test, read from a call's (validated) input: e.g. a trade's
+   * `{ notional: quantity * priceUsd }`, which a registry route sends to the `whale` shard.
+   * Pure and cheap; the invoker calls it only when the caller passed no facts of its own.
+   */
+  // The definition erases its input type; `FunctionSpec` below types the parameter.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly routingFacts?: (input: any) => Readonly<Record<string, CallFact>>;
 }
 
 export type Handler<In, Out> = (input: In, ctx: FunctionContext) => Out | Promise<Out>;
@@ -58,6 +67,8 @@ export interface FunctionSpec<Name extends string, I extends StandardSchemaV1, O
   readonly version: string;
   readonly input: I;
   readonly output: O;
+  // Method syntax on purpose: it keeps the spec assignable to its erased form (parameters stay bivariant).
+  routingFacts?(input: StandardSchemaV1.InferOutput<I>): Readonly<Record<string, CallFact>>;
 }
 
 const namePattern = /^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)+$/;

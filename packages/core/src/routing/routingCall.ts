@@ -27,6 +27,26 @@ export interface RoutingCall {
   readonly enabledByRegistry?: true;
 }
 
+/**
+ * The facts of one call for placement: the caller's own when given, else what the function's
+ * `routingFacts` reads from the input; undefined when neither (or when the reader throws on an
+ * input its contract let through: placement then falls back to the function's defaults).
+ */
+export function routingFactsOf(
+  fn: AnyFunctionDefinition | undefined,
+  input: unknown,
+  given?: Readonly<Record<string, CallFact>>,
+): Readonly<Record<string, CallFact>> | undefined {
+  if (given !== undefined) return given;
+  const read = fn?.meta.routingFacts;
+  if (read === undefined) return undefined;
+  try {
+    return read(input);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Build a RoutingCall from a definition's metadata plus the facts of this call. */
 export function routingCallOf(
   fn: AnyFunctionDefinition,
