@@ -2,6 +2,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { FunctionContext } from '../context/functionContext.js';
 import type { Contract } from '../contracts/contract.js';
+import type { JurisdictionRules } from '../registry/functionRules.js';
+import { normaliseJurisdictionRules } from '../registry/jurisdictions.js';
 import type { CallFact } from '../routing/routingCall.js';
 
 export type Priority = 'low' | 'normal' | 'high' | 'critical';
@@ -12,11 +14,8 @@ export interface ResourceClass {
   readonly memory: number;
 }
 
-export interface JurisdictionRule {
-  /** When set, only these jurisdictions (ISO 3166 codes such as 'US', 'DE') may call. */
-  readonly allow?: readonly string[];
-  readonly deny?: readonly string[];
-}
+/** @deprecated The same type as the registry's: use `JurisdictionRules`. */
+export type JurisdictionRule = JurisdictionRules;
 
 export interface FunctionMeta {
   readonly description?: string;
@@ -28,7 +27,8 @@ export interface FunctionMeta {
   readonly timeoutMs?: number;
   /** Run off the event loop, in a worker thread that can be terminated at the deadline. */
   readonly heavy?: boolean;
-  readonly jurisdictions?: JurisdictionRule;
+  /** Who may call, checked after the registry's rules by the same `jurisdictionAllowed`. */
+  readonly jurisdictions?: JurisdictionRules;
   readonly tags?: readonly string[];
   /**
    * The facts placement rules test, read from a call's (validated) input: e.g. a trade's
@@ -95,7 +95,9 @@ export function toDefinition<Name extends string, In, Out>(
   handler: Handler<In, Out>,
 ): FunctionDefinition<Name, In, Out> {
   checkSpec(spec);
-  const { name, version, input, output, ...meta } = spec;
+  const { name, version, input, output, ...given } = spec;
+  const meta: FunctionMeta =
+    given.jurisdictions === undefined ? given : { ...given, jurisdictions: normaliseJurisdictionRules(given.jurisdictions) };
   return Object.freeze({
     kind: 'lucent.function',
     name,

@@ -1,5 +1,6 @@
 // The registry's rule types: what operators set per function (versions, weights, shadow, switches, jurisdictions, placement).
 import type { Priority } from '../functions/defineFunction.js';
+import type { FunctionRoute } from '../routing/routingRules.js';
 
 /** sha256 fingerprints of a version's contracts, as `lucent generate` writes them in the manifest. */
 export interface ContractFingerprint {
@@ -25,8 +26,14 @@ export interface RegisteredVersion {
   readonly bundle?: BundleReference;
 }
 
+/**
+ * Which jurisdictions may call a function: the one rule type for a function's own metadata and for
+ * the registry's rules, decided by `jurisdictionAllowed`. Codes are ISO 3166 ('US', 'DE', 'GB-SCT'),
+ * compared trimmed and upper-cased. Deny wins over allow; a non-empty allow list refuses every other
+ * jurisdiction and a caller with none; an empty allow list (`allow: []`) restricts nothing.
+ */
 export interface JurisdictionRules {
-  /** When non-empty, only these jurisdictions may call (codes such as 'US', 'DE'). */
+  /** When non-empty, only these jurisdictions may call; empty or absent, any jurisdiction may. */
   readonly allow?: readonly string[];
   /** These jurisdictions may never call; deny wins over allow. */
   readonly deny?: readonly string[];
@@ -40,6 +47,12 @@ export interface PlacementRules {
   readonly preferTags?: readonly string[];
   /** Run only on these shard ids. */
   readonly shards?: readonly string[];
+  /**
+   * Per-call routes (facts of the call → shard tags), tried in order after the tags above and before
+   * the caller's static rules; names unique. Absent: never set, so a service may seed its defaults;
+   * `[]`: cleared by an operator, and left so across restarts.
+   */
+  readonly routes?: readonly FunctionRoute[];
 }
 
 /** Which call-context field makes assignment sticky. Never the node: the same user must land on the same version everywhere. */

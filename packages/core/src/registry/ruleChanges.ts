@@ -2,6 +2,7 @@
 import { LucentError } from '../errors/errors.js';
 import type { Priority } from '../functions/defineFunction.js';
 import type { FunctionRules, JurisdictionRules, PlacementRules, RegisteredVersion } from './functionRules.js';
+import { normaliseJurisdictionRules } from './jurisdictions.js';
 import { murmur3 } from './murmur3.js';
 
 /** Rules for a function seen for the first time: the given version active, enabled, no weights. */
@@ -53,8 +54,9 @@ export function setEnabled(rules: FunctionRules, enabled: boolean): FunctionRule
   return { ...rules, enabled };
 }
 
+/** Codes are stored normalised (' us' → 'US'), whoever wrote them: CLI, admin API or code. */
 export function setJurisdictions(rules: FunctionRules, jurisdictions: JurisdictionRules): FunctionRules {
-  return { ...rules, jurisdictions };
+  return { ...rules, jurisdictions: normaliseJurisdictionRules(jurisdictions) };
 }
 
 export function setPlacement(rules: FunctionRules, placement: PlacementRules): FunctionRules {

@@ -1,6 +1,7 @@
 // Pure version selection: which version of a function serves one call, or why the call is refused.
 import { murmur3 } from './murmur3.js';
 import type { FunctionRules } from './functionRules.js';
+import { jurisdictionAllowed } from './jurisdictions.js';
 
 /** Sticky bucketing resolution: weights are percent with two decimals, so 10,000 buckets. */
 export const bucketCount = 10_000;
@@ -26,12 +27,9 @@ export function weightBuckets(percent: number): number {
   return Math.round(percent * 100);
 }
 
+/** The registry rules' jurisdiction check: `jurisdictionAllowed` on `rules.jurisdictions`. */
 export function rulesAllowJurisdiction(rules: FunctionRules, jurisdiction: string | undefined): boolean {
-  const j = rules.jurisdictions;
-  if (j === undefined) return true;
-  if (j.deny !== undefined && jurisdiction !== undefined && j.deny.includes(jurisdiction)) return false;
-  if (j.allow !== undefined && j.allow.length > 0) return jurisdiction !== undefined && j.allow.includes(jurisdiction);
-  return true;
+  return jurisdictionAllowed(rules.jurisdictions, jurisdiction);
 }
 
 function stickyKey(rules: FunctionRules, ctx: SelectionContext): string | undefined {

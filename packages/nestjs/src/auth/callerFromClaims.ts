@@ -1,6 +1,6 @@
 // Turns a verified token's claims into the caller Lucent knows: user, account, jurisdiction and roles.
 import type { JWTPayload } from 'jose';
-import { LucentError } from '@lucent/core';
+import { LucentError, normaliseJurisdiction } from '@lucent/core';
 import type { ResolvedClaimNames } from './lucentAuth.js';
 
 /** Who is calling, as the verified token says; never read from a header the client sets. */
@@ -46,7 +46,7 @@ export function callerFromClaims(payload: JWTPayload, names: ResolvedClaimNames)
   for (const claim of names.jurisdiction) {
     const value = payload[claim];
     if (value === undefined) continue;
-    const code = typeof value === 'string' ? value.toUpperCase() : undefined;
+    const code = typeof value === 'string' ? normaliseJurisdiction(value) : undefined;
     if (code === undefined || !jurisdictionPattern.test(code)) throw badClaim(claim, 'must be an ISO 3166 code such as "US" or "DE"');
     jurisdiction = code;
     break;

@@ -6,6 +6,7 @@ import {
   FunctionNotFoundError,
   InvocationContext,
   JurisdictionDeniedError,
+  jurisdictionAllowed,
   LucentError,
   resultOf,
   selectVersion,
@@ -77,15 +78,6 @@ export interface ShadowCall {
 
 /** Receives shadow calls; must not throw and should do its work off the caller's path. */
 export type ShadowObserver = (call: ShadowCall) => void;
-
-
-function jurisdictionAllowed(fn: AnyFunctionDefinition, jurisdiction: string | undefined): boolean {
-  const rule = fn.meta.jurisdictions;
-  if (!rule) return true;
-  if (rule.deny && jurisdiction !== undefined && rule.deny.includes(jurisdiction)) return false;
-  if (rule.allow) return jurisdiction !== undefined && rule.allow.includes(jurisdiction);
-  return true;
-}
 
 /** One async call in flight, as the deadline watch sees it. */
 /** One async call in flight: its caller's promise, settled once, by the handler or by the deadline watch. */
@@ -241,7 +233,7 @@ export class FunctionManager {
       if (chosen === undefined) return Promise.reject(new FunctionNotFoundError(name, options.version));
       fn = chosen;
     }
-    if (fn.meta.jurisdictions !== undefined && !jurisdictionAllowed(fn, options?.business?.jurisdiction)) {
+    if (fn.meta.jurisdictions !== undefined && !jurisdictionAllowed(fn.meta.jurisdictions, options?.business?.jurisdiction)) {
       return Promise.reject(new JurisdictionDeniedError(name, options?.business?.jurisdiction));
     }
     return this.run(fn, input, options);
@@ -306,7 +298,7 @@ export class FunctionManager {
     const version = options?.version ?? selection.version;
     const fn = entry.versions.get(version);
     if (fn === undefined) return Promise.reject(new FunctionNotFoundError(name, version));
-    if (fn.meta.jurisdictions !== undefined && !jurisdictionAllowed(fn, options?.business?.jurisdiction)) {
+    if (fn.meta.jurisdictions !== undefined && !jurisdictionAllowed(fn.meta.jurisdictions, options?.business?.jurisdiction)) {
       return Promise.reject(new JurisdictionDeniedError(name, options?.business?.jurisdiction));
     }
     const shadow = selection.shadow === undefined ? undefined : entry.versions.get(selection.shadow);

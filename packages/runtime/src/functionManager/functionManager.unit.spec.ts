@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineFunction, LucentError } from '@lucent/core';
+import { defineFunction, initialRules, jurisdictionAllowed, LucentError } from '@lucent/core';
 import { FunctionManager } from './functionManager.js';
 
 const double = defineFunction(
@@ -118,5 +118,35 @@ describe('FunctionManager (in-process)', () => {
     m.activate('math.double', '2.0.0');
     expect(m.lookup('math.double').version).toBe('2.0.0');
     expect(m.list()).toEqual([{ name: 'math.double', activeVersion: '2.0.0', versions: ['1.0.0', '2.0.0'], enabled: true }]);
+  });
+});
+
+describe('FunctionManager jurisdictions', () => {
+  const fenced = (jurisdictions: { allow?: string[]; deny?: string[] }) =>
+    defineFunction({ name: 'geo.fenced', version: '1.0.0', input: z.object({}), output: z.object({}), jurisdictions }, () => ({}));
+  const fp = { input: 'sha256:i', output: 'sha256:o' };
+
+  it('decides a function\'s own rules and the registry\'s rules alike, `allow: []` restricting nothing', async () => {
+    const cases: [{ allow?: string[]; deny?: string[] }, string | undefined][] = [
+      [{ allow: [] }, 'US'],
+      [{ allow: [] }, undefined],
+      [{ allow: ['DE'] }, undefined],
+      [{ allow: ['DE'] }, ' de'],
+      [{ deny: ['us'] }, 'US'],
+      [{ allow: ['FR'], deny: ['FR'] }, 'FR'],
+    ];
+    for (const [rules, jurisdiction] of cases) {
+      const byMeta = new FunctionManager().register(fenced(rules));
+      const byRegistry = new FunctionManager().register(fenced({}));
+      byRegistry.applyRules('geo.fenced', {
+        ...initialRules('geo.fenced', { version: '1.0.0', fingerprint: fp }),
+        jurisdictions: rules,
+      });
+      const business = jurisdiction === undefined ? {} : { jurisdiction };
+      const meta = await codeOf(byMeta.invoke('geo.fenced', {}, { business }));
+      const registry = await codeOf(byRegistry.invoke('geo.fenced', {}, { business }));
+      expect(meta, JSON.stringify([rules, jurisdiction])).toBe(registry);
+      expect(meta).toBe(jurisdictionAllowed(rules, jurisdiction) ? 'resolved' : 'JURISDICTION_DENIED');
+    }
   });
 });
