@@ -2,6 +2,7 @@
 import { ContractIncompatibleError, LucentError, ValidationError, type FieldIssue } from '../errors/errors.js';
 import { contractCompatibility } from './contractCompatibility.js';
 import type { ChangeAudit, FunctionRules } from './functionRules.js';
+import { routesIssues } from './routeIssues.js';
 import { weightBuckets } from './selectVersion.js';
 
 const isUint32 = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
@@ -30,6 +31,7 @@ export function rulesIssues(name: string, rules: FunctionRules): FieldIssue[] {
   if (rules.shadow !== undefined && !known(rules.shadow)) {
     issues.push({ path: 'shadow', message: `version ${rules.shadow} is not registered` });
   }
+  issues.push(...routesIssues(rules.placement?.routes));
   if (!isUint32(rules.rollout?.seed) || !isUint32(rules.rollout?.variantSeed)) {
     issues.push({ path: 'rollout', message: 'seed and variantSeed must be unsigned 32-bit integers' });
   }

@@ -1,6 +1,6 @@
 // Hard constraints: which candidate shards may take a call at all, or why none may.
 import type { LoadReport } from './loadReport.js';
-import { ruleApplies, tagsSatisfy, type RoutingRule } from './routingRules.js';
+import { describeRoute, ruleApplies, tagsSatisfy, type RoutingRule } from './routingRules.js';
 import type { RoutingCall, RoutingDenialCode } from './routingCall.js';
 import type { RoutingTuning } from './routingTuning.js';
 
@@ -36,7 +36,7 @@ export function isOverloaded(report: LoadReport, tuning: RoutingTuning): boolean
 
 /**
  * Filter candidates, narrowest reason last: live and not excluded → hosts the version →
- * enabled → the registry's placement → routing rules → affinity → capacity → not overloaded. Each step that leaves
+ * enabled → the registry's placement → its routes → routing rules → affinity → capacity → not overloaded. Each step that leaves
  * nothing names why, so an operator sees "no whale shard is up" rather than "no shard".
  */
 export function eligibleShards(
@@ -83,13 +83,17 @@ export function eligibleShards(
     }
   }
 
-  for (const rule of rules) {
-    if (!ruleApplies(rule, call)) continue;
-    const fitting = live.filter((r) => tagsSatisfy(rule, r.tags));
-    if (fitting.length > 0) live = fitting;
-    else if ((rule.mode ?? 'require') === 'require') {
-      return deny('PLACEMENT_UNSATISFIED', `Placement rule "${ruleDescription(rule)}" matches no live shard hosting ${fn}`);
-    }
+  // The registry's routes for this function first (operators change them at run time), then the caller's static rules.
+  const routes = placement?.routes;
+  if (routes !== undefined && routes.length > 0) {
+    const routed = applyRules(live, call, routes, fn, 'route');
+    if ('denied' in routed) return routed;
+    live = routed.eligible;
+  }
+  if (rules.length > 0) {
+    const ruled = applyRules(live, call, rules, fn, 'rule');
+    if ('denied' in ruled) return ruled;
+    live = ruled.eligible;
   }
 
   const affinity = call.shardAffinity;
@@ -118,7 +122,26 @@ export function eligibleShards(
   return { eligible: live.map((r) => r.shardId) };
 }
 
-function ruleDescription(rule: RoutingRule): string {
-  const tags = rule.requireTags ? ` → ${rule.requireTags.join('+')}` : '';
-  return `${rule.name}${tags}`;
+/**
+ * Each rule that applies to the call narrows the shards to those its tags fit; a 'require' rule that
+ * leaves none denies the call, naming the rule and what it asks, a 'prefer' rule then changes nothing.
+ */
+function applyRules(
+  live: LoadReport[],
+  call: RoutingCall,
+  rules: readonly RoutingRule[],
+  fn: string,
+  kind: 'route' | 'rule',
+): { readonly eligible: LoadReport[] } | Extract<Eligibility, { readonly denied: RoutingDenialCode }> {
+  let out = live;
+  for (const rule of rules) {
+    if (!ruleApplies(rule, call)) continue;
+    const fitting = out.filter((r) => tagsSatisfy(rule, r.tags));
+    if (fitting.length > 0) out = fitting;
+    else if ((rule.mode ?? 'require') === 'require') {
+      const what = kind === 'route' ? `The registry's route "${describeRoute(rule)}"` : `Placement rule "${describeRoute(rule)}"`;
+      return { denied: 'PLACEMENT_UNSATISFIED', reason: `${what} matches no live shard hosting ${fn}` };
+    }
+  }
+  return { eligible: out };
 }

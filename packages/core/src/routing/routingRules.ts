@@ -30,6 +30,12 @@ export interface RoutingRule {
   readonly mode?: 'require' | 'prefer';
 }
 
+/**
+ * A route the registry holds for one function (`lucent registry route`): a routing rule without
+ * `functions`, since the function it is stored under is the one it covers.
+ */
+export type FunctionRoute = Omit<RoutingRule, 'functions'>;
+
 function conditionHolds(c: FactCondition, facts: Readonly<Record<string, CallFact>> | undefined): boolean {
   const value = facts?.[c.fact];
   if (value === undefined) return false;
@@ -71,4 +77,32 @@ export function thresholdRule(name: string, fact: string, threshold: number, tag
     requireTags: [tag],
     ...(functions === undefined ? {} : { functions }),
   };
+}
+
+const comparisons = [
+  ['gt', '>'],
+  ['gte', '>='],
+  ['lt', '<'],
+  ['lte', '<='],
+] as const;
+
+/** One condition as the CLI writes it: `notional>=1000000`, `pair=ETH-USDC`, `pair=ETH-USDC,BTC-USDC`. */
+export function conditionText(c: FactCondition): string {
+  const parts: string[] = [];
+  for (const [key, op] of comparisons) if (c[key] !== undefined) parts.push(`${c.fact}${op}${c[key]}`);
+  if (c.equals !== undefined) parts.push(`${c.fact}=${String(c.equals)}`);
+  if (c.in !== undefined) parts.push(`${c.fact}=${c.in.map(String).join(',')}`);
+  return parts.length > 0 ? parts.join(' ') : `${c.fact} present`;
+}
+
+/** A rule in one line, for denial reasons, `lucent registry show` and history: `whales: notional>=1000000 → whale (required)`. */
+export function describeRoute(rule: RoutingRule): string {
+  const when = rule.when !== undefined && rule.when.length > 0 ? rule.when.map(conditionText).join(' and ') : 'every call';
+  const scope = rule.functions === undefined ? '' : ` of ${rule.functions.join(',')}`;
+  const effects = [
+    ...(rule.requireTags !== undefined && rule.requireTags.length > 0 ? [rule.requireTags.join('+')] : []),
+    ...(rule.avoidTags !== undefined && rule.avoidTags.length > 0 ? [`not ${rule.avoidTags.join(',')}`] : []),
+  ];
+  const target = effects.length > 0 ? effects.join(', ') : 'any shard';
+  return `${rule.name}: ${when}${scope} → ${target} (${rule.mode === 'prefer' ? 'preferred' : 'required'})`;
 }
