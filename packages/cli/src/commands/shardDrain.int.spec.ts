@@ -1,21 +1,16 @@
 // `lucent shard` on SIGTERM: stops taking calls, finishes every call it was running within --drain-timeout, then exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterClient } from '@lucent/runtime';
-import { connectNats, NatsTransport } from '@lucent/nats';
+import type { ClusterClient } from '@lucent/runtime';
 import { freePort } from '../../../../test/support/freePort.js';
-import { buildCli, repoRoot } from '../testing/runBuiltCli.js';
+import { startBuiltShard, type BuiltShard } from '../testing/builtShard.js';
 
 const url = process.env['LUCENT_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');
 const prefix = `lucent-test-drain-${tag}`;
 const shardId = `drain${tag}`;
-const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/slowWork.mjs', import.meta.url));
 const drainTimeoutMs = 5_000;
 const calls = 20;
@@ -26,47 +21,23 @@ function inFlight(text: string): number {
 }
 
 describe('lucent shard draining on SIGTERM', () => {
-  let dir: string;
-  let child: ChildProcess;
+  let shard: BuiltShard;
   let port: number;
-  let transport: NatsTransport;
   let client: ClusterClient;
-  let stdout = '';
-  let exited: Promise<{ code: number | null; at: number }>;
+  let child: ChildProcess;
 
   beforeAll(async () => {
-    await buildCli();
-    dir = await mkdtemp(path.join(tmpdir(), 'lucent-shard-drain-'));
-    const config = path.join(dir, 'shard.json');
-    await writeFile(config, JSON.stringify({ id: shardId, nats: url, subjectPrefix: prefix, module: fixture, reportIntervalMs: 200 }));
     port = await freePort();
-    child = spawn(process.execPath, [bin, 'shard', '--config', config, '--metrics-port', String(port), '--drain-timeout', String(drainTimeoutMs)], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
-    child.stderr?.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`shard did not start: ${stdout}`)), 60_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.includes('"shard serving"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    transport = new NatsTransport({ connection: await connectNats({ url }), subjectPrefix: prefix, ownsConnection: true });
-    client = new ClusterClient({ transport });
-    await client.ready(1, 20_000);
+    shard = await startBuiltShard({ id: shardId, nats: url, subjectPrefix: prefix, module: fixture, reportIntervalMs: 200 }, [
+      '--metrics-port',
+      String(port),
+      '--drain-timeout',
+      String(drainTimeoutMs),
+    ]);
+    ({ client, child } = shard);
   }, 120_000);
 
-  afterAll(async () => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
-    await client?.close();
-    await transport?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shard?.dispose());
 
   it('answers every call it had started, then exits 0 within the drain timeout', async () => {
     const pending = Array.from({ length: calls }, (_, n) =>
@@ -88,10 +59,10 @@ describe('lucent shard draining on SIGTERM', () => {
     const outcomes = await Promise.all(pending);
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     expect(outcomes.map((o) => (o.ok ? (o.output as { n: number }).n : -1))).toEqual(Array.from({ length: calls }, (_, n) => n));
-    const exit = await exited;
+    const exit = await shard.exited;
     expect(exit.code).toBe(0);
     expect(exit.at - signalledAt).toBeLessThan(drainTimeoutMs);
-    const lines = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = shard.lines();
     expect(lines.find((l) => l['msg'] === 'shard draining')).toMatchObject({ inFlight: calls, drainTimeoutMs });
     expect(lines.find((l) => l['msg'] === 'shard stopped')).toMatchObject({ drained: calls });
   }, 60_000);
