@@ -13,7 +13,6 @@ import {
   type RoutingCall,
   type RulesEntry,
 } from '@lucent/core';
-import { FunctionManager } from '../functionManager/functionManager.js';
 import type { RegistryStore } from '../registry/registryStore.js';
 import { RegistryWatcher } from '../registry/registryWatcher.js';
 import { isPlainCall, routingCallFor } from './callRouting.js';
@@ -71,11 +70,10 @@ export class ClusterRegistry {
       this.source = source;
       this.owned = undefined;
     } else {
-      // The watcher already brings revision order, resume-after-failure and waitForRevision; a manager
-      // hosting nothing makes it a plain rules view (applyRules on an unknown name is a no-op).
+      // The watcher brings revision order, resume-after-failure and waitForRevision; without a
+      // manager it is a plain rules view, which is all a caller needs.
       this.owned = new RegistryWatcher({
         store: source,
-        manager: new FunctionManager(),
         logger: options.logger ?? silentLogger,
         ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
       });

@@ -1,13 +1,18 @@
-// Keeps one node's FunctionManager in step with the registry store: applies every change, in order, as it arrives.
-import type { RulesEntry } from '@lucent/core';
-import type { FunctionManager } from '../functionManager/functionManager.js';
-import type { Logger } from '@lucent/core';
-import { silentLogger } from '@lucent/core';
+// Follows the registry store and emits every change of rules, in revision order, as it arrives: a rules view for callers, rules applied for hosts.
+import { silentLogger, type FunctionRules, type Logger, type RulesEntry } from '@lucent/core';
 import type { RegistryChange, RegistryStore, RegistryWatch } from './registryStore.js';
+
+/** What takes a function's rules (or undefined: removed); a FunctionManager fits. Returns false when it does not host the function. */
+export interface RulesTarget {
+  applyRules(name: string, rules: FunctionRules | undefined): boolean;
+}
 
 export interface RegistryWatcherOptions {
   readonly store: RegistryStore;
-  readonly manager: FunctionManager;
+  /** A host whose functions follow the rules (a FunctionManager). Without one the watcher is a rules view only. */
+  readonly manager?: RulesTarget;
+  /** Told of each function's new rules, in revision order, after `manager` applied them. Must not throw. */
+  readonly onRules?: (name: string, rules: FunctionRules | undefined, revision: number) => void;
   readonly logger?: Logger;
   /** Called after each change is applied (hot loading, metrics, tests). Must not throw. */
   readonly onApplied?: (change: RegistryChange) => void;
@@ -61,8 +66,11 @@ export class RegistryWatcher {
 
   private apply(change: RegistryChange): void {
     if (change.revision <= this.appliedRevision) return;
-    const known = this.options.manager.applyRules(change.name, change.rules);
-    if (!known) this.logger.debug('rules for a function this node does not run', { function: change.name });
+    const manager = this.options.manager;
+    if (manager !== undefined && !manager.applyRules(change.name, change.rules)) {
+      this.logger.debug('rules for a function this node does not run', { function: change.name });
+    }
+    this.options.onRules?.(change.name, change.rules, change.revision);
     this.appliedRevision = change.revision;
     this.applied.set(change.name, change);
     this.options.onApplied?.(change);
@@ -73,12 +81,12 @@ export class RegistryWatcher {
     }
   }
 
-  /** Highest store revision applied to the manager. */
+  /** Highest store revision applied (to the manager, when there is one). */
   get revision(): number {
     return this.appliedRevision;
   }
 
-  /** The rules entry this node applies for a function, with its revision. */
+  /** The rules entry this node applies for a function, with its revision: the rules view. */
   appliedEntry(name: string): RulesEntry | undefined {
     return this.applied.get(name);
   }

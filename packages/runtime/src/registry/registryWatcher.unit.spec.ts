@@ -100,3 +100,21 @@ describe('RegistryWatcher applying rules to a FunctionManager', () => {
     expect(await by(manager, 'u1')).toBe('v1');
   });
 });
+
+describe('RegistryWatcher as a rules view, with no function host', () => {
+  it('emits every change in revision order and serves the latest rules by name', async () => {
+    const store = new MemoryRegistryStore();
+    const admin = new RegistryAdmin(store);
+    await admin.register('quote.price', reg('1.0.0'), ops);
+    const seen: [string, boolean | undefined, number][] = [];
+    const watcher = new RegistryWatcher({ store, onRules: (name, rules, revision) => seen.push([name, rules?.enabled, revision]) });
+    await watcher.start();
+    await admin.register('quote.price', reg('2.0.0'), ops);
+    const off = await admin.disable('quote.price', ops);
+    await watcher.waitForRevision(off.revision);
+    expect(seen.map(([, enabled]) => enabled)).toEqual([true, true, false]);
+    expect(seen.map(([, , revision]) => revision)).toEqual([...seen.map(([, , r]) => r)].sort((a, b) => a - b));
+    expect(watcher.appliedEntry('quote.price')?.rules.enabled).toBe(false);
+    await watcher.stop();
+  });
+});
