@@ -52,7 +52,8 @@ function conditionHolds(c: FactCondition, facts: Readonly<Record<string, CallFac
   return true;
 }
 
-function coversFunction(rule: RoutingRule, name: string): boolean {
+/** Whether the rule covers function `name` (by exact name or a `prefix.*` pattern); every function when it names none. */
+export function coversFunction(rule: RoutingRule, name: string): boolean {
   if (rule.functions === undefined) return true;
   return rule.functions.some((f) => (f.endsWith('.*') ? name.startsWith(f.slice(0, -1)) : f === name));
 }
@@ -67,6 +68,14 @@ export function tagsSatisfy(rule: RoutingRule, tags: readonly string[]): boolean
   if (rule.requireTags && !rule.requireTags.every((t) => tags.includes(t))) return false;
   if (rule.avoidTags && rule.avoidTags.some((t) => tags.includes(t))) return false;
   return true;
+}
+
+/**
+ * The routes of `name` among cluster-wide defaults (rules with `functions` patterns), as the registry
+ * stores them under the function: in order, without `functions`.
+ */
+export function routesFor(name: string, defaults: readonly RoutingRule[]): FunctionRoute[] {
+  return defaults.filter((rule) => coversFunction(rule, name)).map(({ functions: _covered, ...route }) => route);
 }
 
 /** Ready-made rule: calls whose `fact` is at least `threshold` go only to shards tagged `tag`. */

@@ -7,3 +7,4 @@ export * from './shadowRunner.js';
 export * from './registryAdmin.js';
 export * from './contractFingerprint.js';
 export * from './registerCompiledVersions.js';
+export * from './seedDefaultRoutes.js';

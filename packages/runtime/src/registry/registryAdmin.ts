@@ -1,16 +1,20 @@
-// Operator actions on the registry (register, activate, weights, shadow, kill switch, jurisdictions): read, edit purely, compare-and-set, retry on a race.
+// Operator actions on the registry (register, activate, weights, shadow, kill switch, jurisdictions, placement and routes): read, edit purely, compare-and-set, retry on a race.
 import {
   activateVersion,
+  clearRoutes,
   initialRules,
   LucentError,
   registerVersion,
+  removeRoute,
   rollbackTarget,
   setEnabled,
   setJurisdictions,
   setPlacement,
+  setRoute,
   setShadow,
   setWeights,
   type ChangeAudit,
+  type FunctionRoute,
   type FunctionRules,
   type JurisdictionRules,
   type PlacementRules,
@@ -102,7 +106,29 @@ export class RegistryAdmin {
     return this.update(name, this.existing(name, (r) => setJurisdictions(r, rules)), audit);
   }
 
+  /** Replace the placement's tags and pinned shards; the routes stay unless `rules` gives its own. */
   placement(name: string, rules: PlacementRules, audit: ChangeAudit): Promise<RulesEntry> {
-    return this.update(name, this.existing(name, (r) => setPlacement(r, rules)), audit);
+    return this.update(
+      name,
+      this.existing(name, (r) => {
+        const routes = rules.routes ?? r.placement?.routes;
+        return setPlacement(r, routes === undefined ? rules : { ...rules, routes });
+      }),
+      audit,
+    );
+  }
+
+  /** Add a route, or replace the route of the same name where it stands. */
+  route(name: string, route: FunctionRoute, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => setRoute(r, route)), audit);
+  }
+
+  removeRoute(name: string, routeName: string, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => removeRoute(r, routeName)), audit);
+  }
+
+  /** Remove every route; the empty list stays, so default routes are not seeded again at the next start. */
+  clearRoutes(name: string, audit: ChangeAudit): Promise<RulesEntry> {
+    return this.update(name, this.existing(name, (r) => clearRoutes(r)), audit);
   }
 }

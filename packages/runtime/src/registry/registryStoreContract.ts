@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activateVersion,
+  clearRoutes,
   initialRules,
   registerVersion,
   setEnabled,
+  setRoute,
   setWeights,
   type FunctionRules,
   type RegisteredVersion,
@@ -114,6 +116,26 @@ export function registryStoreContract(label: string, makeStore: () => Promise<Re
       expect(history[1]?.at).toBeGreaterThanOrEqual(before - 5_000);
       expect((await store.history(name, { direction: 'backwards', maxCount: 1 })).map((h) => h.who)).toEqual(['bob']);
       expect(await store.history(fresh())).toEqual([]);
+    });
+
+    it('keeps routes as written: conditions, tags and order round-trip, a cleared list stays empty, malformed routes are refused', async () => {
+      const name = fresh();
+      const one = await store.compareAndSet(name, 0, initialRules(name, v('1.0.0')), who);
+      const whales = { name: 'whales', when: [{ fact: 'notional', gte: 1_000_000 }], requireTags: ['whale'] };
+      const eth = { name: 'eth', when: [{ fact: 'pair', in: ['ETH-USDC', 'ETH-DAI'] }, { fact: 'side', equals: 'buy' }], avoidTags: ['slow'], mode: 'prefer' as const };
+      const routed = await store.compareAndSet(name, one.revision, setRoute(setRoute(one.rules, whales), eth), { who: 'ops', why: 'whales to whale' });
+      expect((await store.get(name))?.rules.placement?.routes).toEqual([whales, eth]);
+      const [, recorded] = await store.history(name);
+      expect(recorded?.new.placement?.routes).toEqual([whales, eth]);
+      expect(recorded).toMatchObject({ who: 'ops', why: 'whales to whale' });
+      const cleared = await store.compareAndSet(name, routed.revision, clearRoutes(routed.rules), who);
+      expect((await store.get(name))?.rules.placement).toEqual({ routes: [] });
+      const bad = setRoute(cleared.rules, { name: 'bad', when: [{ fact: 'notional', gte: Number.NaN }], requireTags: ['whale'] });
+      await expect(store.compareAndSet(name, cleared.revision, bad, who)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ path: 'placement.routes[0].when[0].gte', message: 'must be a finite number' }],
+      });
+      expect((await store.get(name))?.revision).toBe(cleared.revision);
     });
 
     it('watch delivers the current values before ready, then each change in revision order', async () => {
