@@ -9,6 +9,7 @@ import { routingArea } from './routing.js';
 import { timersArea } from './timers.js';
 import { sagaArea } from './saga.js';
 import { httpArea } from './http.js';
+import { httpGatewayArea } from './httpGateway.js';
 
 export const areas: BenchArea[] = [
   invokeArea,
@@ -21,4 +22,5 @@ export const areas: BenchArea[] = [
   timersArea,
   sagaArea,
   httpArea,
+  httpGatewayArea,
 ];
