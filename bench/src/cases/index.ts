@@ -10,6 +10,7 @@ import { timersArea } from './timers.js';
 import { sagaArea } from './saga.js';
 import { httpArea } from './http.js';
 import { httpGatewayArea } from './httpGateway.js';
+import { httpStoreArea } from './httpStore.js';
 
 export const areas: BenchArea[] = [
   invokeArea,
@@ -23,4 +24,5 @@ export const areas: BenchArea[] = [
   sagaArea,
   httpArea,
   httpGatewayArea,
+  httpStoreArea,
 ];
