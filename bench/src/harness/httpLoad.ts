@@ -100,11 +100,15 @@ export async function answerOf(port: number, spec: HttpRequestSpec): Promise<str
 // ---- load generator: raw keep-alive sockets, one request in flight each, so the client costs little next to the server
 
 const headerEnd = Buffer.from('\r\n\r\n', 'latin1');
+/** A connection idle this long is opened afresh before the next window (createLucentApp's keep-alive timeout is 5 s). */
+const idleReopenMs = 3_000;
 
 /**
  * One keep-alive connection that sends the next request as soon as a whole response has
  * arrived, until its window ends. `next` gives each request's bytes (a fixed buffer, or a fresh
  * body per request, e.g. a new owner for every write). Any status outside 2xx is a failure.
+ * A server may close a connection left idle between windows (keep-alive timeout, 5 s in
+ * createLucentApp): `reopen()` connects again before the next window, as a real client would.
  */
 export class LoadConnection {
   private buffer: Buffer | undefined;
@@ -116,28 +120,70 @@ export class LoadConnection {
   ops = 0;
   failures = 0;
   lastFailure = '';
+  /** Connections opened again after the server closed an idle one. */
+  reopened = 0;
 
-  /** Set when the socket failed or closed; a window then ends with this error instead of waiting forever. */
+  /** Set when the socket failed or closed during a window; the window then ends with this error instead of waiting forever. */
   private broken: Error | undefined;
+  /** The server closed the connection while no request was in flight. */
+  private closedIdle = false;
+  private closing = false;
+  private lastReplyAt = performance.now();
+  private socket!: Socket;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly port: number,
     private readonly next: () => Buffer,
-  ) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => this.stop(error));
-    socket.on('close', () => this.stop(new Error('the server closed a keep-alive connection')));
+  ) {}
+
+  static async open(port: number, next: () => Buffer): Promise<LoadConnection> {
+    const c = new LoadConnection(port, next);
+    await c.connect();
+    return c;
   }
 
-  static open(port: number, next: () => Buffer): Promise<LoadConnection> {
+  private connect(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
+      const socket = connect({ port: this.port, host: '127.0.0.1' }, () => {
         socket.off('error', reject);
-        resolve(new LoadConnection(socket, next));
+        this.attach(socket);
+        resolve();
       });
       socket.once('error', reject);
     });
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    this.lastReplyAt = performance.now();
+    this.buffer = undefined;
+    this.need = -1;
+    this.closedIdle = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.stop(error));
+    socket.on('close', () => {
+      if (this.closing || this.socket !== socket) return;
+      if (this.window === undefined && this.buffer === undefined) this.closedIdle = true;
+      else this.stop(new Error('the server closed a keep-alive connection during a request'));
+    });
+  }
+
+  /**
+   * Connect again if the server closed this connection while it was idle, or if it has been idle
+   * long enough that the server may close it just as the next request leaves (Node's
+   * keep-alive race); call between windows.
+   */
+  async reopen(): Promise<void> {
+    if (this.broken !== undefined) return;
+    if (!this.closedIdle && performance.now() - this.lastReplyAt < idleReopenMs) return;
+    if (!this.closedIdle) {
+      const old = this.socket;
+      this.socket = undefined as unknown as Socket;
+      old.destroy();
+    }
+    await this.connect();
+    this.reopened++;
   }
 
   /** Requests back to back for `windowMs`; ends with the response in flight, or fails after a 10 s grace. */
@@ -192,6 +238,7 @@ export class LoadConnection {
     this.buffer = undefined;
     this.need = -1;
     const now = performance.now();
+    this.lastReplyAt = now;
     const window = this.window;
     if (window === undefined) return;
     this.ops++;
@@ -204,6 +251,7 @@ export class LoadConnection {
   }
 
   close(): void {
+    this.closing = true;
     this.window = undefined;
     this.socket.destroy();
   }
@@ -233,6 +281,7 @@ export async function openTarget(server: ServerWorker, connections: number, next
 }
 
 export async function measureWindow(target: HttpTarget, windowMs: number, measured: boolean): Promise<void> {
+  await Promise.all(target.conns.map((c) => c.reopen()));
   const before = target.conns.reduce((n, c) => n + c.ops, 0);
   const busyBefore = measured ? await serverBusyMs(target.worker) : 0;
   const start = performance.now();
