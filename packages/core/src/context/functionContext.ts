@@ -39,11 +39,21 @@ export interface BusinessMetadata {
   readonly jurisdiction?: string;
 }
 
+/** The shard a call runs on, as it sees itself when the function reads `ctx.shard`. */
 export interface ShardInfo {
   readonly id: string;
-  /** 0..1, the shard's own load estimate when the call started. */
+  /** 0..1, the shard's own load estimate (the larger of CPU and heap use) from its latest sample. */
   readonly load: number;
+  /** Other shards this shard has heard from recently (live, not draining), by id. */
   readonly peers: readonly string[];
+  /** Placement tags the shard carries ('aave', 'whale', …). */
+  readonly tags?: readonly string[];
+  /** 0..1 of one core's worth this process did not use over its latest sample interval. */
+  readonly freeCpu?: number;
+  /** 0..1 of the JavaScript heap limit still free. */
+  readonly freeMemory?: number;
+  /** Calls running on the shard when the function read this, its own call included. */
+  readonly inFlight?: number;
 }
 
 export interface ExecutionInfo {
@@ -82,7 +92,8 @@ export interface ContextSeed {
   /** Seeds random() and newId(); defaults to the correlation id. */
   readonly seed?: string;
   readonly business?: BusinessMetadata;
-  readonly shard?: ShardInfo;
+  /** The shard, or a getter read once, only when the function reads `ctx.shard` (a live view costs nothing until then). */
+  readonly shard?: ShardInfo | (() => ShardInfo);
   readonly execution?: Partial<ExecutionInfo>;
   readonly log?: Logger;
   readonly span?: Span;
@@ -114,7 +125,7 @@ export class InvocationContext implements FunctionContext {
   private callLog: Logger | undefined = undefined;
   readonly span: Span;
   readonly business: BusinessMetadata;
-  readonly shard: ShardInfo;
+  private shardInfo: ShardInfo | (() => ShardInfo);
   /** Events emitted so far, in order; `undefined` until the first emit. */
   events: DomainEvent[] | undefined = undefined;
   private time: number | (() => number);
@@ -133,7 +144,7 @@ export class InvocationContext implements FunctionContext {
     this.baseLog = seed.log ?? silentLogger;
     this.span = seed.span ?? noopSpan;
     this.business = seed.business ?? noBusiness;
-    this.shard = seed.shard ?? localShard;
+    this.shardInfo = seed.shard ?? localShard;
     this.executionSeed = seed.execution;
     this.correlationIds = seed.correlationIds;
     this.timeoutMs = seed.timeoutMs;
@@ -159,6 +170,12 @@ export class InvocationContext implements FunctionContext {
       fields['spanId'] = trace.spanId;
     }
     return base.child(fields);
+  }
+
+  get shard(): ShardInfo {
+    const s = this.shardInfo;
+    if (typeof s !== 'function') return s;
+    return (this.shardInfo = s());
   }
 
   get execution(): ExecutionInfo {

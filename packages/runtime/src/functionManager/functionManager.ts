@@ -13,7 +13,6 @@ import {
   silentLogger,
   validate,
   type AnyFunctionDefinition,
-  type BusinessMetadata,
   type FunctionMap,
   type FunctionRules,
   type InvocationResult,
@@ -21,102 +20,25 @@ import {
   type ShardInfo,
   type TypedInvoke,
 } from '@lucent/core';
-import type { FunctionInfo, InvokeOptions } from '../invoker/invoker.js';
-import { DeadlineWatch, type WatchedCall } from './deadlineWatch.js';
+import type { InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
+import { AsyncCall } from './asyncCall.js';
+import { DeadlineWatch } from './deadlineWatch.js';
+import type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowObserver } from './functionManagerOptions.js';
+import { FunctionTable, type Entry } from './functionTable.js';
 
 export type { FunctionInfo, InvokeOptions } from '../invoker/invoker.js';
+export type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowCall, ShadowObserver } from './functionManagerOptions.js';
 
-/** Runs a function somewhere other than this thread (a worker pool, a remote shard). */
-export interface FunctionExecutor {
-  run(fn: AnyFunctionDefinition, input: unknown, ctx: InvocationContext): Promise<InvocationResult<unknown>>;
-}
-
-export interface FunctionManagerOptions {
-  /** Wall clock, epoch ms. The shell owns the clock; functions see a reading of it. */
-  readonly clock?: () => number;
-  /** Validate inputs and outputs at the boundary (default true for both). */
-  readonly validate?: boolean | { readonly input: boolean; readonly output: boolean };
-  readonly defaultTimeoutMs?: number;
-  readonly logger?: Logger;
-  readonly shard?: ShardInfo;
-  /** Where functions marked `heavy` run; in-thread when absent. */
-  readonly heavyExecutor?: FunctionExecutor;
-  /** Prefix of generated correlation ids; make it unique per process. */
-  readonly idPrefix?: string;
-  /** Told when each call starts and settles (metrics); absent, a call pays one undefined check. */
-  readonly observer?: FunctionObserver;
-}
-
-/**
- * Watches calls from outside: `onStart` when a version has been chosen and the call begins, `onSettle`
- * once it resolves (`error` undefined) or rejects. Must not throw; runs on the caller's path, so keep it cheap.
- */
-export interface FunctionObserver {
-  /** Returns a token (e.g. a start time) handed back to `onSettle`. */
-  onStart(fn: AnyFunctionDefinition): number;
-  onSettle(fn: AnyFunctionDefinition, started: number, error: unknown): void;
-}
-
-interface Entry {
-  readonly versions: Map<string, AnyFunctionDefinition>;
-  active: AnyFunctionDefinition;
-  enabled: boolean;
-  /** Registry rules; when set, every call goes through version selection. Replaced whole, never mutated. */
-  rules: FunctionRules | undefined;
-}
-
-/** A call whose rules named a shadow version, handed over once the live call has resolved. */
-export interface ShadowCall {
-  readonly name: string;
-  readonly live: AnyFunctionDefinition;
-  readonly shadow: AnyFunctionDefinition;
-  readonly input: unknown;
-  /** The live call's options, with the correlation id and clock reading the live run used. */
-  readonly options: InvokeOptions;
-  readonly result: InvocationResult<unknown>;
-}
-
-/** Receives shadow calls; must not throw and should do its work off the caller's path. */
-export type ShadowObserver = (call: ShadowCall) => void;
-
-/** One async call in flight, as the deadline watch sees it. */
-/** One async call in flight: its caller's promise, settled once, by the handler or by the deadline watch. */
-class AsyncCall implements WatchedCall {
-  settled = false;
-  constructor(
-    readonly fn: AnyFunctionDefinition,
-    /** The caller's deadline, or undefined when the call runs on its budget alone. */
-    private readonly deadline: number | undefined,
-    public expiresAt: number,
-    readonly budgetMs: number,
-    private readonly resolve: (result: InvocationResult<unknown>) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {}
-
-  succeed(result: InvocationResult<unknown>): void {
-    this.settled = true;
-    this.resolve(result);
-  }
-
-  fail(error: unknown): void {
-    this.settled = true;
-    this.reject(error);
-  }
-
-  expire(): void {
-    if (this.settled) return;
-    this.fail(new DeadlineExceededError(this.fn.name, this.deadline ?? this.expiresAt));
-  }
-}
-
-export class FunctionManager {
-  private readonly entries = new Map<string, Entry>();
+/** The in-process Invoker: runs a hosted function in this thread (or its worker pool), here and now. */
+export class FunctionManager extends FunctionTable implements Invoker {
   private readonly clock: () => number;
   private readonly validateInput: boolean;
   private readonly validateOutput: boolean;
   private readonly defaultTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly shard: ShardInfo | undefined;
+  private readonly shard: ShardInfo | (() => ShardInfo) | undefined;
+  /** The shard id `placed` names, read from `shard` on the first call that asks. */
+  private placedShard: string | undefined;
   private readonly heavyExecutor: FunctionExecutor | undefined;
   private readonly idPrefix: string;
   private readonly observer: FunctionObserver | undefined;
@@ -127,6 +49,7 @@ export class FunctionManager {
   private readonly wallClock: boolean;
 
   constructor(options: FunctionManagerOptions = {}) {
+    super();
     this.clock = options.clock ?? Date.now;
     this.wallClock = this.clock === Date.now;
     const v = options.validate ?? true;
@@ -143,74 +66,6 @@ export class FunctionManager {
   /** A reading of the manager's clock: what a function would see as ctx.now() if called now. */
   now(): number {
     return this.clock();
-  }
-
-  /** Register definitions (or a generated map of them). The first version of a name becomes active. */
-  register(...defs: readonly (AnyFunctionDefinition | FunctionMap)[]): this {
-    for (const item of defs) {
-      if ((item as AnyFunctionDefinition).kind === 'lucent.function') this.add(item as AnyFunctionDefinition);
-      else for (const fn of Object.values(item as FunctionMap)) this.add(fn);
-    }
-    return this;
-  }
-
-  private add(fn: AnyFunctionDefinition): void {
-    const entry = this.entries.get(fn.name);
-    if (!entry) {
-      this.entries.set(fn.name, { versions: new Map([[fn.version, fn]]), active: fn, enabled: true, rules: undefined });
-      return;
-    }
-    const existing = entry.versions.get(fn.version);
-    if (existing && existing !== fn) {
-      throw new LucentError('CONFLICT', `${fn.name}@${fn.version} is already registered with a different definition`);
-    }
-    entry.versions.set(fn.version, fn);
-  }
-
-  lookup(name: string, version?: string): AnyFunctionDefinition {
-    const entry = this.entries.get(name);
-    if (!entry) throw new FunctionNotFoundError(name);
-    if (version === undefined) return entry.active;
-    const fn = entry.versions.get(version);
-    if (!fn) throw new FunctionNotFoundError(name, version);
-    return fn;
-  }
-
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  list(): FunctionInfo[] {
-    return [...this.entries.entries()].map(([name, e]) => ({
-      name,
-      activeVersion: e.active.version,
-      versions: [...e.versions.keys()],
-      enabled: e.enabled,
-    }));
-  }
-
-  activate(name: string, version: string): void {
-    const entry = this.entries.get(name);
-    const fn = entry?.versions.get(version);
-    if (!entry || !fn) throw new FunctionNotFoundError(name, version);
-    entry.active = fn;
-  }
-
-  /**
-   * Remove one version (a withdrawn bundle's). The active version is never removed: false then, and
-   * for an unknown version. A call that already started keeps its definition and finishes.
-   */
-  unregister(name: string, version: string): boolean {
-    const entry = this.entries.get(name);
-    if (entry === undefined || entry.active.version === version || !entry.versions.has(version)) return false;
-    entry.versions.delete(version);
-    return true;
-  }
-
-  setEnabled(name: string, enabled: boolean): void {
-    const entry = this.entries.get(name);
-    if (!entry) throw new FunctionNotFoundError(name);
-    entry.enabled = enabled;
   }
 
   /** A view of `invoke` typed by a generated registry: wrong names and inputs fail to compile. */
@@ -237,41 +92,6 @@ export class FunctionManager {
       return Promise.reject(new JurisdictionDeniedError(name, options?.business?.jurisdiction));
     }
     return this.run(fn, input, options);
-  }
-
-  /**
-   * Install (or with undefined, remove) a function's registry rules; one assignment, so a call sees
-   * either the old rules or the new ones. Returns false when the function is not registered here.
-   */
-  applyRules(name: string, rules: FunctionRules | undefined): boolean {
-    const entry = this.entries.get(name);
-    if (entry === undefined) return false;
-    if (rules === undefined) {
-      // Assigned, not deleted: every entry keeps one object shape, so the call site stays monomorphic.
-      entry.rules = undefined;
-      return true;
-    }
-    entry.active = entry.versions.get(rules.active) ?? entry.active;
-    entry.enabled = rules.enabled;
-    entry.rules = rules;
-    return true;
-  }
-
-  rulesOf(name: string): FunctionRules | undefined {
-    return this.entries.get(name)?.rules;
-  }
-
-  /**
-   * The version `invoke` would run for a call with this business metadata: the registry rules'
-   * choice (the same for the same business keys) or the active version. Undefined when the name
-   * is unknown or the rules refuse the call; `invoke` then says why.
-   */
-  versionFor(name: string, business?: BusinessMetadata): string | undefined {
-    const entry = this.entries.get(name);
-    if (entry === undefined) return undefined;
-    if (entry.rules === undefined) return entry.active.version;
-    const selection = selectVersion(entry.rules, business ?? {});
-    return 'denied' in selection ? undefined : selection.version;
   }
 
   setShadowObserver(observer: ShadowObserver | undefined): void {
@@ -320,8 +140,24 @@ export class FunctionManager {
 
   /** Run one known definition: validate, build the context, call, enforce the deadline. */
   run(fn: AnyFunctionDefinition, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
-    if (this.observer !== undefined) return this.observed(this.observer, fn, input, options);
-    return this.execute(fn, input, options);
+    const result = this.observer !== undefined ? this.observed(this.observer, fn, input, options) : this.execute(fn, input, options);
+    // One undefined check on the common call; only a caller that asks where the call ran pays a `then`.
+    const placed = options?.placed;
+    return placed === undefined ? result : result.then((r) => this.tellPlaced(placed, fn, r));
+  }
+
+  private tellPlaced(placed: (where: Placement) => void, fn: AnyFunctionDefinition, result: InvocationResult<unknown>): InvocationResult<unknown> {
+    if (this.placedShard === undefined) {
+      const shard = this.shard;
+      this.placedShard = shard === undefined ? 'local' : typeof shard === 'function' ? shard().id : shard.id;
+    }
+    try {
+      placed({ shard: this.placedShard, version: fn.version });
+    } catch (error) {
+      // The call succeeded; a faulty listener must not turn it into a failure.
+      this.logger.warn('placed listener threw', { function: fn.name, error: String(error) });
+    }
+    return result;
   }
 
   private observed(

@@ -150,3 +150,36 @@ describe('FunctionManager jurisdictions', () => {
     }
   });
 });
+
+describe('FunctionManager as an Invoker', () => {
+  const where = defineFunction(
+    { name: 'geo.where', version: '1.2.0', input: z.object({}), output: z.object({ id: z.string(), load: z.number(), peers: z.array(z.string()) }) },
+    (_, ctx) => ({ id: ctx.shard.id, load: ctx.shard.load, peers: [...ctx.shard.peers] }),
+  );
+
+  it('tells `placed` where and which version ran, after success only', async () => {
+    const fm = new FunctionManager().register(double, boom);
+    const seen: unknown[] = [];
+    await fm.invoke('math.double', { x: 1 }, { placed: (p) => seen.push(p) });
+    expect(await codeOf(fm.invoke('math.boom', {}, { placed: (p) => seen.push(p) }))).toBe('FUNCTION_FAILED');
+    expect(seen).toEqual([{ shard: 'local', version: '1.0.0' }]);
+  });
+
+  it('names its shard in `placed` and hands functions a live shard view, read only when a function reads it', async () => {
+    let reads = 0;
+    const fm = new FunctionManager({ shard: () => ({ id: 'shard-a', load: 0.25 + reads++, peers: ['shard-b'] }) }).register(where, double);
+    const seen: unknown[] = [];
+    await fm.invoke('math.double', { x: 1 }, { placed: (p) => seen.push(p) });
+    const readsBefore = reads;
+    const { output } = await fm.invoke('geo.where', {});
+    expect(seen).toEqual([{ shard: 'shard-a', version: '1.0.0' }]);
+    expect(reads).toBe(readsBefore + 1);
+    expect(output).toEqual({ id: 'shard-a', load: 0.25 + readsBefore, peers: ['shard-b'] });
+  });
+
+  it('keeps the call a success when a `placed` listener throws', async () => {
+    const fm = new FunctionManager().register(double);
+    const r = await fm.invoke('math.double', { x: 2 }, { placed: () => { throw new Error('bad listener'); } });
+    expect(r.output).toEqual({ y: 4 });
+  });
+});
