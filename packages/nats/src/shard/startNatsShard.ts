@@ -80,7 +80,8 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       ? options.functions
       : new FunctionManager({
           logger,
-          shard: { id: config.id, load: 0, peers: [] },
+          // The shard's live view (load, headroom, peers), read only by functions that read ctx.shard.
+          shard: () => shard.info(),
           idPrefix: `${config.id}-`,
           ...(heavyExecutor === undefined ? {} : { heavyExecutor }),
           ...(options.metrics === undefined ? {} : { observer: options.metrics.functions }),

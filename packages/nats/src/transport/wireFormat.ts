@@ -286,8 +286,13 @@ export function decodeCall(r: HeaderRecord | undefined, data: Uint8Array | strin
 /** Check a decoded reply has the shape a shard sends; anything else is the shard's fault, not the function's. */
 export function asReply(value: unknown): RemoteReply | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const r = value as { ok?: unknown; events?: unknown; error?: { code?: unknown; message?: unknown } };
-  if (r.ok === true && Array.isArray(r.events)) return value as RemoteReply;
+  const r = value as { ok?: unknown; events?: unknown; version?: unknown; error?: { code?: unknown; message?: unknown } };
+  // `version` is optional (older shards send none); a malformed one is dropped rather than failing the call.
+  if (r.ok === true && Array.isArray(r.events)) {
+    if (r.version === undefined || typeof r.version === 'string') return value as RemoteReply;
+    const { version: _ignored, ...rest } = r;
+    return rest as RemoteReply;
+  }
   if (r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string') return value as RemoteReply;
   return undefined;
 }

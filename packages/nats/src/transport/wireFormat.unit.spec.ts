@@ -4,6 +4,7 @@ import { ValidationError } from '@lucent/core';
 import type { RemoteCall } from '@lucent/runtime';
 import { headers as natsHeaders, type Msg } from 'nats';
 import {
+  asReply,
   batchCallLines,
   batchReplyHeaders,
   decodeCall,
@@ -201,5 +202,14 @@ describe('batch wire format', () => {
   it('refuses a batch line with a line break, as a single call does', () => {
     expect(() => batchCallLines(batched(1, { ...plain, correlationId: 'x\r\nlucent-batch-call: 2 0 admin.drop' }))).toThrow(/line break/);
     expect(() => batchCallLines(batched(1, { ...plain, name: 'odd name' }))).toThrow(/cannot be packed/);
+  });
+});
+
+describe('reply wire format', () => {
+  it('carries the version that ran, and still reads a reply from a shard that names none', () => {
+    expect(asReply({ ok: true, output: 1, events: [], version: '1.2.0' })).toEqual({ ok: true, output: 1, events: [], version: '1.2.0' });
+    expect(asReply({ ok: true, output: 1, events: [] })).toEqual({ ok: true, output: 1, events: [] });
+    expect(asReply({ ok: true, output: 1, events: [], version: 7 })).toEqual({ ok: true, output: 1, events: [] });
+    expect(asReply({ ok: true, output: 1 })).toBeUndefined();
   });
 });

@@ -1,41 +1,40 @@
 // ClusterClient: invokes functions on remote shards — routing policy per call, failover within the deadline, breaker per shard.
 import {
   DeadlineExceededError,
+  FunctionNotFoundError,
   LucentError,
   chooseShard,
   rankShards,
   routingDeniedError,
+  routingFactsOf,
   silentLogger,
   validate,
   type AnyFunctionDefinition,
-  type CallFact,
   type FunctionMap,
   type InvocationResult,
   type LivenessOptions,
   type Logger,
-  type Priority,
   type RoutingCall,
   type RoutingDecision,
   type RoutingRule,
   type RoutingTuning,
   type TypedInvoke,
 } from '@lucent/core';
-import type { InvokeOptions } from '../functionManager/functionManager.js';
+import type { FunctionInfo, InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
 import { isPlainCall, routingCallFor } from './callRouting.js';
+import { CallProgress } from './callProgress.js';
+import { clusterFunctions } from './clusterFunctions.js';
 import type { ClusterRegistry, SelectedCall } from './clusterRegistry.js';
 import { ShardBreakers, type BreakerOptions } from './shardBreakers.js';
 import { ShardDirectory } from './shardDirectory.js';
 
-/** The in-process call options a remote caller may set (the shard owns seed, clock and attempt), plus routing facts. */
-export interface RemoteInvokeOptions
-  extends Pick<InvokeOptions, 'version' | 'business' | 'correlationId' | 'causationId' | 'traceparent' | 'deadline' | 'timeoutMs'> {
-  /** Facts placement rules test (e.g. `{ notional: 2_500_000 }` sends a trade to the `whale` shard). */
-  readonly facts?: Readonly<Record<string, CallFact>>;
-  /** Business priority; higher samples more shards. Defaults to the function's metadata. */
-  readonly priority?: Priority;
-}
+/** The invoke options a remote call reads; the shard owns seed, clock, attempt and span, so `invoke` ignores those. */
+export type RemoteInvokeOptions = Pick<
+  InvokeOptions,
+  'version' | 'business' | 'correlationId' | 'causationId' | 'traceparent' | 'deadline' | 'timeoutMs' | 'facts' | 'priority' | 'placed'
+>;
 
 export interface ClusterClientOptions {
   readonly transport: Transport;
@@ -79,27 +78,8 @@ const shardFaults = new Set(['FUNCTION_FAILED', 'UNAVAILABLE']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One invocation's state across its attempts: one object per call, the failover fields filled only when needed. */
-class CallProgress {
-  attempts = 0;
-  /** Attempts that used up their time; only these count against maxAttempts. */
-  timedOut = 0;
-  tried: Set<string> | undefined = undefined;
-  lastError: LucentError | undefined = undefined;
-  waitingSince: number | undefined = undefined;
-  /** When the current attempt was sent. */
-  attemptAt = 0;
-
-  constructor(
-    readonly fn: AnyFunctionDefinition | undefined,
-    readonly version: string | undefined,
-    readonly routing: RoutingCall,
-    /** The first attempt's wire call; a retry sends a copy with its own attempt number. */
-    readonly call: RemoteCall,
-  ) {}
-}
-
-export class ClusterClient {
+/** The remote Invoker: runs a function on the best live shard over a transport. */
+export class ClusterClient implements Invoker {
   readonly directory: ShardDirectory;
   private readonly transport: Transport;
   private readonly functions: FunctionMap | undefined;
@@ -163,8 +143,21 @@ export class ClusterClient {
   }
 
   /** A view of `invoke` typed by a generated registry: wrong names and inputs fail to compile. */
-  typed<R extends FunctionMap>(): TypedInvoke<R, RemoteInvokeOptions> {
-    return this.invoke.bind(this) as TypedInvoke<R, RemoteInvokeOptions>;
+  typed<R extends FunctionMap>(): TypedInvoke<R, InvokeOptions> {
+    return this.invoke.bind(this) as TypedInvoke<R, InvokeOptions>;
+  }
+
+  /** The functions live shards report, with the definitions this caller was given. */
+  list(): readonly FunctionInfo[] {
+    return clusterFunctions(this.directory.reports.values(), this.functions, (name) => this.registry?.rulesOf(name));
+  }
+
+  /** A definition this caller was given (its contracts and metadata); a remote-only function has none here. */
+  lookup(name: string, version?: string): AnyFunctionDefinition {
+    const fn = this.functions?.[name];
+    if (fn === undefined) throw new FunctionNotFoundError(name);
+    if (version !== undefined && version !== fn.version) throw new FunctionNotFoundError(name, version);
+    return fn;
   }
 
   /**
@@ -190,9 +183,12 @@ export class ClusterClient {
    * every circuit closed, the first shard answers — then costs the transport's promise and one
    * `then`. As one async function with the loop inside it cost the caller more than the wire.
    */
-  private start(name: string, input: unknown, options: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
+  private start(name: string, input: unknown, given: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
     const now = this.clock();
     const fn = this.functions?.[name];
+    // A function's declared facts (a trade's notional) drive placement when the caller gives none.
+    // Such a call is not plain: its RoutingCall is built for it, never cached.
+    const options = fn?.meta.routingFacts === undefined || given.facts !== undefined ? given : withFacts(given, routingFactsOf(fn, input));
     const deadline = options.deadline ?? now + (options.timeoutMs ?? fn?.meta.timeoutMs ?? this.defaultTimeoutMs);
     // Registry rules come before routing: a refusal (disabled, jurisdiction) throws here and sends nothing.
     const selected = this.registry?.select(name, fn, options);
@@ -228,7 +224,7 @@ export class ClusterClient {
       business: options.business,
       now,
     };
-    const p = new CallProgress(fn, version, routing, call);
+    const p = new CallProgress(fn, version, routing, call, options.placed);
     // The common case, first try with every circuit closed: the single choice, no failover order.
     if (now < deadline && this.breakers.blocked(now).length === 0) {
       const { reports, view } = this.directory;
@@ -303,7 +299,9 @@ export class ClusterClient {
     if (reply.ok) {
       // `now` only dates an error: a success reads no clock.
       this.directory.view.finished(shardId, false, 0);
-      return { output: this.checkOutput(p.fn, p.version, reply.output), events: reply.events };
+      const output = this.checkOutput(p.fn, p.version, reply.output);
+      if (p.placed !== undefined) tellPlaced(p.placed, shardId, reply.version ?? p.version ?? p.fn?.version, this.logger);
+      return { output, events: reply.events };
     }
     this.directory.view.finished(shardId, shardFaults.has(reply.error.code), this.clock());
     const error = reviveError(reply.error);
@@ -375,5 +373,19 @@ export class ClusterClient {
     const error = new DeadlineExceededError(name, deadline);
     if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true });
     return error;
+  }
+}
+
+function withFacts(options: RemoteInvokeOptions, facts: RemoteInvokeOptions['facts']): RemoteInvokeOptions {
+  return facts === undefined ? options : { ...options, facts };
+}
+
+/** `placed` must not throw; if it does, the call it describes has still succeeded. */
+function tellPlaced(placed: (where: Placement) => void, shard: string, version: string | undefined, logger: Logger): void {
+  try {
+    // A shard older than the reply's version field, on a call the caller did not pin: the version is unknown.
+    placed({ shard, version: version ?? 'unknown' });
+  } catch (error) {
+    logger.warn('placed listener threw', { shard, error: String(error) });
   }
 }

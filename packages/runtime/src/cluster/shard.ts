@@ -1,10 +1,11 @@
 // A shard: serves a FunctionManager's functions on its own transport address and publishes load reports about once a second.
-import { LucentError, ValidationError, type LoadReport, type ResourceClass } from '@lucent/core';
+import { LucentError, ValidationError, type LoadReport, type ResourceClass, type ShardInfo } from '@lucent/core';
 import type { FunctionManager } from '../functionManager/functionManager.js';
 import type { RemoteCall, RemoteReply, Served, Transport } from '../transport/transport.js';
 import { serializeError } from '../transport/wireErrors.js';
 import { FunctionStats } from './functionStats.js';
-import { ProcessLoad } from './processLoad.js';
+import { ProcessLoad, type ProcessLoadSample } from './processLoad.js';
+import { ShardDirectory } from './shardDirectory.js';
 
 /** Fault injection for tests and demos: make this shard slower without touching its functions. */
 export interface ChaosSettings {
@@ -55,6 +56,9 @@ export class Shard {
   private readonly startedAt: number;
   private chaos: ChaosSettings;
   private load: ProcessLoad | undefined;
+  private lastSample: ProcessLoadSample | undefined;
+  /** Other shards' reports, heard on the same transport: `info().peers`. */
+  private peers: ShardDirectory | undefined;
   private served: Served | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sequence = 0;
@@ -80,6 +84,7 @@ export class Shard {
   /** Start answering calls and reporting load; the first report goes out at once so callers find the shard quickly. */
   async start(): Promise<void> {
     this.load = new ProcessLoad();
+    this.peers = new ShardDirectory(this.transport, { clock: this.clock });
     this.served = await this.transport.serve(this.id, (call) => this.handle(call));
     this.publish();
   }
@@ -107,6 +112,24 @@ export class Shard {
       await new Promise<void>((r) => setImmediate(r));
     }
     this.load?.stop();
+    this.peers?.close();
+  }
+
+  /**
+   * This shard as its functions see it (`ctx.shard`, via the FunctionManager's `shard` getter): load
+   * and headroom from the latest sample, live peers, calls in flight now.
+   */
+  info(): ShardInfo {
+    const s = this.lastSample;
+    return {
+      id: this.id,
+      load: s === undefined ? 0 : Math.max(s.cpu, s.memoryFraction),
+      peers: this.peers === undefined ? [] : this.peers.candidates().filter((id) => id !== this.id),
+      tags: this.tags,
+      freeCpu: s === undefined ? 1 : 1 - s.cpu,
+      freeMemory: s === undefined ? 1 : 1 - s.memoryFraction,
+      inFlight: this.inFlight,
+    };
   }
 
   setChaos(chaos: ChaosSettings): void {
@@ -127,8 +150,11 @@ export class Shard {
     let failed = false;
     try {
       // The call carries the invoke options under their own names (version, deadline, ids, attempt, business, now).
-      const r = await this.functions.invoke(call.name, call.input, call);
-      reply = { ok: true, output: r.output, events: r.events };
+      // A pinned call ran its pin; otherwise the manager says which version it selected.
+      let version = call.version;
+      const options = version !== undefined ? call : { ...call, placed: (p: { version: string }) => (version = p.version) };
+      const r = await this.functions.invoke(call.name, call.input, options);
+      reply = { ok: true, output: r.output, events: r.events, version };
     } catch (error) {
       const wire = serializeError(error, call.name);
       failed = shardFaults.has(wire.code);
@@ -150,6 +176,7 @@ export class Shard {
   /** This shard's load report as of now. Its call counts restart after each report. */
   report(): LoadReport {
     const sample = this.load?.sample() ?? { cpu: 0, memoryMb: 0, memoryFraction: 0, eventLoopLagMs: 0 };
+    if (this.load !== undefined) this.lastSample = sample;
     const functions: Record<string, LoadReport['functions'][string]> = {};
     for (const f of this.functions.list()) functions[f.name] = this.stats.take(f.name, f.versions, f.enabled);
     return {

@@ -25,7 +25,13 @@ export interface RemoteCall {
 
 /** What the shard answers: the function's result, or its typed error as data. */
 export type RemoteReply =
-  | { readonly ok: true; readonly output: unknown; readonly events: readonly DomainEvent[] }
+  | {
+      readonly ok: true;
+      readonly output: unknown;
+      readonly events: readonly DomainEvent[];
+      /** The version that ran. Absent from shards older than this field: the caller then names the one it asked for. */
+      readonly version?: string;
+    }
   | { readonly ok: false; readonly error: SerializedError };
 
 export type CallHandler = (call: RemoteCall) => Promise<RemoteReply>;
