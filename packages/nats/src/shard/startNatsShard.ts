@@ -1,5 +1,5 @@
 // Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
-import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger } from '@lucent/core';
+import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger, type ShardInfo } from '@lucent/core';
 import {
   FunctionManager,
   registerCompiledVersions,
@@ -81,7 +81,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       : new FunctionManager({
           logger,
           // The shard's live view (load, headroom, peers), read only by functions that read ctx.shard.
-          shard: () => shard.info(),
+          shard: (): ShardInfo => shard.info(),
           idPrefix: `${config.id}-`,
           ...(heavyExecutor === undefined ? {} : { heavyExecutor }),
           ...(options.metrics === undefined ? {} : { observer: options.metrics.functions }),
@@ -146,7 +146,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     if (registry.shadow !== undefined) shadowReplies = serveShadowReports(connection, shadowReportSubject(config.subjectPrefix), config.id, registry.shadow);
     if (registry.watcher !== undefined) options.metrics?.registryWatcher(registry.watcher);
   }
-  const shard = new Shard({
+  const shard: Shard = new Shard({
     id: config.id,
     tags: config.tags,
     functions,
