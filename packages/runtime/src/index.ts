@@ -1,5 +1,6 @@
 // @lucent/runtime: the imperative shell — function manager, buses, workers, resilience, observability.
 export * from './invoker/invoker.js';
+export * from './invoker/routedInvoker.js';
 export * from './functionManager/functionManager.js';
 export * from './services/lucentServiceBase.js';
 export * from './observability/logger.js';

@@ -57,6 +57,12 @@ export class FunctionTable {
     return this.entries.has(name);
   }
 
+  /** Whether this process can run `version` of `name` (any version when omitted). */
+  hosts(name: string, version?: string): boolean {
+    const entry = this.entries.get(name);
+    return entry !== undefined && (version === undefined || entry.versions.has(version));
+  }
+
   list(): FunctionInfo[] {
     return [...this.entries.entries()].map(([name, e]) => ({
       name,
