@@ -4,12 +4,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { isFunctionDefinition, isLucentError, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
-import { FunctionManager, replayStream, type BatchReplay, type EventStore, type StreamReplay } from '@lucent/runtime';
+import { FunctionManager, replayStream, type BatchReplay, type EventStore, type ReplayInvoker, type StreamReplay } from '@lucent/runtime';
 import { parseCommandArgs, type Command } from './command.js';
 
 const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --data-dir DIR) [options]
   --module FILE    a module (.ts or .js) exporting { functions, decider } under --export (default \`replay\`):
-                   functions: a function map, an array of definitions or a FunctionManager holding
+                   functions: a function map, an array of definitions or an Invoker (a FunctionManager) holding
                    every version to replay; decider: { initialState, evolve } of the streams
   --pg URL         PostgreSQL holding the event store
   --data-dir DIR   the service's embedded data directory (PGlite in DIR/db) or a PGlite directory
@@ -25,19 +25,19 @@ class UsageError extends Error {}
 type AnyDecider = Pick<Decider<unknown, DomainEvent, unknown>, 'initialState' | 'evolve'>;
 
 interface ReplayTarget {
-  readonly functions: FunctionManager;
+  readonly functions: ReplayInvoker;
   readonly decider: AnyDecider;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-/** Duck-typed: the module may load its own copy of @lucent/runtime, so `instanceof` would say no. */
-function isManager(v: unknown): v is FunctionManager {
-  return isObject(v) && typeof v['run'] === 'function' && typeof v['lookup'] === 'function' && typeof v['invoke'] === 'function';
+/** Any Invoker (a FunctionManager, which can also `run` past live rules), duck-typed: the module may load its own copy of @lucent/runtime. */
+function isInvoker(v: unknown): v is ReplayInvoker {
+  return isObject(v) && typeof v['lookup'] === 'function' && typeof v['invoke'] === 'function';
 }
 
-function managerOf(functions: unknown, where: string): FunctionManager {
-  if (isManager(functions)) return functions;
+function invokerOf(functions: unknown, where: string): ReplayInvoker {
+  if (isInvoker(functions)) return functions;
   const defs: AnyFunctionDefinition[] = Array.isArray(functions)
     ? functions.filter(isFunctionDefinition)
     : isObject(functions)
@@ -66,7 +66,7 @@ async function loadTarget(file: string, exportName: string): Promise<ReplayTarge
   if (!isObject(decider) || typeof decider['initialState'] !== 'function' || typeof decider['evolve'] !== 'function') {
     throw new UsageError(`${file}: \`${exportName}.decider\` needs initialState() and evolve()`);
   }
-  return { functions: managerOf(source['functions'], file), decider: decider as unknown as AnyDecider };
+  return { functions: invokerOf(source['functions'], file), decider: decider as unknown as AnyDecider };
 }
 
 interface OpenedStore {

@@ -13,12 +13,16 @@ import {
   type RetryPolicy,
 } from '@lucent/core';
 import type { EventStore, NewEvent } from '../eventStore/eventStore.js';
-import type { FunctionManager } from '../functionManager/functionManager.js';
+import type { Invoker } from '../invoker/invoker.js';
 import { decisionMetadataKey, type DecisionRecord } from './decisionRecord.js';
 
 export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
   readonly store: EventStore;
-  readonly functions: FunctionManager;
+  /**
+   * Runs the decision: any Invoker (this process, a shard, routed). One with a clock (`now()`, as a
+   * FunctionManager has) lends it as the default `clock`.
+   */
+  readonly functions: Pick<Invoker, 'invoke'> & { now?(): number };
   /** initialState and evolve fold the stream here; decide runs as the registered function `decision`. */
   readonly decider: Pick<Decider<C, E, S>, 'initialState' | 'evolve'>;
   /** Name of the function made by `decisionFunction(…)` and registered in `functions`. */
@@ -28,7 +32,7 @@ export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
   readonly retry?: RetryPolicy;
   readonly random?: () => number;
   /**
-   * The clock whose reading the decision sees as ctx.now() (default: the FunctionManager's clock).
+   * The clock whose reading the decision sees as ctx.now() (default: the invoker's clock, else Date.now).
    * The reading is taken here so that it can be recorded.
    */
   readonly clock?: () => number;
@@ -74,7 +78,8 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
   constructor(private readonly options: DeciderCommandHandlerOptions<C, E, S>) {
     this.retry = options.retry ?? defaultRetryPolicy;
     this.random = options.random ?? Math.random;
-    this.clock = options.clock ?? (() => options.functions.now());
+    const functions = options.functions;
+    this.clock = options.clock ?? (functions.now === undefined ? Date.now : () => functions.now!());
     this.record = options.recordDecisions ?? true;
   }
 
@@ -106,7 +111,8 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
       // exact values the function saw can be written down beside its events.
       const now = this.clock();
       const seed = correlationId;
-      const pinned = functions.versionFor(decision, options.business);
+      // The version recorded is the one that ran, as the invoker tells it (rules may have chosen it).
+      let pinned: string | undefined;
       const { output } = await functions.invoke(decision, input, {
         correlationId,
         causationId: options.causationId,
@@ -115,7 +121,7 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
         attempt,
         now,
         seed,
-        ...(pinned !== undefined && { version: pinned }),
+        placed: (where) => (pinned = where.version),
       });
       const events = output as E[];
       if (events.length === 0) {

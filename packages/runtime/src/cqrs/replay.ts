@@ -1,8 +1,25 @@
 // Replay a stream's recorded decisions: run each again on the state before it and compare the events.
-import { foldEvents, isLucentError, type Decider, type DecisionInput, type DomainEvent } from '@lucent/core';
+import {
+  foldEvents,
+  isLucentError,
+  type AnyFunctionDefinition,
+  type Decider,
+  type DecisionInput,
+  type DomainEvent,
+  type InvocationResult,
+} from '@lucent/core';
 import type { EventStore, StoredEvent } from '../eventStore/eventStore.js';
-import type { FunctionManager } from '../functionManager/functionManager.js';
+import type { InvokeOptions, Invoker } from '../invoker/invoker.js';
 import { decisionRecordOf, type DecisionRecord } from './decisionRecord.js';
+
+/**
+ * What replay runs decisions with: any Invoker. One that can also `run` a looked-up definition
+ * directly (a FunctionManager) does so, past the live traffic's kill switch, weights and
+ * jurisdiction; any other gets `invoke` with the recorded version pinned.
+ */
+export type ReplayInvoker = Pick<Invoker, 'invoke' | 'lookup'> & {
+  run?(fn: AnyFunctionDefinition, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>>;
+};
 
 export type ReplayStatus = 'same' | 'diverged' | 'not-recorded';
 
@@ -88,7 +105,7 @@ function errorOf(error: unknown): { code: string; message: string } {
 }
 
 async function replayBatch(
-  functions: FunctionManager,
+  functions: ReplayInvoker,
   record: DecisionRecord,
   state: unknown,
   stored: readonly StoredEvent[],
@@ -99,9 +116,8 @@ async function replayBatch(
   try {
     // run(), not invoke(): the kill switch, weights and jurisdiction rules are about live traffic,
     // and a replay must run exactly the version asked for.
-    const fn = functions.lookup(record.function, version);
     const input: DecisionInput<unknown, unknown> = { command: record.command, state };
-    const { output } = await functions.run(fn, input, {
+    const options: InvokeOptions = {
       now: record.now,
       seed: record.seed,
       attempt: record.attempt,
@@ -109,7 +125,11 @@ async function replayBatch(
       ...(first.causationId !== undefined && { causationId: first.causationId }),
       ...(first.traceparent !== undefined && { traceparent: first.traceparent }),
       ...(record.business !== undefined && { business: record.business }),
-    });
+    };
+    const { output } =
+      functions.run === undefined
+        ? await functions.invoke(record.function, input, { ...options, version })
+        : await functions.run(functions.lookup(record.function, version), input, options);
     produced = output as DomainEvent[];
   } catch (error) {
     return { status: 'diverged', error: errorOf(error) };
@@ -127,7 +147,7 @@ async function replayBatch(
  */
 export async function replayStream<C, E extends DomainEvent, S>(
   store: EventStore,
-  functions: FunctionManager,
+  functions: ReplayInvoker,
   decider: Pick<Decider<C, E, S>, 'initialState' | 'evolve'>,
   stream: string,
   options: ReplayOptions = {},
