@@ -1,8 +1,8 @@
-// LucentModule: mounts a FunctionManager into a NestJS app with the functions endpoint, caller identity, OpenAPI and error mapping.
+// LucentModule: mounts an Invoker (local, remote or routed) into a NestJS app with the functions endpoint, caller identity, OpenAPI and error mapping.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
-import type { Logger } from '@lucent/core';
-import type { FunctionManager } from '@lucent/runtime';
+import { LucentError, type Logger } from '@lucent/core';
+import type { Invoker } from '@lucent/runtime';
 import type { LucentAuthOptions } from './auth/lucentAuth.js';
 import { CallContextResolver } from './callContext/callContextResolver.js';
 import { LucentCallGuard } from './callContext/lucentCallGuard.js';
@@ -12,10 +12,13 @@ import { ApiDocsController } from './openapi/apiDocsController.js';
 import { OpenApiController } from './openapi/openApiController.js';
 import type { OpenApiInfo } from './openapi/openApiDocument.js';
 import { LucentRouteGuard } from './routes/lucentRouteGuard.js';
-import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER, LUCENT_LOGGER, OPENAPI_OPTIONS } from './tokens.js';
+import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER, LUCENT_LOGGER, OPENAPI_OPTIONS } from './tokens.js';
 
 export interface LucentModuleOptions {
-  readonly manager: FunctionManager;
+  /** How functions run: a FunctionManager (this process), a ClusterClient (shards) or a RoutedInvoker (both). */
+  readonly invoker?: Invoker;
+  /** @deprecated Use `invoker`; still accepted (any Invoker). */
+  readonly manager?: Invoker;
   /**
    * Verify callers' bearer tokens and take userId, accountId, jurisdiction and roles from their
    * claims. Without it every call runs with no identity (the embedded default).
@@ -32,8 +35,10 @@ export interface LucentModuleOptions {
 @Module({})
 export class LucentModule {
   static forRoot(options: LucentModuleOptions): DynamicModule {
+    const invoker = options.invoker ?? options.manager;
+    if (invoker === undefined) throw new LucentError('VALIDATION_FAILED', 'LucentModule.forRoot needs `invoker` (a FunctionManager, ClusterClient or RoutedInvoker)');
     const providers: Provider[] = [
-      { provide: FUNCTION_MANAGER, useValue: options.manager },
+      { provide: LUCENT_INVOKER, useValue: invoker },
       // Built here, so a bad key or secret fails the boot, not the first request.
       { provide: CALL_CONTEXT_RESOLVER, useValue: new CallContextResolver(options.auth) },
       { provide: OPENAPI_OPTIONS, useValue: typeof options.openApi === 'object' ? options.openApi : {} },
@@ -53,7 +58,7 @@ export class LucentModule {
       imports: [DiscoveryModule],
       controllers,
       providers,
-      exports: [FUNCTION_MANAGER, CALL_CONTEXT_RESOLVER, LucentCallGuard, LucentRouteGuard],
+      exports: [LUCENT_INVOKER, CALL_CONTEXT_RESOLVER, LucentCallGuard, LucentRouteGuard],
     };
   }
 }

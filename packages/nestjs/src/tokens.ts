@@ -1,5 +1,8 @@
 // Injection tokens for Lucent's NestJS integration (explicit, so DI works without decorator metadata).
-export const FUNCTION_MANAGER = Symbol.for('lucent.FunctionManager');
+/** The Invoker LucentModule was given: what the controllers (and an app's own providers) call functions through. */
+export const LUCENT_INVOKER = Symbol.for('lucent.Invoker');
+/** @deprecated The same token as `LUCENT_INVOKER`; it now holds any Invoker, not only a FunctionManager. */
+export const FUNCTION_MANAGER = LUCENT_INVOKER;
 /** The CallContextResolver LucentModule built from its `auth` option. */
 export const CALL_CONTEXT_RESOLVER = Symbol.for('lucent.CallContextResolver');
 /** The OpenAPI document's title, version and servers, as LucentModule was given them. */

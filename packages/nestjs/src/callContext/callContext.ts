@@ -42,11 +42,12 @@ export const LucentCall = createParamDecorator((_data: unknown, host: ExecutionC
 );
 
 /** FunctionManager options carrying this call's identity and tracing, plus an optional pinned version. */
-export function invokeOptionsFor(call: CallContext, version?: string): InvokeOptions {
+export function invokeOptionsFor(call: CallContext, version?: string, placed?: InvokeOptions['placed']): InvokeOptions {
   return {
     business: call.business,
     correlationId: call.correlationId,
     traceparent: call.traceparent,
     version,
+    placed,
   };
 }

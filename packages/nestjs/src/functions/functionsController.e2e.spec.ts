@@ -66,7 +66,7 @@ function newManager(): FunctionManager {
 
 async function startApp(auth: LucentAuthOptions | undefined): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    LucentModule.forRoot({ manager: newManager(), ...(auth === undefined ? {} : { auth }) }),
+    LucentModule.forRoot({ invoker: newManager(), ...(auth === undefined ? {} : { auth }) }),
     new FastifyAdapter(),
     { logger: false },
   );
@@ -83,12 +83,12 @@ async function token(claims: Record<string, unknown>, options: { key?: string; e
     .sign(new TextEncoder().encode(options.key ?? secret));
 }
 
-type Reply = { status: number; json: Record<string, unknown> };
+type Reply = { status: number; json: Record<string, unknown>; headers: Record<string, unknown> };
 
 function caller(app: () => NestFastifyApplication) {
   return async (name: string, headers: Record<string, string> = {}, body: unknown = {}): Promise<Reply> => {
     const res = await app().inject({ method: 'POST', url: `/functions/${name}`, headers, payload: body as Record<string, unknown> });
-    return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+    return { status: res.statusCode, json: res.json() as Record<string, unknown>, headers: res.headers };
   };
 }
 const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
@@ -113,6 +113,18 @@ describe('functions endpoint with LucentAuth (HS256)', () => {
       correlationId: 'order-77',
       traceparent,
     });
+  });
+
+  it('names where and which version ran in x-lucent-shard and x-lucent-version, on successes only', async () => {
+    const t = await token({ sub: 'user-1', jurisdiction: 'DE' });
+    const ok = await call('test.rollout', bearer(t));
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-lucent-shard']).toBe('local');
+    expect(ok.headers['x-lucent-version']).toBe('2.0.0');
+    const us = await token({ sub: 'user-2', jurisdiction: ' us ' });
+    const refused = await call('test.geoFenced', bearer(us), { amount: 1 });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['x-lucent-shard']).toBeUndefined();
   });
 
   it('ignores identity and jurisdiction headers the client sets', async () => {
@@ -146,7 +158,7 @@ describe('functions endpoint with LucentAuth (HS256)', () => {
   it('lets only the admin role pin a version with ?version=, since a pin skips the rollout', async () => {
     const pin = async (claims: Record<string, unknown>) => {
       const res = await app.inject({ method: 'POST', url: '/functions/test.rollout?version=1.0.0', headers: bearer(await token(claims)), payload: {} });
-      return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+      return { status: res.statusCode, json: res.json() as Record<string, unknown>, headers: res.headers };
     };
     const user = await pin({ sub: 'user-42', roles: ['trader'] });
     expect(user.status).toBe(403);

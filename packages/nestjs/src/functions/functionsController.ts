@@ -1,12 +1,12 @@
 // HTTP access to registered functions: POST /functions/:name runs one as the verified caller, GET /functions lists them.
 import { Controller, HttpCode, Inject, Post, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { InvocationResult } from '@lucent/core';
-import type { FunctionInfo, FunctionManager } from '@lucent/runtime';
+import type { FunctionInfo, Invoker, Placement } from '@lucent/runtime';
 import { callContextOf, invokeOptionsFor, type CallContext, type RequestWithCallContext } from '../callContext/callContext.js';
 import type { CallContextResolver } from '../callContext/callContextResolver.js';
 import { LucentCallGuard } from '../callContext/lucentCallGuard.js';
 import { LucentRoute } from '../routes/lucentRoute.js';
-import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER } from '../tokens.js';
+import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER } from '../tokens.js';
 
 /** What POST /functions/:name reads from its request. */
 interface FunctionCall {
@@ -14,6 +14,12 @@ interface FunctionCall {
   readonly body: unknown;
   readonly call: CallContext;
   readonly version: string | undefined;
+  /** The HTTP reply (Fastify's, or Express's: both have `header`), for the placement headers. */
+  readonly reply: ReplyHeaders;
+}
+
+interface ReplyHeaders {
+  header(name: string, value: string): unknown;
 }
 
 type FunctionRequest = RequestWithCallContext & {
@@ -35,27 +41,35 @@ const FunctionCallOf = createParamDecorator((_data: unknown, host: ExecutionCont
     body: request.body,
     call: callContextOf(request),
     version: Array.isArray(version) ? version[0] : version,
+    reply: host.switchToHttp().getResponse<ReplyHeaders>(),
   };
 });
 
 @Controller('functions')
 export class FunctionsController {
   constructor(
-    @Inject(FUNCTION_MANAGER) private readonly manager: FunctionManager,
+    @Inject(LUCENT_INVOKER) private readonly invoker: Invoker,
     @Inject(CALL_CONTEXT_RESOLVER) private readonly calls: CallContextResolver,
   ) {}
 
   @LucentRoute('GET', '', { summary: 'Every registered function with its versions and the active one', tag: 'functions' })
-  list(): FunctionInfo[] {
-    return this.manager.list();
+  list(): readonly FunctionInfo[] {
+    return this.invoker.list();
   }
 
-  /** Identity and jurisdiction reach version selection and `ctx.business` from the guard's CallContext only. */
+  /**
+   * Identity and jurisdiction reach version selection and `ctx.business` from the guard's CallContext only.
+   * Every success names where and what ran: `x-lucent-shard` and `x-lucent-version`.
+   */
   @Post(':name')
   @HttpCode(200)
   @UseGuards(LucentCallGuard)
-  invoke(@FunctionCallOf() { name, body, call, version }: FunctionCall): Promise<InvocationResult<unknown>> {
+  invoke(@FunctionCallOf() { name, body, call, version, reply }: FunctionCall): Promise<InvocationResult<unknown>> {
     this.calls.checkVersionPin(call, version);
-    return this.manager.invoke(name, body ?? {}, invokeOptionsFor(call, version));
+    const placed = (where: Placement): void => {
+      reply.header('x-lucent-shard', where.shard);
+      reply.header('x-lucent-version', where.version);
+    };
+    return this.invoker.invoke(name, body ?? {}, invokeOptionsFor(call, version, placed));
   }
 }

@@ -2,10 +2,11 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import type { FunctionManager } from '@lucent/runtime';
+import type { AnyFunctionDefinition } from '@lucent/core';
+import type { Invoker } from '@lucent/runtime';
 import type { CallContextResolver } from '../callContext/callContextResolver.js';
 import { LucentRoute, ROUTE_SPEC, type RegisteredRoute } from '../routes/lucentRoute.js';
-import { CALL_CONTEXT_RESOLVER, FUNCTION_MANAGER, OPENAPI_OPTIONS } from '../tokens.js';
+import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER, OPENAPI_OPTIONS } from '../tokens.js';
 import { openApiDocument, type DocumentedRoute, type OpenApiInfo } from './openApiDocument.js';
 
 const joinPath = (prefix: unknown, path: string): string =>
@@ -17,7 +18,7 @@ export class OpenApiController {
   private routes: readonly DocumentedRoute[] | undefined;
 
   constructor(
-    @Inject(FUNCTION_MANAGER) private readonly manager: FunctionManager,
+    @Inject(LUCENT_INVOKER) private readonly invoker: Invoker,
     @Inject(CALL_CONTEXT_RESOLVER) private readonly resolver: CallContextResolver,
     @Inject(OPENAPI_OPTIONS) private readonly info: OpenApiInfo,
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
@@ -25,14 +26,26 @@ export class OpenApiController {
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
+  private definitionOf(name: string): AnyFunctionDefinition | undefined {
+    try {
+      return this.invoker.lookup(name);
+    } catch {
+      return undefined;
+    }
+  }
+
   @LucentRoute('GET', 'openapi.json', { summary: 'This document', public: true, tag: 'docs' })
   document(): Record<string, unknown> {
     // Versions arrive and switch at run time (hot deployment, registry rules): the key notices both.
-    const functions = this.manager.list();
+    const functions = this.invoker.list();
     const key = functions.map((f) => `${f.name}@${f.activeVersion}/${f.versions.join(',')}`).join(';');
     if (this.cached?.key === key) return this.cached.document;
     const document = openApiDocument(
-      functions.map((f) => ({ definition: this.manager.lookup(f.name), versions: f.versions })),
+      // A function only shards know (no definition here) has no contract to document.
+      functions.flatMap((f) => {
+        const definition = this.definitionOf(f.name);
+        return definition === undefined ? [] : [{ definition, versions: f.versions }];
+      }),
       { ...this.info, bearerAuth: this.resolver.authenticates },
       (this.routes ??= this.discoverRoutes()),
     );

@@ -151,6 +151,10 @@ function operation(fn: DocumentedFunction, components: Json, bearerAuth: boolean
   const responses: Json = {
     '200': {
       description: `The result of ${def.name}: its output and the events it emitted`,
+      headers: {
+        'x-lucent-shard': { description: 'The shard that ran the call (the serving process\'s own id when it ran in process)', schema: { type: 'string' } },
+        'x-lucent-version': { description: 'The version of the function that ran', schema: { type: 'string' } },
+      },
       content: {
         'application/json': {
           schema: {
