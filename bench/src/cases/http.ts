@@ -35,7 +35,7 @@ async function startLucent(): Promise<number> {
   // The defaults a service runs with: input and output validation on, the guard building a call
   // context, and the HTTP edge of createLucentApp (JSON depth and string checks, timeouts).
   const manager = new FunctionManager().register(healthFactor);
-  const app = await createLucentApp(LucentModule.forRoot({ manager, openApi: false }), { nestLogger: false });
+  const app = await createLucentApp(LucentModule.forRoot({ invoker: manager, openApi: false }), { nestLogger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return address.port;

@@ -49,7 +49,7 @@ async function startGateway(config: GatewayConfig): Promise<number> {
   // The gateway knows the generated registry (contracts checked here too, metadata routes), as a service's gateway does.
   const client = new ClusterClient({ transport, functions: { [healthFactor.name]: healthFactor } });
   await client.ready(1, 15_000);
-  const app = await createLucentApp(LucentModule.forRoot({ manager: client as unknown as import('@lucent/runtime').FunctionManager, openApi: false }), { nestLogger: false });
+  const app = await createLucentApp(LucentModule.forRoot({ invoker: client, openApi: false }), { nestLogger: false });
   await app.listen(0, '127.0.0.1');
   return (app.getHttpServer().address() as { port: number }).port;
 }
@@ -59,7 +59,7 @@ async function startInProcess(): Promise<number> {
   const { createLucentApp, LucentModule } = await import('@lucent/nestjs');
   const { FunctionManager } = await import('@lucent/runtime');
   const manager = new FunctionManager().register(healthFactor);
-  const app = await createLucentApp(LucentModule.forRoot({ manager, openApi: false }), { nestLogger: false });
+  const app = await createLucentApp(LucentModule.forRoot({ invoker: manager, openApi: false }), { nestLogger: false });
   await app.listen(0, '127.0.0.1');
   return (app.getHttpServer().address() as { port: number }).port;
 }

@@ -75,7 +75,7 @@ async function startLucent(config: StoreConfig): Promise<number> {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  @Module({ imports: [LucentModule.forRoot({ manager: functions, openApi: false }), PositionsModule.forRoot(portfolio)] })
+  @Module({ imports: [LucentModule.forRoot({ invoker: functions, openApi: false }), PositionsModule.forRoot(portfolio)] })
   class BenchAppModule {}
   const app = await createLucentApp(BenchAppModule, { nestLogger: false });
   await app.listen(0, '127.0.0.1');
