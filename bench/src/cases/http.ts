@@ -80,7 +80,7 @@ async function command(options: BenchOptions, out: BenchResult[]): Promise<void>
     `POST ${path} (3 collaterals, ${Buffer.byteLength(payload)} B JSON), ${connections} keep-alive connections with one request in flight each, ` +
     'server in its own worker thread, raw-socket client in the main thread; lucent: NestJS 11 + FastifyAdapter + LucentModule ' +
     '(call-context guard, FunctionManager with zod input and output validation, LucentExceptionFilter); fastify: Fastify 5 route ' +
-    'running the same zod contracts and formula by hand. Target: lucent at least 80% of fastify. Server thread busy per request ' +
+    'running the same zod contracts and formula by hand. Target: lucent at least 0.9× fastify (BENCHMARKS.md). Server thread busy per request ' +
     `(event-loop utilisation, less skewed by a loaded machine): lucent ${busyUsPerRequest(targets.lucent).toFixed(1)} µs, ` +
     `fastify ${busyUsPerRequest(targets.fastify).toFixed(1)} µs.`;
   const l = targets.lucent;

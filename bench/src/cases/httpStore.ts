@@ -251,7 +251,7 @@ async function run(options: BenchOptions): Promise<BenchResult[]> {
           targets,
           `GET /portfolios/:owner over ${queryOwners} owners (one position with one deposit each). lucent: NestJS 11 + LucentModule + the example's ` +
             `PositionsController (path contract, call-context guard, PortfolioManager → QueryBus → RedisProjectionStore.get, one GET, JSON parse, ` +
-            `Nest serialises). fastify-ioredis: a Fastify 5 route doing ioredis GET of a key holding the same view and sending the string as it is. ${common}`,
+            `Nest serialises). fastify-ioredis: a Fastify 5 route doing ioredis GET of a key holding the same view and sending the string as it is. Target: lucent at least 0.8× fastify-ioredis. ${common}`,
         ),
       );
     }
@@ -266,7 +266,7 @@ async function run(options: BenchOptions): Promise<BenchResult[]> {
             `example's PositionsController → PortfolioManager → CommandBus → DeciderCommandHandler (read the stream, position.decide through the ` +
             `FunctionManager with its contracts, append with the expected version to the PostgreSQL event store); its projector keeps the Redis ` +
             `portfolio up to date in the same thread. fastify-pg: a Fastify 5 route with the same strict body contract, a SELECT of the stream's ` +
-            `version and an INSERT of the event row (named prepared statements, no projection). ${common}`,
+            `version and an INSERT of the event row (named prepared statements, no projection). Target: lucent at least 0.7× fastify-pg. ${common}`,
         ),
       );
     }
