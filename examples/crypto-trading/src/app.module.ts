@@ -1,8 +1,9 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
-import { Module, type DynamicModule } from '@nestjs/common';
-import { LucentHealthModule, LucentMetricsModule, LucentModule, type LucentAuthOptions } from '@lucent/nestjs';
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
-import type { FunctionManager, LucentMetrics } from '@lucent/runtime';
+import type { FunctionManager, Invoker, LucentMetrics, RegistryStore } from '@lucent/runtime';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
 import { PricesModule } from './controllers/prices.controller.js';
@@ -15,6 +16,8 @@ import type { PriceOracle } from './managers/price-oracle.js';
 
 export interface AppDependencies {
   readonly functions: FunctionManager;
+  /** What POST /functions/:name calls: this process, or the best shard (topology.ts); `functions` when absent. */
+  readonly invoker?: Invoker;
   readonly portfolio: PortfolioManager;
   readonly deposits: AaveDepositManager;
   readonly scheduling: ScheduledWork;
@@ -27,6 +30,46 @@ export interface AppDependencies {
   readonly logger?: Logger;
   /** Served on GET /metrics. */
   readonly metrics?: LucentMetrics;
+  /**
+   * The function registry the service follows: with `auth` on, its admin API is mounted under
+   * /admin/registry for callers whose token carries the `admin` role (without auth it is not mounted).
+   */
+  readonly registry?: RegistryStore;
+}
+
+/**
+ * The admin endpoints in GET /openapi.json: each handler of the admin controller that carries no
+ * @LucentRoute spec gets one from its Nest route (documentation only: AdminGuard still decides).
+ */
+function documentAdminRoutes(): void {
+  const prototype = RegistryAdminController.prototype as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const handler = prototype[name];
+    if (name === 'constructor' || typeof handler !== 'function') continue;
+    const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+    const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod] as HttpMethod | undefined;
+    if (path === undefined || method === undefined || Reflect.getMetadata(ROUTE_SPEC, handler) !== undefined) continue;
+    const route: RegisteredRoute = { method, path, summary: `Registry admin: ${name} (role admin)`, tag: 'admin', roles: ['admin'] };
+    Reflect.defineMetadata(ROUTE_SPEC, route, handler);
+  }
+}
+
+/** The admin API verifies tokens with the service's own key; only the `admin` role may use it. */
+function adminModule(deps: AppDependencies): DynamicModule[] {
+  if (deps.registry === undefined || deps.auth === undefined) return [];
+  const { secret, publicKey, algorithms, issuer, audience, clockToleranceSec, maxTokenLifetimeSec } = deps.auth;
+  const auth = {
+    ...(secret === undefined ? {} : { secret }),
+    ...(publicKey === undefined ? {} : { publicKey }),
+    ...(algorithms === undefined ? {} : { algorithms }),
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(audience === undefined ? {} : { audience }),
+    ...(clockToleranceSec === undefined ? {} : { clockToleranceSec }),
+    ...(maxTokenLifetimeSec === undefined ? {} : { maxTokenLifetimeSec }),
+    adminRole: 'admin',
+  };
+  documentAdminRoutes();
+  return [LucentAdminModule.forRoot({ registry: deps.registry, auth })];
 }
 
 @Module({})
@@ -35,7 +78,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LucentModule.forRoot({ manager: deps.functions, auth: deps.auth, logger: deps.logger, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
+        LucentModule.forRoot({ invoker: deps.invoker ?? deps.functions, auth: deps.auth, logger: deps.logger, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
         PositionsModule.forRoot(deps.portfolio),
         DepositsModule.forRoot(deps.deposits),
         ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),
@@ -47,6 +90,7 @@ export class AppModule {
           },
         }),
         ...(deps.metrics === undefined ? [] : [LucentMetricsModule.forRoot({ metrics: deps.metrics })]),
+        ...adminModule(deps),
       ],
     };
   }

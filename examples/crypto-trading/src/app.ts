@@ -2,19 +2,23 @@
 import 'reflect-metadata';
 import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FunctionManager, LucentMetrics, createLogger } from '@lucent/runtime';
+import { LucentMetrics, createLogger, type FunctionManager, type Invoker } from '@lucent/runtime';
 import { AppModule } from './app.module.js';
-import type { ServiceConfig } from './config.js';
+import { topologyConfig, type ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
 import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
 import { armScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { createPriceOracle, type ExchangePriceFeed, type PriceOracle } from './managers/price-oracle.js';
-import { functionRegistry } from './registry/function-registry.js';
+import { openTopology, type Topology } from './topology.js';
 
 export interface CryptoService {
   readonly app: NestFastifyApplication;
   readonly functions: FunctionManager;
+  /** How the service calls functions: this process, or the best shard (see topology.ts). */
+  readonly invoker: Invoker;
+  /** Where functions run, the registry the service follows, and what the start banner names. */
+  readonly topology: Topology;
   /** The stores and the one Scheduler every part below shares. */
   readonly infrastructure: Infrastructure;
   readonly portfolio: PortfolioManager;
@@ -46,7 +50,6 @@ export interface CryptoServiceOptions {
 export async function createCryptoService(config: ServiceConfig, options: CryptoServiceOptions = {}): Promise<CryptoService> {
   const logger = createLogger({ enabled: options.logs ?? true });
   const metrics = new LucentMetrics();
-  const functions = new FunctionManager({ logger, observer: metrics.functions }).register(functionRegistry);
   // ':memory:' keeps the embedded database in memory (tests); any other value is a directory.
   const opened = await openInfrastructure({
     dataDir: config.dataDir,
@@ -60,6 +63,11 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
   const infrastructure: Infrastructure = { ...opened, events: metrics.eventStore(opened.events) };
   metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
   try {
+    // Embedded, or a gateway to shards (LUCENT_NATS_URL), or in-process shards: topology.ts decides.
+    const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions });
+    // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
+    infrastructure.adopt(topology);
+    const functions = topology.local;
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({
       infrastructure,
@@ -82,7 +90,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger, metrics }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });
@@ -91,6 +99,8 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     return {
       app,
       functions,
+      invoker: topology.invoker,
+      topology,
       infrastructure,
       portfolio,
       deposits,

@@ -1,5 +1,6 @@
 // Service configuration from the environment; every server is optional (embedded defaults otherwise).
 import type { LucentAuthOptions, LucentHttpOptions } from '@lucent/nestjs';
+import type { TopologyConfig } from './topology.js';
 
 export interface ServiceConfig {
   readonly port: number;
@@ -8,7 +9,18 @@ export interface ServiceConfig {
   readonly dataDir: string;
   readonly postgresUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** NATS server(s) (LUCENT_NATS_URL): the service becomes a gateway and functions run on shards. */
   readonly natsUrl: string | undefined;
+  /** The cluster's subject prefix (LUCENT_NATS_PREFIX; default `lucent`): its subjects and its registry bucket `<prefix>-registry`. */
+  readonly natsPrefix?: string;
+  /**
+   * Without NATS, shards hosted in this process over the in-process transport
+   * (LUCENT_IN_PROCESS_SHARDS=`whale-1:whale,aave-1:aave`; what `npm run demo` uses when no NATS server is up).
+   */
+  readonly inProcessShards?: readonly { readonly id: string; readonly tags: readonly string[] }[];
+  /** In-process shards load bundles from `lucent publish --data-dir DIR` (LUCENT_BUNDLE_DIR), verified with LUCENT_PUBLIC_KEY_FILE. */
+  readonly bundleDir?: string;
+  readonly publicKeyFile?: string;
   /** PostgreSQL schema of the event and timer stores (LUCENT_PG_SCHEMA; default `lucent`). */
   readonly pgSchema?: string;
   /** Key prefix of the Redis read models (LUCENT_REDIS_PREFIX; default `lucent:crypto:`). */
@@ -36,6 +48,18 @@ export interface ServiceConfig {
    * cut (LUCENT_DRAIN_TIMEOUT_MS; default 10 s).
    */
   readonly drainTimeoutMs?: number;
+}
+
+/** `whale-1:whale,aave-1:aave+arbitrage` → shards with ids and tags. */
+function shardsFrom(value: string | undefined): { id: string; tags: string[] }[] | undefined {
+  if (!value) return undefined;
+  return value
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => {
+      const [id = '', tags = ''] = s.trim().split(':');
+      return { id, tags: tags.split('+').filter(Boolean) };
+    });
 }
 
 const numberFrom = (env: NodeJS.ProcessEnv, name: string): number | undefined => (env[name] ? Number(env[name]) : undefined);
@@ -79,6 +103,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     postgresUrl: env['LUCENT_PG_URL'] || undefined,
     redisUrl: env['LUCENT_REDIS_URL'] || undefined,
     natsUrl: env['LUCENT_NATS_URL'] || undefined,
+    ...(env['LUCENT_NATS_PREFIX'] ? { natsPrefix: env['LUCENT_NATS_PREFIX'] } : {}),
+    ...(env['LUCENT_IN_PROCESS_SHARDS'] ? { inProcessShards: shardsFrom(env['LUCENT_IN_PROCESS_SHARDS']) } : {}),
+    ...(env['LUCENT_BUNDLE_DIR'] ? { bundleDir: env['LUCENT_BUNDLE_DIR'] } : {}),
+    ...(env['LUCENT_PUBLIC_KEY_FILE'] ? { publicKeyFile: env['LUCENT_PUBLIC_KEY_FILE'] } : {}),
     ...(env['LUCENT_PG_SCHEMA'] ? { pgSchema: env['LUCENT_PG_SCHEMA'] } : {}),
     ...(env['LUCENT_REDIS_PREFIX'] ? { redisPrefix: env['LUCENT_REDIS_PREFIX'] } : {}),
     ...(env['LUCENT_DEPOSIT_TIMEOUT_MS'] ? { depositTimeoutMs: Number(env['LUCENT_DEPOSIT_TIMEOUT_MS']) } : {}),
@@ -88,5 +116,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env['LUCENT_DRAIN_TIMEOUT_MS'] ? { drainTimeoutMs: Number(env['LUCENT_DRAIN_TIMEOUT_MS']) } : {}),
     auth: authFromEnv(env),
     http: httpFromEnv(env),
+  };
+}
+
+/** The part of the configuration that decides where functions run (topology.ts). */
+export function topologyConfig(config: ServiceConfig): TopologyConfig {
+  return {
+    ...(config.natsUrl === undefined ? {} : { natsUrl: config.natsUrl }),
+    ...(config.natsPrefix === undefined ? {} : { natsPrefix: config.natsPrefix }),
+    ...(config.inProcessShards === undefined ? {} : { inProcessShards: config.inProcessShards }),
+    ...(config.bundleDir === undefined ? {} : { bundleDir: config.bundleDir }),
+    ...(config.publicKeyFile === undefined ? {} : { publicKeyFile: config.publicKeyFile }),
   };
 }

@@ -1,4 +1,4 @@
-// Entry point of `npm start`: the crypto trading service on embedded defaults (no servers needed).
+// Entry point of `npm start`: the crypto trading service, embedded by default (no servers needed), a gateway to shards with LUCENT_NATS_URL.
 import { isLucentError } from '@lucent/core';
 import { createCryptoService } from './app.js';
 import { configFromEnv } from './config.js';
@@ -13,7 +13,19 @@ const service = await createCryptoService(config).catch((error: unknown) => {
 await service.app.listen(config.port, config.host);
 
 const base = `http://${config.host}:${config.port}`;
-console.log(`Lucent crypto trading service on ${base} (${service.functions.list().length} functions)`);
+const { description: stores } = service.infrastructure;
+const { description: topology } = service.topology;
+const eventStore = {
+  postgres: `PostgreSQL (schema ${config.pgSchema ?? 'lucent'})`,
+  'pglite-disk': `embedded PGlite in ${config.dataDir}`,
+  'pglite-memory': 'embedded PGlite in memory',
+}[stores.database];
+const projections = stores.projections === 'redis' ? `Redis (keys ${config.redisPrefix ?? 'lucent:crypto:'}*)` : 'in memory (rebuilt from the event store at start)';
+console.log(`Lucent crypto trading service on ${base} (${service.invoker.list().length} functions, ${topology.mode})`);
+console.log(`  event store   ${eventStore}`);
+console.log(`  projections   ${projections}`);
+console.log(`  transport     ${topology.transport}`);
+console.log(`  registry      ${topology.registry}${config.auth === undefined ? ' (admin API off: set LUCENT_AUTH_SECRET)' : ' (admin API /admin/registry, role admin)'}`);
 console.log(`  curl ${base}/functions`);
 const post = (name: string, body: string): string =>
   `  curl -X POST ${base}/functions/${name} -H 'content-type: application/json' \\\n       -d '${body}'`;

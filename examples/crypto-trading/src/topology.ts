@@ -1,0 +1,173 @@
+// Where the service's functions run: embedded (this process), a gateway over NATS to shards, or in-process shards (the demo without servers).
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '@lucent/core';
+import {
+  ClusterClient,
+  ClusterRegistry,
+  FileBundleStore,
+  FunctionManager,
+  InProcessTransport,
+  MemoryRegistryStore,
+  RegistryWatcher,
+  Shard,
+  ShardRegistry,
+  RoutedInvoker,
+  registerCompiledVersions,
+  type EventStore,
+  type FunctionObserver,
+  type Invoker,
+  type RegistryStore,
+  type Transport,
+} from '@lucent/runtime';
+import { connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
+import { functionRegistry } from './registry/function-registry.js';
+
+/** One shard hosted inside this process (the demo's fallback when no NATS server is reachable). */
+export interface InProcessShardSpec {
+  readonly id: string;
+  readonly tags: readonly string[];
+}
+
+export interface TopologyConfig {
+  /** NATS server(s): the service becomes a gateway and functions run on shards (`lucent cluster`, `lucent shard`). */
+  readonly natsUrl?: string;
+  /** The cluster's subject prefix; it also names the registry bucket `<prefix>-registry` (default `lucent`). */
+  readonly natsPrefix?: string;
+  /** Without NATS: host these shards in this process, over the in-process transport. */
+  readonly inProcessShards?: readonly InProcessShardSpec[];
+  /** In-process shards load bundles published with `lucent publish --data-dir DIR` (verified with this key). */
+  readonly bundleDir?: string;
+  readonly publicKeyFile?: string;
+  /** Shards' load report period (ms) the router expects; in-process shards use it too (default 1000). */
+  readonly reportIntervalMs?: number;
+}
+
+/** What the start banner names. */
+export interface TopologyDescription {
+  readonly transport: string;
+  readonly registry: string;
+  readonly mode: 'embedded' | 'gateway' | 'in-process-shards';
+}
+
+export interface Topology {
+  /** How every consumer (HTTP, managers, sagas, scheduler handlers) calls functions. */
+  readonly invoker: Invoker;
+  /** The functions this process hosts itself (all of them; the router decides when it may use them). */
+  readonly local: FunctionManager;
+  /** The registry operators steer (the admin API mounts it). */
+  readonly registry: RegistryStore;
+  readonly description: TopologyDescription;
+  /** The cluster client when functions run on shards. */
+  readonly cluster?: ClusterClient;
+  /** In-process shards by id (the demo stops one abruptly to show failover). */
+  readonly shards: ReadonlyMap<string, Shard>;
+  close(): Promise<void>;
+}
+
+export interface TopologyDeps {
+  readonly logger: Logger;
+  /** The service's event store: registry changes are audited there. */
+  readonly events: EventStore;
+  readonly observer?: FunctionObserver;
+}
+
+const everyVersion = (manager: FunctionManager) => manager.list().flatMap((f) => f.versions.map((v) => manager.lookup(f.name, v)));
+
+/** Register the compiled-in versions (idempotent, never moving traffic), then follow the rules on `manager`. */
+async function follow(store: RegistryStore, manager: FunctionManager, who: string, logger: Logger): Promise<RegistryWatcher> {
+  const registered = await registerCompiledVersions(store, everyVersion(manager), { who, why: 'compiled into the service at start' });
+  for (const r of registered) {
+    if (r.outcome === 'refused') logger.error('compiled-in version not registered', { function: r.name, version: r.version, error: r.error?.message });
+  }
+  const watcher = new RegistryWatcher({ store, manager, logger });
+  await watcher.start();
+  return watcher;
+}
+
+/**
+ * Open the topology the configuration asks for. With `natsUrl` the service is a gateway: calls go
+ * through a RoutedInvoker (here only where the registry's placement allows, else the best shard
+ * over NATS), rules come from the NATS KV registry. With `inProcessShards` the same happens over the
+ * in-process transport. Otherwise everything runs here, steered by an in-memory registry.
+ */
+export async function openTopology(config: TopologyConfig, deps: TopologyDeps): Promise<Topology> {
+  const { logger } = deps;
+  const local = new FunctionManager({ logger, ...(deps.observer === undefined ? {} : { observer: deps.observer }) }).register(functionRegistry);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((error: unknown) => logger.warn('closing the topology', { error: String(error) }));
+    closers.length = 0;
+  };
+  try {
+    if (config.natsUrl === undefined && (config.inProcessShards ?? []).length === 0) {
+      const registry = new MemoryRegistryStore({ eventStore: deps.events });
+      const watcher = await follow(registry, local, 'service', logger);
+      closers.push(() => watcher.stop());
+      return { invoker: local, local, registry, shards: new Map(), description: { mode: 'embedded', transport: 'none (every function runs in this process)', registry: 'in memory' }, close };
+    }
+
+    let transport: Transport;
+    let registry: RegistryStore;
+    let description: TopologyDescription;
+    const shards = new Map<string, Shard>();
+    if (config.natsUrl !== undefined) {
+      const prefix = config.natsPrefix ?? 'lucent';
+      const connection = await connectNats({ url: config.natsUrl, name: 'lucent-gateway' });
+      const nats = new NatsTransport({ connection, subjectPrefix: prefix, ownsConnection: true, logger });
+      closers.push(() => nats.close());
+      transport = nats;
+      const bucket = registryBucketFor(prefix);
+      const kv = await KvRegistryStore.open({ connection, bucket, eventStore: deps.events });
+      closers.push(() => kv.close());
+      registry = kv;
+      description = { mode: 'gateway', transport: `NATS ${config.natsUrl} (subjects ${prefix}.*)`, registry: `NATS KV bucket ${bucket}` };
+    } else {
+      const inProcess = new InProcessTransport();
+      closers.push(() => inProcess.close());
+      transport = inProcess;
+      const memory = new MemoryRegistryStore({ eventStore: deps.events });
+      registry = memory;
+      const publicKey = config.publicKeyFile === undefined ? undefined : await readFile(config.publicKeyFile, 'utf8');
+      for (const spec of config.inProcessShards ?? []) {
+        const manager = new FunctionManager({ logger, shard: { id: spec.id, load: 0, peers: [] }, idPrefix: `${spec.id}-` }).register(functionRegistry);
+        const bundles =
+          config.bundleDir === undefined || publicKey === undefined ? undefined : { store: new FileBundleStore({ dir: config.bundleDir }), publicKey };
+        const shardRegistry = new ShardRegistry({ manager, nodeId: spec.id, logger, registry: memory, ...(bundles === undefined ? {} : { bundles }) });
+        await registerCompiledVersions(memory, everyVersion(manager), { who: `shard@${spec.id}`, why: 'compiled into the shard at start' });
+        await shardRegistry.start();
+        const shard = new Shard({ id: spec.id, tags: spec.tags, functions: manager, transport, reportIntervalMs: config.reportIntervalMs ?? 1_000 });
+        await shard.start();
+        shards.set(spec.id, shard);
+        closers.push(async () => {
+          await shard.stop(1_000);
+          await shardRegistry.stop();
+        });
+      }
+      description = {
+        mode: 'in-process-shards',
+        transport: `in-process (${[...shards.values()].map((s) => `${s.id}[${s.tags.join(',')}]`).join(' ')})`,
+        registry: 'in memory',
+      };
+    }
+    const watcher = await follow(registry, local, 'gateway', logger);
+    closers.push(() => watcher.stop());
+    // The gateway's own watcher is the rules source of its router too: one view of the registry.
+    const view = new ClusterRegistry(watcher);
+    const cluster = new ClusterClient({
+      transport,
+      functions: functionRegistry,
+      registry: view,
+      logger,
+      liveness: { intervalMs: config.reportIntervalMs ?? 1_000, missedReports: 3 },
+      idPrefix: `gw-${process.pid.toString(36)}-${Date.now().toString(36)}-`,
+    });
+    closers.push(() => cluster.close());
+    // Here only when this process hosts the selected version and the registry's placement lets an
+    // untagged process named `gateway` take the call; everything else goes to the best shard.
+    const invoker = new RoutedInvoker({ local, remote: cluster, id: 'gateway', tags: [] });
+    return { invoker, local, registry, cluster, shards, description, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
