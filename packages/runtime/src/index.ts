@@ -31,3 +31,4 @@ export * from './transport/index.js';
 export * from './cluster/index.js';
 export * from './sagas/index.js';
 export * from './workers/index.js';
+export * from './resilience/index.js';

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'SAGA_NOT_FOUND'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DUPLICATE_EVENT_ID'
-  | 'DATA_DIRECTORY_LOCKED';
+  | 'DATA_DIRECTORY_LOCKED'
+  | 'RATE_LIMITED';
 
 /** One problem found in an input or output: where (a dotted path) and why. */
 export interface FieldIssue {
@@ -189,6 +190,7 @@ const httpStatusByCode: Record<ErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 409,
   DUPLICATE_EVENT_ID: 409,
   DATA_DIRECTORY_LOCKED: 409,
+  RATE_LIMITED: 429,
 };
 
 /** The one place an error code becomes an HTTP status. */

@@ -1,6 +1,7 @@
 // LucentMetrics: one prom-client registry per process and the series every part of Lucent reports into it.
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStore } from '../eventStore/eventStore.js';
+import type { CircuitStateName, CircuitTransition } from '../resilience/dependencyPolicy.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { TimerStore } from '../scheduler/timerStore.js';
 import { FunctionMetrics } from './functionMetrics.js';
@@ -20,6 +21,17 @@ export interface BreakerSource {
   breakerStates(): readonly { readonly shard: string; readonly state: 'closed' | 'open' | 'half-open' }[];
 }
 
+/** What the dependency breaker series read: Resilience has it. */
+export interface DependencyBreakerSource {
+  states(): readonly { readonly dependency: string; readonly state: CircuitStateName }[];
+  onTransition(listener: (transition: CircuitTransition) => void): void;
+}
+
+/** What the rate-limit refusal counter hears: RateLimits has it. */
+export interface RateLimitSource {
+  onRefused(listener: (refusal: { readonly function: string }) => void): void;
+}
+
 /** What a projection gauge reads: Projector has it. */
 export interface ProjectionSource {
   readonly name: string;
@@ -36,7 +48,7 @@ export interface RegistryRevisionSource {
   readonly revision: number;
 }
 
-const breakerValue = { closed: 0, open: 1, 'half-open': 2 } as const;
+const breakerValue = { closed: 0, open: 1, 'half-open': 2, isolated: 1 } as const;
 /** Timers counted per scrape at most; beyond it the gauge reads this many. */
 const armedTimersCap = 10_000;
 
@@ -50,6 +62,9 @@ export class LucentMetrics {
   /** Pass as `FunctionManagerOptions.observer`. */
   readonly functions: FunctionMetrics;
   private readonly breakerSources: BreakerSource[] = [];
+  private readonly dependencyBreakers: DependencyBreakerSource[] = [];
+  private transitions: Counter<'dependency' | 'to'> | undefined;
+  private refusals: Counter<'function'> | undefined;
   private readonly projections: ProjectionSource[] = [];
   private readonly sagaSources: SagaSource[] = [];
   private readonly registries: RegistryRevisionSource[] = [];
@@ -62,15 +77,16 @@ export class LucentMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.functions = new FunctionMetrics(this.registry, options.shard ?? 'local');
     // The gauges' collect() runs with the gauge as `this`; the sources are captured here.
-    const { breakerSources, projections, sagaSources, registries, timerStores, stores } = this;
+    const { breakerSources, dependencyBreakers, projections, sagaSources, registries, timerStores, stores } = this;
     new Gauge({
       name: 'lucent_breaker_state',
-      help: 'Circuit breaker of each shard as this caller sees it: 0 closed, 1 open, 2 half-open',
-      labelNames: ['shard'],
+      help: 'Circuit breakers as this process sees them, by shard (ClusterClient) or dependency (resilience policies): 0 closed, 1 open, 2 half-open',
+      labelNames: ['shard', 'dependency'],
       registers: [this.registry],
       collect() {
         this.reset();
         for (const source of breakerSources) for (const b of source.breakerStates()) this.set({ shard: b.shard }, breakerValue[b.state]);
+        for (const source of dependencyBreakers) for (const b of source.states()) this.set({ dependency: b.dependency }, breakerValue[b.state]);
       },
     });
     new Gauge({
@@ -134,6 +150,31 @@ export class LucentMetrics {
 
   breakers(source: BreakerSource): this {
     this.breakerSources.push(source);
+    return this;
+  }
+
+  /** `lucent_breaker_state{dependency}` and `lucent_breaker_transitions_total{dependency,to}` of every policy. */
+  resilience(source: DependencyBreakerSource): this {
+    const transitions = (this.transitions ??= new Counter({
+      name: 'lucent_breaker_transitions_total',
+      help: 'Changes of state of dependency circuits, by the state entered',
+      labelNames: ['dependency', 'to'],
+      registers: [this.registry],
+    }));
+    this.dependencyBreakers.push(source);
+    source.onTransition((t) => transitions.inc({ dependency: t.dependency, to: t.to }));
+    return this;
+  }
+
+  /** `lucent_rate_limit_refusals_total{function}`: calls refused RATE_LIMITED. */
+  rateLimits(source: RateLimitSource): this {
+    const refusals = (this.refusals ??= new Counter({
+      name: 'lucent_rate_limit_refusals_total',
+      help: 'Calls refused because a rate limit was spent, by function',
+      labelNames: ['function'],
+      registers: [this.registry],
+    }));
+    source.onRefused((r) => refusals.inc({ function: r.function }));
     return this;
   }
 
