@@ -30,10 +30,13 @@ import type { ClusterRegistry, SelectedCall } from './clusterRegistry.js';
 import { ShardBreakers, type BreakerOptions } from './shardBreakers.js';
 import { ShardDirectory } from './shardDirectory.js';
 
-/** The invoke options a remote call reads; the shard owns seed, clock, attempt and span, so `invoke` ignores those. */
+/**
+ * The invoke options a remote call reads. The shard owns seed (it seeds from the correlation id),
+ * attempt and span, so `invoke` ignores those; `now` (a recorded clock reading) travels with the call.
+ */
 export type RemoteInvokeOptions = Pick<
   InvokeOptions,
-  'version' | 'business' | 'correlationId' | 'causationId' | 'traceparent' | 'deadline' | 'timeoutMs' | 'facts' | 'priority' | 'placed'
+  'version' | 'business' | 'correlationId' | 'causationId' | 'traceparent' | 'deadline' | 'timeoutMs' | 'facts' | 'priority' | 'placed' | 'now'
 >;
 
 export interface ClusterClientOptions {
@@ -222,7 +225,8 @@ export class ClusterClient implements Invoker {
       traceparent: options.traceparent,
       attempt: 1,
       business: options.business,
-      now,
+      // The function's ctx.now(): the caller's reading (a decision recorded for replay), else this clock's.
+      now: options.now ?? now,
     };
     const p = new CallProgress(fn, version, routing, call, options.placed);
     // The common case, first try with every circuit closed: the single choice, no failover order.
