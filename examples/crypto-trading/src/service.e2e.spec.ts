@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 import { confirmationKey } from './domain/sagas/aaveDepositSaga.js';
-import { FakeAaveBoundary } from './managers/aave-deposit-manager.js';
-import { FakeExchangeFeed } from './managers/price-oracle.js';
+import { SimulatedAaveBoundary } from './ports/simulatedAaveBoundary.js';
+import { SimulatedExchangeFeed } from './ports/simulatedExchangeFeed.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const tag = randomBytes(4).toString('hex');
@@ -55,9 +55,9 @@ const issuePaths = (body: Json): string[] => ((body['details'] as { issues?: { p
 for (const [name, env] of Object.entries(setups)) {
   describe(`the service over HTTP: ${name}`, () => {
     let service: CryptoService;
-    const chain = new FakeAaveBoundary({ startingBalance: 10_000 });
+    const chain = new SimulatedAaveBoundary({ startingBalance: 10_000 });
     // Quotes BTC only: a poll shows one asset failing at the exchange while the other is recorded.
-    const exchange = new FakeExchangeFeed({ prices: { BTC: 60_000 } });
+    const exchange = new SimulatedExchangeFeed({ prices: { BTC: 60_000 } });
     const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, headers?: Record<string, string>) => {
       const r = await service.app.inject({ method, url, payload: payload as string | object | undefined, headers });
       return { status: r.statusCode, body: r.json() as Json };
@@ -216,7 +216,7 @@ for (const [name, env] of Object.entries(setups)) {
         { asset: 'ETH', refused: 'UNAVAILABLE', message: expect.any(String) },
         { asset: 'BTC', recorded: true },
       ]);
-      expect((await call('GET', '/prices/BTC')).body).toMatchObject({ asset: 'BTC', priceUsd: 60_000, source: 'fake-exchange' });
+      expect((await call('GET', '/prices/BTC')).body).toMatchObject({ asset: 'BTC', priceUsd: 60_000, source: 'simulated-exchange' });
     }, 60_000);
   });
 }

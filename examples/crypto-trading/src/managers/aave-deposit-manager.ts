@@ -1,6 +1,6 @@
 // AaveDepositManager: the shell around the Aave deposit saga — exchange and chain calls, the position record, runner and scheduler wiring.
 import { createHash } from 'node:crypto';
-import { LucentError, RuleViolationError, validate } from '@lucent/core';
+import { LucentError, validate } from '@lucent/core';
 import {
   CommandBus,
   SagaRunner,
@@ -21,94 +21,11 @@ import {
   type AaveDepositCommand,
   type AaveDepositState,
 } from '../domain/sagas/aaveDepositSaga.js';
+import type { AaveBoundary } from '../ports/aaveBoundary.js';
+import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
 import type { Infrastructure } from './infrastructure.js';
 
-/**
- * The outside world of a deposit: the exchange that holds the funds and the chain that takes
- * the transaction. Every call carries the saga's idempotency key, as a client order id does,
- * so a call repeated after a crash returns the first answer and changes nothing.
- */
-export interface AaveBoundary {
-  reserveFunds(r: { key: string; account: string; asset: string; amount: number }): Promise<{ reservationId: string }>;
-  releaseFunds(r: { key: string; reservationId: string }): Promise<void>;
-  submitDeposit(r: { key: string; account: string; asset: string; amount: number; reservationId: string }): Promise<{ txHash: string }>;
-  cancelOrder(r: { key: string; txHash: string }): Promise<void>;
-}
-
-export interface BoundaryCall {
-  readonly op: 'reserveFunds' | 'releaseFunds' | 'submitDeposit' | 'cancelOrder';
-  readonly key: string;
-  /** False when the key was seen before and the call changed nothing. */
-  readonly applied: boolean;
-}
-
-/**
- * In-memory exchange and chain: the embedded default and the unit tests' twin. Balances per
- * account and asset, reservations, transactions; `refuse` lets a test make the chain say no.
- */
-export class FakeAaveBoundary implements AaveBoundary {
-  readonly calls: BoundaryCall[] = [];
-  readonly balances = new Map<string, number>();
-  readonly reservations = new Map<string, { account: string; asset: string; amount: number; released: boolean }>();
-  readonly transactions = new Map<string, { cancelled: boolean }>();
-  private readonly answers = new Map<string, unknown>();
-
-  constructor(private readonly options: { refuse?: (r: { account: string; amount: number }) => string | undefined; startingBalance?: number } = {}) {}
-
-  balance(account: string, asset: string): number {
-    return this.balances.get(`${account}/${asset}`) ?? this.options.startingBalance ?? 1_000_000;
-  }
-
-  private once<T>(op: BoundaryCall['op'], key: string, apply: () => T): T {
-    const seen = this.answers.get(`${op}:${key}`);
-    this.calls.push({ op, key, applied: seen === undefined });
-    if (seen !== undefined) return seen as T;
-    const answer = apply();
-    this.answers.set(`${op}:${key}`, answer ?? null);
-    return answer;
-  }
-
-  async reserveFunds(r: { key: string; account: string; asset: string; amount: number }): Promise<{ reservationId: string }> {
-    return this.once('reserveFunds', r.key, () => {
-      const have = this.balance(r.account, r.asset);
-      if (have < r.amount) throw new RuleViolationError('funds.insufficient', `${r.account} has ${have} ${r.asset}, needs ${r.amount}`);
-      this.balances.set(`${r.account}/${r.asset}`, have - r.amount);
-      const reservationId = `res-${hash(r.key)}`;
-      this.reservations.set(reservationId, { account: r.account, asset: r.asset, amount: r.amount, released: false });
-      return { reservationId };
-    });
-  }
-
-  async releaseFunds(r: { key: string; reservationId: string }): Promise<void> {
-    this.once('releaseFunds', r.key, () => {
-      const res = this.reservations.get(r.reservationId);
-      if (res === undefined || res.released) return;
-      res.released = true;
-      this.balances.set(`${res.account}/${res.asset}`, this.balance(res.account, res.asset) + res.amount);
-    });
-  }
-
-  async submitDeposit(r: { key: string; account: string; asset: string; amount: number; reservationId: string }): Promise<{ txHash: string }> {
-    return this.once('submitDeposit', r.key, () => {
-      const reason = this.options.refuse?.(r);
-      if (reason !== undefined) throw new RuleViolationError('chain.refused', reason);
-      const txHash = `0x${hash(r.key)}`;
-      this.transactions.set(txHash, { cancelled: false });
-      return { txHash };
-    });
-  }
-
-  async cancelOrder(r: { key: string; txHash: string }): Promise<void> {
-    this.once('cancelOrder', r.key, () => {
-      const tx = this.transactions.get(r.txHash);
-      if (tx) tx.cancelled = true;
-    });
-  }
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
+export type { AaveBoundary } from '../ports/aaveBoundary.js';
 
 /** The stream holding an account's recorded Aave deposits. */
 export const aaveDepositStream = (account: string): string => `aave-deposits-${account}`;
@@ -279,7 +196,7 @@ export function depositIdFor(account: string, idempotencyKey: string): string {
 export interface AaveDepositConfig {
   /** The service's event store and Scheduler; the manager closes with them. */
   readonly infrastructure: Pick<Infrastructure, 'events' | 'scheduler' | 'adopt'>;
-  /** The outside world; the in-memory fake by default (the only mocked boundary). */
+  /** The outside world; the deterministic SimulatedAaveBoundary by default. */
   readonly boundary?: AaveBoundary;
   /** Default confirmation timeout of a deposit (default 10 minutes). */
   readonly confirmationTimeoutMs?: number;
@@ -291,7 +208,7 @@ export async function createAaveDepositManager(config: AaveDepositConfig): Promi
   const manager = new AaveDepositManager({
     events,
     scheduler,
-    boundary: config.boundary ?? new FakeAaveBoundary(),
+    boundary: config.boundary ?? new SimulatedAaveBoundary(),
     ...(config.confirmationTimeoutMs !== undefined && { confirmationTimeoutMs: config.confirmationTimeoutMs }),
   });
   adopt(manager);

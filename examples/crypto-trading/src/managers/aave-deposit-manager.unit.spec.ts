@@ -2,13 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { SagaTestKit } from '@lucent/runtime';
 import { aaveDepositSaga, confirmationKey } from '../domain/sagas/aaveDepositSaga.js';
-import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager, FakeAaveBoundary } from './aave-deposit-manager.js';
+import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
+import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager } from './aave-deposit-manager.js';
 import { openInfrastructure } from './infrastructure.js';
 
 const minutes = (n: number): number => n * 60_000;
 
 function setup(options: { confirmOnSubmit?: number; refuse?: string } = {}) {
-  const chain = new FakeAaveBoundary({ startingBalance: 10_000, refuse: () => options.refuse });
+  const chain = new SimulatedAaveBoundary({ startingBalance: 10_000, refuse: () => options.refuse });
   const base = (events: SagaTestKit['events']) => aaveDepositHandlers(chain, events);
   const kit: SagaTestKit = new SagaTestKit({
     sagas: [aaveDepositSaga],
@@ -100,7 +101,7 @@ describe('Aave deposit saga on a virtual clock', () => {
   });
 
   it('runs on the embedded defaults (events and timers on one in-memory PGlite, fake chain) in real time', async () => {
-    const chain = new FakeAaveBoundary({ startingBalance: 5_000 });
+    const chain = new SimulatedAaveBoundary({ startingBalance: 5_000 });
     const infrastructure = await openInfrastructure({ dataDir: ':memory:' });
     const manager = await createAaveDepositManager({ infrastructure, boundary: chain });
     infrastructure.start();

@@ -5,46 +5,11 @@ import { assetParameters } from '../domain/positions/assetParameters.js';
 import { PriceQuote, defaultPriceGuards, type PriceCommand, type PriceGuards } from '../domain/prices/priceCommands.js';
 import { decidePrice, priceDecider, type PriceState } from '../domain/prices/priceDecider.js';
 import { priceStream, type PriceEvent, type PriceObservation } from '../domain/prices/priceEvents.js';
+import type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';
+import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
 import type { Infrastructure } from './infrastructure.js';
 
-/** A price as the exchange reports it. */
-export interface ExchangeQuote {
-  readonly priceUsd: number;
-  /** When the exchange saw it (epoch ms). */
-  readonly observedAt: number;
-}
-
-/** The exchange's price API: the service's one outside boundary for prices. */
-export interface ExchangePriceFeed {
-  /** Stored as the `source` of each observation it gives. */
-  readonly name: string;
-  quote(asset: string): Promise<ExchangeQuote>;
-}
-
-/**
- * The embedded default and the tests' exchange: fixed prices (set by a test or an operator),
- * stamped with its clock. Deterministic: it never moves a price on its own.
- */
-export class FakeExchangeFeed implements ExchangePriceFeed {
-  readonly name = 'fake-exchange';
-  private readonly prices: Map<string, number>;
-  private readonly clock: () => number;
-
-  constructor(options: { readonly prices?: Readonly<Record<string, number>>; readonly clock?: () => number } = {}) {
-    this.prices = new Map(Object.entries(options.prices ?? { ETH: 3_000, BTC: 60_000 }));
-    this.clock = options.clock ?? Date.now;
-  }
-
-  set(asset: string, priceUsd: number): void {
-    this.prices.set(asset, priceUsd);
-  }
-
-  async quote(asset: string): Promise<ExchangeQuote> {
-    const priceUsd = this.prices.get(asset);
-    if (priceUsd === undefined) throw new LucentError('UNAVAILABLE', `The exchange quotes no ${asset} price`, { asset });
-    return { priceUsd, observedAt: this.clock() };
-  }
-}
+export type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';
 
 /** An asset's last recorded observation and its version in the asset's price stream. */
 export interface LatestPrice {
@@ -78,7 +43,7 @@ export interface PriceOracleOptions {
   readonly events: EventStore;
   readonly functions: FunctionManager;
   readonly scheduler: Scheduler;
-  /** The exchange; the deterministic FakeExchangeFeed by default. */
+  /** The exchange; the deterministic SimulatedExchangeFeed by default. */
   readonly feed?: ExchangePriceFeed;
   /** Assets polled (default: those in the asset-parameters table). */
   readonly assets?: readonly string[];
@@ -109,7 +74,7 @@ export class PriceOracle {
 
   constructor(private readonly options: PriceOracleOptions) {
     if (!options.functions.has(decidePrice.name)) options.functions.register(decidePrice);
-    this.feed = options.feed ?? new FakeExchangeFeed();
+    this.feed = options.feed ?? new SimulatedExchangeFeed();
     this.assets = options.assets ?? Object.keys(assetParameters);
     this.guards = { ...defaultPriceGuards, ...options.guards };
     this.clock = options.clock ?? Date.now;

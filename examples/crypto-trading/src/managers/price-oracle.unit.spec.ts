@@ -1,7 +1,8 @@
 // The price oracle: quotes checked by the contract and prices.decide, polled from the exchange on a cron, the latest price read back.
 import { describe, expect, it } from 'vitest';
 import { FunctionManager, MemoryEventStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
-import { FakeExchangeFeed, PriceOracle, type PollOutcome } from './price-oracle.js';
+import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
+import { PriceOracle, type PollOutcome } from './price-oracle.js';
 
 const t0 = Date.UTC(2025, 5, 1, 9, 0, 0);
 
@@ -11,7 +12,7 @@ function oracleOnVirtualClock(options: { pollExpression?: string | null; assets?
   const events = new MemoryEventStore();
   const scheduler = new Scheduler({ store: new MemoryTimerStore(), clock, eventStore: events, nodeId: 'test' });
   const functions = new FunctionManager({ clock });
-  const feed = new FakeExchangeFeed({ clock });
+  const feed = new SimulatedExchangeFeed({ clock });
   const oracle = new PriceOracle({ events, scheduler, functions, feed, clock, pollExpression: options.pollExpression ?? null, ...(options.assets && { assets: options.assets }) });
   const advance = async (ms: number) => {
     now += ms;
@@ -82,7 +83,7 @@ describe('price oracle', () => {
     const s = oracleOnVirtualClock({ pollExpression: '*/10 * * * * *' });
     await s.oracle.arm();
     await s.advance(10_000);
-    expect(await s.stored('ETH')).toEqual([{ asset: 'ETH', priceUsd: 3_000, source: 'fake-exchange', observedAt: expect.any(Number) }]);
+    expect(await s.stored('ETH')).toEqual([{ asset: 'ETH', priceUsd: 3_000, source: 'simulated-exchange', observedAt: expect.any(Number) }]);
     expect(await s.stored('BTC')).toHaveLength(1);
     s.feed.set('ETH', 2_900);
     await s.advance(10_000);
