@@ -4,6 +4,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { FunctionManager, Invoker, LucentMetrics, RegistryStore } from '@lucent/runtime';
+import { AnalysisModule } from './controllers/analysis.controller.js';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
 import { PricesModule } from './controllers/prices.controller.js';
@@ -13,6 +14,7 @@ import type { Infrastructure } from './managers/infrastructure.js';
 import type { ScheduledWork } from './managers/liquidation-alerts.js';
 import type { PortfolioManager } from './managers/portfolio-manager.js';
 import type { PriceOracle } from './managers/price-oracle.js';
+import type { AnalysisServices } from './managers/analysis-services.js';
 
 export interface AppDependencies {
   readonly functions: FunctionManager;
@@ -22,6 +24,8 @@ export interface AppDependencies {
   readonly deposits: AaveDepositManager;
   readonly scheduling: ScheduledWork;
   readonly prices: PriceOracle;
+  /** The risk, yield and arbitrage service classes. */
+  readonly analysis: AnalysisServices;
   /** Verify bearer tokens and run functions as the caller they name; absent: no identity. */
   readonly auth?: LucentAuthOptions;
   /** The stores /health/ready asks. */
@@ -83,6 +87,7 @@ export class AppModule {
         DepositsModule.forRoot(deps.deposits),
         ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),
         PricesModule.forRoot(deps.prices),
+        AnalysisModule.forRoot(deps.analysis),
         LucentHealthModule.forRoot({
           probes: {
             eventStore: () => deps.infrastructure.events.streamVersion('$health'),

@@ -6,6 +6,7 @@ import { LucentMetrics, createLogger, type FunctionManager, type Invoker } from 
 import { AppModule } from './app.module.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
+import { createAnalysisServices } from './managers/analysis-services.js';
 import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
 import { armScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
@@ -41,9 +42,9 @@ export interface CryptoService {
 
 export interface CryptoServiceOptions {
   readonly logs?: boolean;
-  /** The exchange and chain the deposit saga talks to; the in-memory fake by default. */
+  /** The exchange and chain the deposit saga talks to; the deterministic SimulatedAaveBoundary by default. */
   readonly boundary?: AaveBoundary;
-  /** The exchange the price oracle polls; the deterministic FakeExchangeFeed by default. */
+  /** The exchange the price oracle polls; the deterministic SimulatedExchangeFeed by default. */
   readonly priceFeed?: ExchangePriceFeed;
 }
 
@@ -87,10 +88,12 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       ...(config.priceCron !== undefined && { pollExpression: config.priceCron }),
       ...(config.priceMaxMove !== undefined && { guards: { maxMove: config.priceMaxMove } }),
     });
+    // Risk, yield and arbitrage service classes: the routes a user reaches them by; they run functions through the invoker.
+    const analysis = createAnalysisServices({ functions: topology.invoker, infrastructure, logger });
     metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });
