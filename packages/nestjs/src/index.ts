@@ -22,3 +22,4 @@ export * from './http/drainHttp.js';
 export * from './health/lucentHealthModule.js';
 export * from './openapi/apiDocsController.js';
 export * from './metrics/lucentMetricsModule.js';
+export * from './rateLimit/rateLimitInterceptor.js';

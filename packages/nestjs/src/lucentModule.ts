@@ -1,8 +1,8 @@
 // LucentModule: mounts an Invoker (local, remote or routed) into a NestJS app with the functions endpoint, caller identity, OpenAPI and error mapping.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { LucentError, type Logger } from '@lucent/core';
-import type { Invoker } from '@lucent/runtime';
+import type { Invoker, RateLimits } from '@lucent/runtime';
 import type { LucentAuthOptions } from './auth/lucentAuth.js';
 import { CallContextResolver } from './callContext/callContextResolver.js';
 import { LucentCallGuard } from './callContext/lucentCallGuard.js';
@@ -11,6 +11,7 @@ import { FunctionsController } from './functions/functionsController.js';
 import { ApiDocsController } from './openapi/apiDocsController.js';
 import { OpenApiController } from './openapi/openApiController.js';
 import type { OpenApiInfo } from './openapi/openApiDocument.js';
+import { RATE_LIMITS, RateLimitInterceptor } from './rateLimit/rateLimitInterceptor.js';
 import { LucentRouteGuard } from './routes/lucentRouteGuard.js';
 import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER, LUCENT_LOGGER, OPENAPI_OPTIONS } from './tokens.js';
 
@@ -30,6 +31,8 @@ export interface LucentModuleOptions {
   readonly openApi?: boolean | OpenApiInfo;
   /** Where server errors (every 5xx) are logged with their correlation id, route and stack; pino on stdout by default. */
   readonly logger?: Logger;
+  /** Per-user and per-function limits on POST /functions/:name (429 RATE_LIMITED with Retry-After when spent). */
+  readonly rateLimits?: RateLimits;
 }
 
 @Module({})
@@ -46,6 +49,9 @@ export class LucentModule {
       LucentRouteGuard,
       ...(options.logger === undefined ? [] : [{ provide: LUCENT_LOGGER, useValue: options.logger }]),
       { provide: APP_FILTER, useClass: LucentExceptionFilter },
+      ...(options.rateLimits === undefined
+        ? []
+        : [{ provide: RATE_LIMITS, useValue: options.rateLimits }, { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor }]),
     ];
     const controllers = [
       ...(options.functionsEndpoint === false ? [] : [FunctionsController]),

@@ -63,6 +63,9 @@ export class LucentExceptionFilter implements ExceptionFilter {
     const body = status >= 500 ? this.logServerError(error, status, raw, http.getRequest<RequestLike>()) : raw;
     // RFC 6750: a 401 tells the client which scheme to retry with.
     if (status === 401) reply.header('www-authenticate', 'Bearer');
+    // RFC 9110: a 429 says when to come back, in whole seconds.
+    const retryAfterMs = status === 429 ? body.details?.['retryAfterMs'] : undefined;
+    if (typeof retryAfterMs === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1_000))));
     reply.status(status).send(body);
   }
 
