@@ -5,3 +5,4 @@ export * from './transport/connectNats.js';
 export * from './shard/index.js';
 export * from './registry/index.js';
 export * from './deploy/index.js';
+export * from './rateLimits/kvRateLimits.js';
