@@ -11,7 +11,7 @@ import { PricesModule } from './controllers/prices.controller.js';
 import { ScheduledWorkModule } from './controllers/scheduled-work.controller.js';
 import type { AaveDepositManager } from './managers/aave-deposit-manager.js';
 import type { Infrastructure } from './managers/infrastructure.js';
-import type { ScheduledWork } from './managers/liquidation-alerts.js';
+import type { ScheduledWork } from './managers/scheduled-work.js';
 import type { PortfolioManager } from './managers/portfolio-manager.js';
 import type { PriceOracle } from './managers/price-oracle.js';
 import type { AnalysisServices } from './managers/analysis-services.js';

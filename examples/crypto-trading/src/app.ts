@@ -8,7 +8,7 @@ import { topologyConfig, type ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
 import { createAnalysisServices } from './managers/analysis-services.js';
 import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
-import { armScheduledWork, type ScheduledWork } from './managers/liquidation-alerts.js';
+import { armScheduledWork, type ScheduledWork } from './managers/scheduled-work.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { createPriceOracle, type ExchangePriceFeed, type PriceOracle } from './managers/price-oracle.js';
 import { openTopology, type Topology } from './topology.js';

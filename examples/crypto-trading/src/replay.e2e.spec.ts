@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionManager } from '@lucent/runtime';
 import { openInfrastructure } from './managers/infrastructure.js';
 import { createPortfolioManager } from './managers/portfolio-manager.js';
+import { functionRegistry } from './registry/function-registry.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');
@@ -28,7 +29,7 @@ describe('lucent replay on the crypto service', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'lucent-replay-example-'));
     const infrastructure = await openInfrastructure({ dataDir });
     try {
-      const manager = await createPortfolioManager({ functions: new FunctionManager(), infrastructure });
+      const manager = await createPortfolioManager({ functions: new FunctionManager().register(functionRegistry), infrastructure });
       await manager.execute({ type: 'OpenPosition', positionId: 'r1', owner: 'alice', pair: 'ETH-USD' });
       await manager.execute({ type: 'DepositCollateral', positionId: 'r1', amount: 2, priceUsd: 3000 });
       await manager.execute({ type: 'Borrow', positionId: 'r1', amountUsd: 1500 });

@@ -11,6 +11,7 @@ import { LucentModule } from '@lucent/nestjs';
 import { FunctionManager } from '@lucent/runtime';
 import { openInfrastructure, type Infrastructure, type InfrastructureConfig } from '../managers/infrastructure.js';
 import { createPortfolioManager, type PortfolioManager } from '../managers/portfolio-manager.js';
+import { functionRegistry } from '../registry/function-registry.js';
 import { PositionsModule } from './positions.controller.js';
 
 const tag = randomBytes(4).toString('hex');
@@ -46,7 +47,7 @@ for (const [name, setup] of Object.entries(setups)) {
     };
 
     beforeAll(async () => {
-      const functions = new FunctionManager();
+      const functions = new FunctionManager().register(functionRegistry);
       infrastructure = await openInfrastructure(setup);
       manager = await createPortfolioManager({ functions, infrastructure });
       @Module({ imports: [LucentModule.forRoot({ manager: functions }), PositionsModule.forRoot(manager)] })

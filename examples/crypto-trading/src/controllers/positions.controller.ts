@@ -37,9 +37,10 @@ type Change = 'DepositCollateral' | 'Borrow' | 'Repay' | 'ClosePosition';
 export class PositionsController {
   constructor(@Inject(PORTFOLIO_MANAGER) private readonly manager: PortfolioManager) {}
 
-  private async run(c: PositionCommand, idempotencyKey: string | undefined): Promise<CommandResponse> {
+  /** Runs in the caller's scope: positions.decide sees their business context, the events carry the request's ids. */
+  private async run(call: CallContext, c: PositionCommand, idempotencyKey: string | undefined): Promise<CommandResponse> {
     const options: CommandOptions = idempotencyKey ? { idempotencyKey } : {};
-    const r: CommandResult<PositionEvent> = await this.manager.execute(c, options);
+    const r: CommandResult<PositionEvent> = await this.manager.inScope(call).execute(c, options);
     return {
       positionId: c.positionId,
       version: r.nextVersion,
@@ -52,7 +53,7 @@ export class PositionsController {
   /** A change to an existing position: only its owner (or support) may make it. */
   private async change(call: CallContext, command: Extract<PositionCommand, { type: Change }>, key: string | undefined): Promise<CommandResponse> {
     assertMayAccess(call, await this.manager.ownerOf(command.positionId), `Position ${command.positionId}`);
-    return this.run(command, key);
+    return this.run(call, command, key);
   }
 
   @LucentRoute('POST', 'positions', { summary: 'Open a lending position for the caller', headers: OptionalIdempotency, body: OpenBody, status: 201, refusals: { 422: 'RULE_VIOLATED: the position is already open' } })
@@ -60,7 +61,7 @@ export class PositionsController {
     const owner = actingFor(call, body.owner, 'owner');
     if (owner === undefined) throw new ValidationError('input', 'POST /positions body', [{ path: 'owner', message: 'is required' }]);
     const positionId = body.positionId ?? randomUUID();
-    return this.run({ type: 'OpenPosition', positionId, owner, pair: body.pair }, key);
+    return this.run(call, { type: 'OpenPosition', positionId, owner, pair: body.pair }, key);
   }
 
   @LucentRoute('POST', 'positions/:id/deposit', { summary: 'Deposit collateral into the position', headers: OptionalIdempotency, params: PositionPath, body: DepositBody, refusals: { 422: 'RULE_VIOLATED: the position is not open' } })

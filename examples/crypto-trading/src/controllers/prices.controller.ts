@@ -1,6 +1,6 @@
 // HTTP for collateral prices: an operator or oracle pushes a quote, anyone reads an asset's latest price.
 import { Body, Controller, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
-import { LucentRoute } from '@lucent/nestjs';
+import { LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import { z } from 'zod';
 import { PriceQuote } from '../domain/prices/priceCommands.js';
 import { AssetSymbol, type PriceObservation } from '../domain/prices/priceEvents.js';
@@ -44,8 +44,9 @@ export class PricesController {
     roles: [roles.operator, roles.admin],
     refusals: { 422: 'RULE_VIOLATED: stale, from the future, or beyond the circuit breaker' },
   })
-  async push(@Body() body: z.output<typeof QuoteBody>): Promise<PricePushResponse> {
-    const r = await this.oracle.observe(body);
+  async push(@LucentCall() call: CallContext, @Body() body: z.output<typeof QuoteBody>): Promise<PricePushResponse> {
+    // In the caller's scope: the recorded observation names who pushed it and the request's correlation id.
+    const r = await this.oracle.inScope(call).observe(body);
     return {
       asset: r.asset,
       recorded: r.recorded,

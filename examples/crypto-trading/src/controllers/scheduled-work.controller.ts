@@ -1,7 +1,8 @@
 // HTTP reads of the scheduled work: a position's liquidation alerts and the yield projections of the last cron run.
 import { Controller, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
 import { assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
-import type { LiquidationAlertStatus, ScheduledWork } from '../managers/liquidation-alerts.js';
+import type { LiquidationAlertStatus } from '../managers/liquidation-alerts.js';
+import type { ScheduledWork } from '../managers/scheduled-work.js';
 import type { PortfolioManager } from '../managers/portfolio-manager.js';
 import type { YieldProjection, YieldProjectionRun } from '../managers/yield-projection-job.js';
 import { PORTFOLIO_MANAGER } from './positions.controller.js';

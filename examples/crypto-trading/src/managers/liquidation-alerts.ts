@@ -1,18 +1,13 @@
 // LiquidationAlerts: a conditional trigger per open position that raises an alert when its health factor, at the latest prices, falls below 1.1.
-import type { EventFilter, OutputOf, ProjectedEvent } from '@lucent/core';
-import type { EventStore, FunctionManager, Scheduler, StoredEvent, TimerFiring, TimerRecord, TimerStore } from '@lucent/runtime';
-import { healthFactorInput } from '../domain/alerts/healthFactorInput.js';
+import type { EventFilter, Logger } from '@lucent/core';
+import { LucentServiceBase, type EventStore, type Invoker, type Scheduler, type ServiceLookup, type StoredEvent, type TimerFiring, type TimerRecord, type TimerStore } from '@lucent/runtime';
 import { liquidationRisk, liquidationRiskCleared } from '../domain/alerts/liquidationRisk.js';
 import { revaluationStream, revaluations } from '../domain/alerts/positionRevalued.js';
-import { collateralAssetOf, type AssetParametersTable } from '../domain/positions/assetParameters.js';
-import { portfolioProjection, type PositionSummary } from '../domain/positions/portfolioProjection.js';
+import { collateralAssetOf } from '../domain/positions/assetParameters.js';
 import { positionStream } from '../domain/positions/positionCommands.js';
-import type { PositionEvent } from '../domain/positions/positionEvents.js';
 import { priceStream, type PriceObservation } from '../domain/prices/priceEvents.js';
-import { healthFactor } from '../domain/risk/healthFactor.js';
-import type { Infrastructure } from './infrastructure.js';
-import { readLatestPrice } from './price-oracle.js';
-import { YieldProjectionJob } from './yield-projection-job.js';
+import type { FunctionRegistry } from '../registry/function-registry.js';
+import type { RiskFunctionManager } from './risk-function-manager.js';
 
 export interface LiquidationAlert {
   readonly type: 'LiquidationAlertRaised' | 'LiquidationAlertCleared';
@@ -34,13 +29,6 @@ export interface LiquidationAlertStatus {
   /** That latest price; the deposit price before the asset's first observation. */
   readonly priceUsd: number | null;
   readonly alerts: readonly LiquidationAlert[];
-}
-
-/** A position and its health factor now. */
-interface Assessment {
-  readonly position: PositionSummary;
-  readonly healthFactor: number | null;
-  readonly priceUsd: number | null;
 }
 
 interface WatchPayload {
@@ -71,11 +59,14 @@ export interface LiquidationAlertsOptions {
   readonly events: EventStore;
   /** The Scheduler's timer store: its waiting conditions are the positions a new price must reach. */
   readonly timers: TimerStore;
-  /** Runs risk.healthFactor (registered here when missing). */
-  readonly functions: FunctionManager;
-  /** Overrides of the asset-parameters table (domain/positions/assetParameters.ts), e.g. a desk's stricter thresholds. */
-  readonly assetParameters?: AssetParametersTable;
+  readonly functions: Invoker;
+  /** The risk service: a position's health factor at the latest price of its collateral. */
+  readonly services: ServiceLookup<AlertServices>;
+  readonly logger?: Logger;
 }
+
+/** The services the alerts request. */
+export type AlertServices = { readonly risk: RiskFunctionManager };
 
 /**
  * Watches every open position: arms `crypto.liquidation-risk` when it opens; when the predicate
@@ -86,12 +77,12 @@ export interface LiquidationAlertsOptions {
  * observation names an asset, not a position, and a condition is keyed by position, so each new
  * price is fanned out (once, across nodes) into one revaluation per position whose condition waits.
  */
-export class LiquidationAlerts {
+export class LiquidationAlerts extends LucentServiceBase<FunctionRegistry, AlertServices> {
   private readonly scheduler: Scheduler;
 
   constructor(private readonly options: LiquidationAlertsOptions) {
+    super({ invoker: options.functions, events: options.events, services: options.services, ...(options.logger !== undefined && { logger: options.logger }) }, 'alerts');
     const scheduler = (this.scheduler = options.scheduler);
-    if (!options.functions.has(healthFactor.name)) options.functions.register(healthFactor);
     scheduler
       .handle(handlers.watch, (f) => this.arm(riskCondition, watchOf(f), handlers.raise, 'opened'))
       .handle(handlers.unwatch, async (f) => void (await scheduler.cancelOwner(ownerOf(watchOf(f).positionId))))
@@ -170,28 +161,9 @@ export class LiquidationAlerts {
     };
   }
 
-  /** The position and its health factor at the latest price of its collateral, by the routable risk.healthFactor. */
-  private async assess(positionId: string): Promise<Assessment | undefined> {
-    const position = await this.position(positionId);
-    if (position === undefined) return undefined;
-    const latest = await readLatestPrice(this.options.events, collateralAssetOf(position.pair));
-    const input = healthFactorInput(position, latest?.observation.priceUsd, this.options.assetParameters);
-    const { output } = await this.options.functions.invoke(healthFactor.name, input);
-    return {
-      position,
-      healthFactor: (output as OutputOf<typeof healthFactor>).healthFactor,
-      priceUsd: input.collateral[0]?.priceUsd ?? null,
-    };
-  }
-
-  /** The position now, folded from its own stream with the portfolio projection (never behind the log). */
-  private async position(positionId: string): Promise<PositionSummary | undefined> {
-    const events = (await this.options.events.readStream(positionStream(positionId))) as unknown as ProjectedEvent<PositionEvent>[];
-    const first = events[0];
-    if (!first) return undefined;
-    let view = portfolioProjection.initialView(first.data.owner);
-    for (const e of events) view = portfolioProjection.apply(view, e);
-    return view.positions[positionId];
+  /** The position and its health factor at the latest price of its collateral, asked of the risk service. */
+  private assess(positionId: string) {
+    return this.service('risk').assess(positionId);
   }
 
   /**
@@ -205,7 +177,7 @@ export class LiquidationAlerts {
     const batch = revaluations(waiting.flatMap((t) => watchedOn(t, price.asset)), price);
     if (batch.length === 0) return;
     // The firing is the request: a rerun may find other watches waiting, yet must append nothing.
-    await this.options.events.append(revaluationStream(price.asset), batch, { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
+    await this.publish(revaluationStream(price.asset), batch, { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
   }
 
   private async arm(condition: string, watch: WatchPayload, onTrue: string, generation: string | number): Promise<void> {
@@ -230,7 +202,7 @@ export class LiquidationAlerts {
       at: f.match?.arrivedAt ?? f.now,
     };
     // Keyed by the firing: a run repeated after a crash appends nothing the second time.
-    await this.options.events.append(alertStream(watch.positionId), [{ type, data: alert }], { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
+    await this.publish(alertStream(watch.positionId), [{ type, data: alert }], { idempotencyKey: f.firingKey, idempotencyPayload: f.firingKey });
     await this.arm(nextCondition, watch, nextHandler, f.scheduledFor);
   }
 }
@@ -257,45 +229,4 @@ function watchedOn(timer: TimerRecord, asset: string): string[] {
   const watch = timer.payload as Partial<WatchPayload> | null;
   if (!ours || timer.match !== undefined || typeof watch?.positionId !== 'string') return [];
   return watch.asset === undefined || watch.asset === asset ? [watch.positionId] : [];
-}
-
-// ── wiring: the example service's scheduled work on the shared Scheduler ────────────────
-
-export interface ScheduledWorkConfig {
-  readonly functions: FunctionManager;
-  /** The service's Scheduler (its event store is where positions live), its timer store, event store and read-model store. */
-  readonly infrastructure: Pick<Infrastructure, 'scheduler' | 'timers' | 'events' | 'views'>;
-  /** Cron expression of the yield recompute (default every minute). */
-  readonly yieldExpression?: string;
-  /** Overrides of the asset-parameters table the alerts value collateral with. */
-  readonly assetParameters?: AssetParametersTable;
-}
-
-export interface ScheduledWork {
-  readonly yieldJob: YieldProjectionJob;
-  readonly alerts: LiquidationAlerts;
-}
-
-/**
- * Register the yield cron job and the liquidation alerts on the service's Scheduler and arm the
- * job (idempotent across nodes). They fire once the infrastructure starts the Scheduler.
- */
-export async function armScheduledWork(config: ScheduledWorkConfig): Promise<ScheduledWork> {
-  const { scheduler, timers, events, views } = config.infrastructure;
-  const yieldJob = new YieldProjectionJob({
-    scheduler,
-    functions: config.functions,
-    events,
-    views,
-    ...(config.yieldExpression !== undefined && { expression: config.yieldExpression }),
-  });
-  const alerts = new LiquidationAlerts({
-    scheduler,
-    events,
-    timers,
-    functions: config.functions,
-    ...(config.assetParameters !== undefined && { assetParameters: config.assetParameters }),
-  });
-  await yieldJob.arm();
-  return { yieldJob, alerts };
 }

@@ -1,7 +1,12 @@
 // The example's scheduled work: liquidation alerts raised once below HF 1.1 (by a borrow or a price fall) and re-armed, and the yield cron job.
 import { describe, expect, it } from 'vitest';
 import { FunctionManager, MemoryEventStore, MemoryProjectionStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
-import { LiquidationAlerts, armScheduledWork } from './liquidation-alerts.js';
+import { functionRegistry } from '../registry/function-registry.js';
+import { ServiceDirectory } from '@lucent/runtime';
+import { LiquidationAlerts } from './liquidation-alerts.js';
+import { RiskFunctionManager } from './risk-function-manager.js';
+import { armScheduledWork } from './scheduled-work.js';
+import { YieldFunctionManager } from './yield-function-manager.js';
 import { PriceOracle } from './price-oracle.js';
 import { YieldProjectionJob } from './yield-projection-job.js';
 
@@ -14,10 +19,13 @@ function virtualService() {
   const events = new MemoryEventStore();
   const timers = new MemoryTimerStore();
   const scheduler = new Scheduler({ store: timers, clock, eventStore: events, nodeId: 'test' });
-  const functions = new FunctionManager({ clock });
-  const alerts = new LiquidationAlerts({ scheduler, events, timers, functions });
+  const functions = new FunctionManager({ clock }).register(functionRegistry);
+  const services = new ServiceDirectory<{ risk: RiskFunctionManager; yields: YieldFunctionManager }>()
+    .add('risk', new RiskFunctionManager({ functions, events }))
+    .add('yields', new YieldFunctionManager({ functions, events }));
+  const alerts = new LiquidationAlerts({ scheduler, events, timers, functions, services });
   const oracle = new PriceOracle({ scheduler, events, functions, clock, pollExpression: null });
-  const yieldJob = new YieldProjectionJob({ scheduler, functions, events, views: new MemoryProjectionStore() });
+  const yieldJob = new YieldProjectionJob({ scheduler, functions, services, events, views: new MemoryProjectionStore() });
   let seen = 0;
   /** Let the scheduler see new events and fire what is due, the way its loop would. */
   const settle = async (advanceMs = 0): Promise<void> => {
@@ -126,7 +134,7 @@ describe('liquidation alerts (conditional trigger)', () => {
 });
 
 describe('yield projection job (cron)', () => {
-  it('recomputes every open position each minute through the FunctionManager', async () => {
+  it('recomputes every open position each minute through the yield service', async () => {
     const s = virtualService();
     await s.yieldJob.arm();
     await s.position('PositionOpened', { pair: 'ETH-USDC', openedAt: t0 });
@@ -152,7 +160,7 @@ describe('scheduled work as the service starts it', () => {
     const events = new MemoryEventStore();
     const timers = new MemoryTimerStore();
     const scheduler = new Scheduler({ store: timers, eventStore: events });
-    const work = await armScheduledWork({ functions: new FunctionManager(), infrastructure: { scheduler, timers, events, views: new MemoryProjectionStore() } });
+    const work = await armScheduledWork({ functions: new FunctionManager().register(functionRegistry), infrastructure: { scheduler, timers, events, views: new MemoryProjectionStore() } });
     scheduler.start();
     try {
       expect(await scheduler.get('crypto.yield-projections')).toMatchObject({ kind: 'cron', state: 'pending' });

@@ -3,18 +3,20 @@ import type { Projection } from '@lucent/core';
 import {
   CommandBus,
   DeciderCommandHandler,
+  LucentServiceBase,
   Projector,
   QueryBus,
   type CommandOptions,
   type CommandResult,
   type EventStore,
-  type FunctionManager,
+  type Invoker,
   type ProjectionStore,
 } from '@lucent/runtime';
 import { portfolioProjection, type PortfolioView } from '../domain/positions/portfolioProjection.js';
 import { positionStream, type PositionCommand } from '../domain/positions/positionCommands.js';
 import { decidePosition, positionDecider } from '../domain/positions/positionDecider.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
+import type { FunctionRegistry } from '../registry/function-registry.js';
 import type { Infrastructure } from './infrastructure.js';
 
 type PositionCommands = {
@@ -22,7 +24,11 @@ type PositionCommands = {
 };
 type PortfolioQueries = { 'portfolio.byOwner': { message: { owner: string }; result: PortfolioView | undefined } };
 
-export class PortfolioManager {
+/**
+ * The positions service. A view in a request's scope (`inScope(call)`) runs commands with the
+ * caller's business context (version selection, jurisdiction rules) and correlation ids.
+ */
+export class PortfolioManager extends LucentServiceBase<FunctionRegistry> {
   readonly commands = new CommandBus<PositionCommands>();
   readonly queries = new QueryBus<PortfolioQueries>();
   readonly projector: Projector<PortfolioView, PositionEvent>;
@@ -30,9 +36,9 @@ export class PortfolioManager {
   constructor(
     readonly events: EventStore,
     readonly views: ProjectionStore,
-    functions: FunctionManager,
+    functions: Invoker,
   ) {
-    if (!functions.has(decidePosition.name)) functions.register(decidePosition);
+    super({ invoker: functions, events }, 'portfolio');
     const handler = new DeciderCommandHandler({
       store: events,
       functions,
@@ -47,7 +53,14 @@ export class PortfolioManager {
 
   /** Run a position command (already shaped as the contract's union; the contract is checked by the FunctionManager). */
   execute(command: PositionCommand, options: CommandOptions = {}): Promise<CommandResult<PositionEvent>> {
-    return this.commands.execute('positions.command', { command, options });
+    const { business, correlationId, causationId, traceparent } = this.scope;
+    const scoped: CommandOptions = {
+      business,
+      ...(correlationId !== undefined && { correlationId }),
+      ...(causationId !== undefined && { causationId }),
+      ...(traceparent !== undefined && { traceparent }),
+    };
+    return this.commands.execute('positions.command', { command, options: { ...scoped, ...options } });
   }
 
   /** Who opened the position (from its first event); undefined when it was never opened. */
@@ -81,7 +94,8 @@ const positionsOnly: Projection<PortfolioView, PositionEvent> = {
 };
 
 export interface PortfolioConfig {
-  readonly functions: FunctionManager;
+  /** Runs positions.decide: this process, or a shard. */
+  readonly functions: Invoker;
   /** The service's event store and projection store (Redis or memory); the manager closes with it. */
   readonly infrastructure: Pick<Infrastructure, 'events' | 'views' | 'adopt'>;
 }

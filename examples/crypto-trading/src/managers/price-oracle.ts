@@ -1,12 +1,13 @@
 // PriceOracle: the shell that polls an exchange's prices, records the quotes prices.decide accepts, and answers the latest price.
-import { ConcurrencyError, LucentError, silentLogger, validate, type Logger } from '@lucent/core';
-import type { EventStore, FunctionManager, Scheduler } from '@lucent/runtime';
+import { ConcurrencyError, LucentError, validate, type Logger } from '@lucent/core';
+import { LucentServiceBase, type EventStore, type Invoker, type Scheduler } from '@lucent/runtime';
 import { assetParameters } from '../domain/positions/assetParameters.js';
 import { PriceQuote, defaultPriceGuards, type PriceCommand, type PriceGuards } from '../domain/prices/priceCommands.js';
-import { decidePrice, priceDecider, type PriceState } from '../domain/prices/priceDecider.js';
-import { priceStream, type PriceEvent, type PriceObservation } from '../domain/prices/priceEvents.js';
+import { priceDecider, type PriceState } from '../domain/prices/priceDecider.js';
+import { priceStream, type PriceObservation } from '../domain/prices/priceEvents.js';
 import type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';
 import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
+import type { FunctionRegistry } from '../registry/function-registry.js';
 import type { Infrastructure } from './infrastructure.js';
 
 export type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';
@@ -41,7 +42,8 @@ export type PollOutcome =
 
 export interface PriceOracleOptions {
   readonly events: EventStore;
-  readonly functions: FunctionManager;
+  /** Runs prices.decide: this process, or a shard. */
+  readonly functions: Invoker;
   readonly scheduler: Scheduler;
   /** The exchange; the deterministic SimulatedExchangeFeed by default. */
   readonly feed?: ExchangePriceFeed;
@@ -63,22 +65,21 @@ const attempts = 3;
 /**
  * Records prices: quotes come from the exchange feed (a cron job on the shared Scheduler, so one
  * node polls each tick) or are pushed (HTTP); each goes through the routable `prices.decide`,
- * and what it returns is appended to `prices-<asset>`. No rule lives here.
+ * and what it returns is appended to `prices-<asset>`, stamped with the scope's ids (a pushed quote's
+ * view carries the caller's). No rule lives here.
  */
-export class PriceOracle {
+export class PriceOracle extends LucentServiceBase<FunctionRegistry> {
   readonly feed: ExchangePriceFeed;
   readonly assets: readonly string[];
   private readonly guards: PriceGuards;
   private readonly clock: () => number;
-  private readonly log: Logger;
 
   constructor(private readonly options: PriceOracleOptions) {
-    if (!options.functions.has(decidePrice.name)) options.functions.register(decidePrice);
+    super({ invoker: options.functions, events: options.events, ...(options.logger !== undefined && { logger: options.logger }) }, 'prices');
     this.feed = options.feed ?? new SimulatedExchangeFeed();
     this.assets = options.assets ?? Object.keys(assetParameters);
     this.guards = { ...defaultPriceGuards, ...options.guards };
     this.clock = options.clock ?? Date.now;
-    this.log = options.logger ?? silentLogger;
     options.scheduler.handle(pollHandler, (f) => this.pollOnce(f.firingKey).then(() => undefined));
   }
 
@@ -102,7 +103,7 @@ export class PriceOracle {
     options: { readonly idempotencyKey?: string; readonly idempotencyPayload?: unknown } = {},
   ): Promise<PriceObservationResult> {
     const q = await validate(PriceQuote, quote, 'input', 'price quote');
-    const { events, functions } = this.options;
+    const { events } = this.options;
     const command: PriceCommand = {
       type: 'ObservePrice',
       asset: q.asset,
@@ -114,12 +115,11 @@ export class PriceOracle {
     for (let attempt = 1; ; attempt++) {
       const latest = await readLatestPrice(events, q.asset);
       const state: PriceState = latest ? priceDecider.evolve(priceDecider.initialState(), { type: 'PriceObserved', data: latest.observation }) : priceDecider.initialState();
-      const { output } = await functions.invoke(decidePrice.name, { command, state }, { attempt });
-      const decided = output as PriceEvent[];
+      const { output: decided } = await this.call('prices.decide', { command, state }, { attempt });
       if (decided.length === 0) return { asset: q.asset, recorded: false, latest };
       try {
         const version = latest?.version ?? 0;
-        const r = await events.append(
+        const r = await this.publish(
           priceStream(q.asset),
           decided.map((e) => ({ type: e.type, data: e.data })),
           {

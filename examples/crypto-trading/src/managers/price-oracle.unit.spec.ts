@@ -1,6 +1,7 @@
 // The price oracle: quotes checked by the contract and prices.decide, polled from the exchange on a cron, the latest price read back.
 import { describe, expect, it } from 'vitest';
 import { FunctionManager, MemoryEventStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
+import { functionRegistry } from '../registry/function-registry.js';
 import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
 import { PriceOracle, type PollOutcome } from './price-oracle.js';
 
@@ -11,7 +12,7 @@ function oracleOnVirtualClock(options: { pollExpression?: string | null; assets?
   const clock = () => now;
   const events = new MemoryEventStore();
   const scheduler = new Scheduler({ store: new MemoryTimerStore(), clock, eventStore: events, nodeId: 'test' });
-  const functions = new FunctionManager({ clock });
+  const functions = new FunctionManager({ clock }).register(functionRegistry);
   const feed = new SimulatedExchangeFeed({ clock });
   const oracle = new PriceOracle({ events, scheduler, functions, feed, clock, pollExpression: options.pollExpression ?? null, ...(options.assets && { assets: options.assets }) });
   const advance = async (ms: number) => {

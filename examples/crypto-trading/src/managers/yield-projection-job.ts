@@ -1,24 +1,11 @@
-// YieldProjectionJob: a cron job that recomputes every open position's yield projections each minute via the FunctionManager.
-import type { FunctionManager, EventStore, ProjectionStore, Scheduler, ScheduleResult, StoredEvent, TimerFiring } from '@lucent/runtime';
-import type { MisfirePolicy, ProjectedEvent } from '@lucent/core';
+// YieldProjectionJob: a cron job that recomputes every open position's yield projections each minute, asking the yield service.
+import { LucentServiceBase, type EventStore, type Invoker, type ProjectionStore, type Scheduler, type ScheduleResult, type ServiceLookup, type StoredEvent, type TimerFiring } from '@lucent/runtime';
+import type { Logger, MisfirePolicy, ProjectedEvent } from '@lucent/core';
+import { collateralAssetOf } from '../domain/positions/assetParameters.js';
 import { portfolioProjection, type PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
-import { aprToApy } from '../domain/yield/aprToApy.js';
-import { projectedBalance } from '../domain/yield/projectedBalance.js';
-import type { Compounding } from '../domain/yield/compounding.js';
-
-/** Supply rate a position's collateral earns, by pair (collateral side). */
-export interface YieldRate {
-  readonly apr: number;
-  readonly compounding: Compounding;
-}
-
-/** Illustrative supply rates; a deployment passes live ones (an oracle feed, a protocol's API) instead. */
-export const defaultYieldRates: Readonly<Record<string, YieldRate>> = {
-  ETH: { apr: 0.021, compounding: 31_536_000 },
-  WBTC: { apr: 0.004, compounding: 31_536_000 },
-  USDC: { apr: 0.052, compounding: 31_536_000 },
-};
+import type { FunctionRegistry } from '../registry/function-registry.js';
+import type { YieldFunctionManager } from './yield-function-manager.js';
 
 export interface YieldProjection {
   readonly positionId: string;
@@ -41,15 +28,16 @@ export interface YieldProjectionRun {
 
 export interface YieldProjectionJobOptions {
   readonly scheduler: Scheduler;
-  readonly functions: FunctionManager;
+  readonly functions: Invoker;
+  /** The yield service, which holds the rates and horizons and runs the yield functions. */
+  readonly services: ServiceLookup<{ readonly yields: YieldFunctionManager }>;
   readonly events: EventStore;
+  readonly logger?: Logger;
   /**
    * Where each run's result is published (the service's Redis or in-memory read-model store), so
    * every node answers with the last run, whichever node fired it. Without it: this process only.
    */
   readonly views?: ProjectionStore;
-  readonly rates?: Readonly<Record<string, YieldRate>>;
-  readonly horizonsDays?: readonly number[];
   /** Default every minute; six fields for seconds. */
   readonly expression?: string;
   /** A recompute stands for every one missed while the service was down (default fireOnce). */
@@ -63,17 +51,13 @@ const latestKey = 'latest';
 const handlerName = 'crypto.yield.recompute';
 const pageSize = 1_000;
 
-export class YieldProjectionJob {
+export class YieldProjectionJob extends LucentServiceBase<FunctionRegistry, { readonly yields: YieldFunctionManager }> {
   private readonly byPosition = new Map<string, YieldProjection>();
   private lastAsOf = 0;
   private runs = 0;
-  private readonly rates: Readonly<Record<string, YieldRate>>;
-  private readonly horizons: readonly number[];
 
   constructor(private readonly options: YieldProjectionJobOptions) {
-    this.rates = options.rates ?? defaultYieldRates;
-    this.horizons = options.horizonsDays ?? [30, 365];
-    for (const fn of [projectedBalance, aprToApy]) if (!options.functions.has(fn.name)) options.functions.register(fn);
+    super({ invoker: options.functions, services: options.services, ...(options.logger !== undefined && { logger: options.logger }) }, 'yield-projections');
     options.scheduler.handle(handlerName, (f) => this.recompute(f));
   }
 
@@ -104,7 +88,7 @@ export class YieldProjectionJob {
   }
 
   /** Publish a run unless one for this tick or a later one is there already (a repeated or overtaken run). */
-  private async publish(run: YieldProjectionRun): Promise<void> {
+  private async publishRun(run: YieldProjectionRun): Promise<void> {
     const views = this.options.views;
     if (views === undefined) return;
     const generation = await views.activeGeneration(yieldProjectionView);
@@ -133,37 +117,26 @@ export class YieldProjectionJob {
   }
 
   private async recompute(firing: TimerFiring): Promise<void> {
-    const { functions } = this.options;
+    // Scoped by the firing key: a re-run of the same tick computes with the same correlation id and clock.
+    const yields = this.inScope({ correlationId: firing.firingKey }).service('yields');
     const next = new Map<string, YieldProjection>();
     for (const view of await this.openPositions()) {
       for (const [positionId, p] of Object.entries(view.positions)) {
         if (p.status !== 'open' || p.collateralUsd <= 0) continue;
-        const rate = this.rates[p.pair.split('-')[0] ?? ''];
-        if (rate === undefined) continue;
-        // Correlation id from the firing key: a re-run of the same tick computes with the same context.
-        const invoke = { correlationId: firing.firingKey, now: firing.scheduledFor };
-        const { output: apy } = await functions.invoke(aprToApy.name, { apr: rate.apr, compoundsPerYear: rate.compounding }, invoke);
-        const balances: Record<number, number> = {};
-        for (const days of this.horizons) {
-          const { output } = await functions.invoke(
-            projectedBalance.name,
-            { principal: p.collateralUsd, apr: rate.apr, compounding: rate.compounding, durationDays: days },
-            invoke,
-          );
-          balances[days] = (output as { balance: number }).balance;
-        }
+        const estimate = await yields.estimate(collateralAssetOf(p.pair), p.collateralUsd, { now: firing.scheduledFor });
+        if (estimate === undefined) continue;
         next.set(positionId, {
           positionId,
           owner: view.owner,
-          principalUsd: p.collateralUsd,
-          apr: rate.apr,
-          apy: (apy as { apy: number }).apy,
-          balances,
+          principalUsd: estimate.principalUsd,
+          apr: estimate.apr,
+          apy: estimate.apy,
+          balances: estimate.balances,
           asOf: firing.scheduledFor,
         });
       }
     }
-    await this.publish({ asOf: firing.scheduledFor, projections: [...next.values()] });
+    await this.publishRun({ asOf: firing.scheduledFor, projections: [...next.values()] });
     this.byPosition.clear();
     for (const [k, v] of next) this.byPosition.set(k, v);
     this.lastAsOf = firing.scheduledFor;
