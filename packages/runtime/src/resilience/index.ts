@@ -5,3 +5,4 @@ export * from './resilience.js';
 export * from './rateLimitsDocument.js';
 export * from './rateLimits.js';
 export * from './guardedInvoker.js';
+export * from './handlerTimeout.js';

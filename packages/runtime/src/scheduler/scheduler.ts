@@ -47,6 +47,7 @@ import type {
   TimerRecord,
   TimerStore,
 } from './timerStore.js';
+import { withTimeout } from '../resilience/handlerTimeout.js';
 
 export interface SchedulerOptions {
   readonly store: TimerStore;
@@ -85,6 +86,11 @@ export interface SchedulerOptions {
   readonly logger?: Logger;
   /** Randomness for retry jitter, in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Longest a handler may run, real ms (default 60 s): past it the run counts as failed (retried
+   * by the timer's policy) and its slot is free, rather than held while its lease is renewed.
+   */
+  readonly handlerTimeoutMs?: number;
 }
 
 /** Told of each firing as it starts (metrics): the handler, the kind of timer and how late it is, ms. */
@@ -807,7 +813,7 @@ export class Scheduler {
         now: this.clock(),
         attempt: run.attempt ?? claim.attempts,
       };
-      await entry.fn(firing);
+      await withTimeout(entry.fn(firing), this.options.handlerTimeoutMs ?? 60_000, `timer handler ${String(name)}`);
       return undefined;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
