@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
@@ -332,6 +332,39 @@ describe('PostgreSQL event store', () => {
     } finally {
       await sub.stop();
       await Promise.all([store.close(), writer.close()]);
+    }
+  });
+
+  it('a writer that found no listener elsewhere skips the notice; a process that starts listening meanwhile still sees the next event at once', async () => {
+    const schema = newSchema();
+    const writer = await createPostgresEventStore({ connectionString: url, schema });
+    const reader = await createPostgresEventStore({ connectionString: url, schema });
+    try {
+      // The writer checks for listeners elsewhere and finds none: its next appends send no notice.
+      await writer.append('live', [{ type: 'Tick', data: {} }]);
+      await new Promise((r) => setTimeout(r, 20));
+      const seen: number[] = [];
+      const sub = reader.subscribe({ pollIntervalMs: 60_000, handler: (events) => void seen.push(...events.map((e) => e.globalPosition)) });
+      try {
+        const first = (await reader.readAll())[0]?.globalPosition ?? 0;
+        await sub.waitFor(first, 5_000);
+        // Within the writer's trust of "nobody listens" (200 ms): no notice, but the new listener looks by itself.
+        const started = Date.now();
+        const r = await writer.append('live', [{ type: 'Tick', data: {} }]);
+        await sub.waitFor(r.lastGlobalPosition, 5_000);
+        expect(Date.now() - started).toBeLessThan(1_000);
+        // Once the writer has seen the listener, a later event is noticed as before (well before the 60 s poll).
+        await new Promise((r2) => setTimeout(r2, 600));
+        const later = await writer.append('live', [{ type: 'Tick', data: {} }]);
+        const at = Date.now();
+        await sub.waitFor(later.lastGlobalPosition, 5_000);
+        expect(Date.now() - at).toBeLessThan(1_000);
+        expect(seen).toEqual([first, r.lastGlobalPosition, later.lastGlobalPosition]);
+      } finally {
+        await sub.stop();
+      }
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
     }
   });
 

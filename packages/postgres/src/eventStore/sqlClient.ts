@@ -19,6 +19,11 @@ export interface SqlClient {
    * while it was down are lost, so the listener should look at the store once.
    */
   listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether a session other than this client's own LISTEN connections may be listening on
+   * `channel` (true when it cannot tell). Absent: assume someone does.
+   */
+  othersListening?(channel: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -182,6 +187,20 @@ export class PgSqlClient implements SqlClient {
         await c.end().catch(() => undefined);
       }
     };
+  }
+
+  async othersListening(channel: string): Promise<boolean> {
+    // A LISTEN connection runs nothing after its LISTEN, so pg_stat_activity shows that as its query.
+    // A session whose query this role may not read (another role without pg_read_all_stats), or one
+    // with track_activities off, counts as listening: the notice is then sent, as before.
+    const own = [...this.listeners].map((c) => (c as unknown as { processID?: number }).processID ?? 0);
+    const { rows } = await this.query<{ others: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+         AND pid <> ALL ($2::int[]) AND (query = $1 OR query = '<insufficient privilege>' OR state = 'disabled')) AS others`,
+      [`LISTEN "${channel}"`, own],
+      'lucent_others_listening',
+    );
+    return rows[0]?.others !== false;
   }
 
   async close(): Promise<void> {

@@ -82,6 +82,12 @@ function duplicateIdOf(detail: string | undefined, prepared: readonly PreparedEv
 const heldBackFastForMs = 200;
 /** ...then at most this often (a long transaction somewhere on the server). */
 const heldBackSlowMs = 50;
+/**
+ * After its LISTEN connection (re)connects, a store's subscriptions look every 25 ms for this long:
+ * writers in other processes send notices only once they have seen a listener (at most
+ * listenersCheckMaxAgeMs after it appears; commitNotifier.ts).
+ */
+const listenerStartupMs = 500;
 
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
@@ -135,6 +141,7 @@ export class SqlEventStore implements EventStore {
         );
       },
       () => this.wakeAll(),
+      client.othersListening === undefined ? undefined : () => (client.othersListening as (c: string) => Promise<boolean>).call(client, channel),
     );
   }
 
@@ -301,11 +308,23 @@ export class SqlEventStore implements EventStore {
     return events;
   }
 
+  /** Wake the subscriptions every 25 ms for listenerStartupMs (writers elsewhere may not have seen the listener yet). */
+  private lookWhileStarting(): void {
+    const until = performance.now() + listenerStartupMs;
+    const tick = (): void => {
+      if (this.wakers.size === 0 || performance.now() > until) return;
+      this.wakeAll();
+      setTimeout(tick, 25).unref();
+    };
+    setTimeout(tick, 25).unref();
+  }
+
   /** One LISTEN per store wakes all its subscriptions; if it fails they still poll. */
   private ensureListening(): Promise<void> {
     this.listening ??= this.client
-      .listen(notifyChannel(this.s), () => {
-        for (const w of this.wakers) w();
+      .listen(notifyChannel(this.s), (payload) => {
+        this.wakeAll();
+        if (payload === undefined) this.lookWhileStarting();
       })
       .then(
         (stop) => {
