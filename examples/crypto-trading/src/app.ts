@@ -71,6 +71,8 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     const functions = topology.local;
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({
+      functions,
+      logger,
       infrastructure,
       ...(options.boundary !== undefined && { boundary: options.boundary }),
       ...(config.depositTimeoutMs !== undefined && { confirmationTimeoutMs: config.depositTimeoutMs }),

@@ -1,12 +1,14 @@
 // AaveDepositManager: the shell around the Aave deposit saga — exchange and chain calls, the position record, runner and scheduler wiring.
 import { createHash } from 'node:crypto';
-import { LucentError, validate } from '@lucent/core';
+import { LucentError, validate, type Logger } from '@lucent/core';
 import {
   CommandBus,
+  LucentServiceBase,
   SagaRunner,
   SagaScheduling,
   type DeliveryResult,
   type EventStore,
+  type Invoker,
   type SagaCommandMessage,
   type SagaRunnerHooks,
   type SagaView,
@@ -22,6 +24,7 @@ import {
   type AaveDepositState,
 } from '../domain/sagas/aaveDepositSaga.js';
 import type { AaveBoundary } from '../ports/aaveBoundary.js';
+import type { FunctionRegistry } from '../registry/function-registry.js';
 import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
 import type { Infrastructure } from './infrastructure.js';
 
@@ -36,7 +39,12 @@ type Handler = (message: SagaCommandMessage) => Promise<unknown>;
  * One handler per saga command. Each passes the message's idempotency key on (to the
  * boundary, or to the event store's append), which is what makes a re-run after a crash harmless.
  */
-export function aaveDepositHandlers(boundary: AaveBoundary, events: EventStore): Record<AaveDepositCommand['type'], Handler> {
+export function aaveDepositHandlers(
+  boundary: AaveBoundary,
+  /** Where a message's position is recorded: a store, or one per message (the service's view in the saga's scope). */
+  recorder: Pick<EventStore, 'append'> | ((m: SagaCommandMessage) => Pick<EventStore, 'append'>),
+): Record<AaveDepositCommand['type'], Handler> {
+  const storeFor = (m: SagaCommandMessage) => (typeof recorder === 'function' ? recorder(m) : recorder);
   const command = <T extends AaveDepositCommand['type']>(m: SagaCommandMessage) => m.command as Extract<AaveDepositCommand, { type: T }>;
   return {
     ReserveFunds: (m) => {
@@ -49,7 +57,7 @@ export function aaveDepositHandlers(boundary: AaveBoundary, events: EventStore):
     },
     RecordPosition: async (m) => {
       const c = command<'RecordPosition'>(m);
-      const r = await events.append(
+      const r = await storeFor(m).append(
         aaveDepositStream(c.account),
         [{ type: 'AaveDepositRecorded', data: { depositId: m.sagaId, account: c.account, asset: c.asset, amount: c.amount, txHash: c.txHash } }],
         { idempotencyKey: m.idempotencyKey },
@@ -84,6 +92,9 @@ export type AaveDepositRequest = z.input<typeof AaveDepositInput>;
 
 export interface AaveDepositManagerOptions {
   readonly events: EventStore;
+  /** The service's invoker (the deposit saga's steps are boundary calls; its reducer runs in the runner). */
+  readonly functions: Invoker;
+  readonly logger?: Logger;
   /** The service's Scheduler: the saga's waits and wake-ups are armed there; its owner starts and stops it. */
   readonly scheduler: Scheduler;
   readonly boundary: AaveBoundary;
@@ -93,14 +104,21 @@ export interface AaveDepositManagerOptions {
   readonly confirmationTimeoutMs?: number;
 }
 
-export class AaveDepositManager {
+/** The deposit service: the saga runner, its command handlers and the chain's callback; recorded positions carry its ids. */
+export class AaveDepositManager extends LucentServiceBase<FunctionRegistry> {
   readonly commands = new CommandBus<SagaCommands>();
   readonly scheduler: Scheduler;
   readonly runner: SagaRunner;
   private closing: Promise<void> | undefined;
 
   constructor(readonly options: AaveDepositManagerOptions) {
-    const handlers = aaveDepositHandlers(options.boundary, options.events);
+    super({ invoker: options.functions, events: options.events, ...(options.logger !== undefined && { logger: options.logger }) }, 'deposits');
+    // A position is recorded by publish from a view scoped to the saga (correlation) and step (causation):
+    // fixed ids, so a step re-run after a crash appends the same events and its idempotency key holds.
+    const handlers = aaveDepositHandlers(options.boundary, (m) => {
+      const view = this.inScope({ correlationId: m.sagaId, causationId: m.idempotencyKey });
+      return { append: (stream, events, append) => view.publish(stream, events, append) };
+    });
     for (const [type, handler] of Object.entries(handlers)) this.commands.register(type as AaveDepositCommand['type'], handler);
     this.scheduler = options.scheduler;
     // A malformed confirmation is refused before it is stored, on every delivery path.
@@ -194,6 +212,8 @@ export function depositIdFor(account: string, idempotencyKey: string): string {
 }
 
 export interface AaveDepositConfig {
+  readonly functions: Invoker;
+  readonly logger?: Logger;
   /** The service's event store and Scheduler; the manager closes with them. */
   readonly infrastructure: Pick<Infrastructure, 'events' | 'scheduler' | 'adopt'>;
   /** The outside world; the deterministic SimulatedAaveBoundary by default. */
@@ -208,6 +228,8 @@ export async function createAaveDepositManager(config: AaveDepositConfig): Promi
   const manager = new AaveDepositManager({
     events,
     scheduler,
+    functions: config.functions,
+    ...(config.logger !== undefined && { logger: config.logger }),
     boundary: config.boundary ?? new SimulatedAaveBoundary(),
     ...(config.confirmationTimeoutMs !== undefined && { confirmationTimeoutMs: config.confirmationTimeoutMs }),
   });

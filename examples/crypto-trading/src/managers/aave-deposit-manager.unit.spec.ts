@@ -1,6 +1,6 @@
 // The Aave deposit saga through the real runner and scheduler on a virtual clock: a 10-minute timeout in milliseconds, and confirmations early, on time and late.
 import { describe, expect, it } from 'vitest';
-import { SagaTestKit } from '@lucent/runtime';
+import { FunctionManager, SagaTestKit } from '@lucent/runtime';
 import { aaveDepositSaga, confirmationKey } from '../domain/sagas/aaveDepositSaga.js';
 import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
 import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager } from './aave-deposit-manager.js';
@@ -100,10 +100,10 @@ describe('Aave deposit saga on a virtual clock', () => {
     expect(chain.balance('acct-7', 'USDC')).toBe(10_000);
   });
 
-  it('runs on the embedded defaults (events and timers on one in-memory PGlite, fake chain) in real time', async () => {
+  it('runs on the embedded defaults (events and timers on one in-memory PGlite, simulated chain) in real time', async () => {
     const chain = new SimulatedAaveBoundary({ startingBalance: 5_000 });
     const infrastructure = await openInfrastructure({ dataDir: ':memory:' });
-    const manager = await createAaveDepositManager({ infrastructure, boundary: chain });
+    const manager = await createAaveDepositManager({ functions: new FunctionManager(), infrastructure, boundary: chain });
     infrastructure.start();
     try {
       expect(await manager.deposit({ account: 'emb-1', asset: 'USDC', amount: 1_200, confirmations: 2 }, 'dep-emb')).toEqual({

@@ -133,6 +133,9 @@ export abstract class LucentServiceBase<R extends FunctionMap, S extends Service
   /**
    * Append events to `stream`, each stamped with this view's correlation and causation ids, trace
    * context, business fields and the service's name (an event's own metadata is kept beside them).
+   * The shared instance stamps fresh ids on each publish, so an idempotent append it may retry
+   * (same `idempotencyKey`) either names its `idempotencyPayload` or publishes from a view with
+   * fixed ids, e.g. `inScope({ correlationId: sagaId, causationId: stepKey })`.
    */
   protected publish(stream: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const store = this.eventStore;
