@@ -61,7 +61,7 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   const atRisk = await http.request('POST', '/functions/risk.healthFactor', alice, ethCollateral(1_700));
   note(`health factor at $1,700: ${hf(atRisk)} (${String(out(atRisk)['status'])}) on ${atRisk.shard}`);
 
-  step(4, 'Two arbitrage strategies compete: v2 is published (signed bundle) and gets 50% of users, sticky per user');
+  step(4, 'Two arbitrage strategies compete under an A/B split: v2 is published (signed bundle) and gets 50% of users, sticky per user');
   note(await cluster.publish(bundle('arbitrageV2')).then((out) => out.split('\n')[0] ?? ''));
   await hosted(cluster, 'arbitrage.triangular', '2.0.0');
   await cluster.admin.weights('arbitrage.triangular', { '2.0.0': 50 }, audit('A/B: strategy v2 for half of the users'));
