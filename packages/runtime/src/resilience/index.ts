@@ -6,3 +6,4 @@ export * from './rateLimitsDocument.js';
 export * from './rateLimits.js';
 export * from './guardedInvoker.js';
 export * from './handlerTimeout.js';
+export * from './resilientStores.js';

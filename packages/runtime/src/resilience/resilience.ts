@@ -33,8 +33,13 @@ export class Resilience {
     private readonly options: ResilienceOptions = {},
   ) {}
 
-  dependency(name: string): DependencyPolicy {
-    return this.policies.get(name) ?? this.create(name, this.config.dependencies?.[name]);
+  /**
+   * The policy of `name`. `base` (first call only) sits between the defaults and the declared
+   * entry: a decorator states what is safe for its calls (no retry of a write) and the operator's
+   * declaration still wins.
+   */
+  dependency(name: string, base?: PolicyOptions): DependencyPolicy {
+    return this.policies.get(name) ?? this.create(name, { ...base, ...this.config.dependencies?.[name] });
   }
 
   function(name: string): DependencyPolicy {
