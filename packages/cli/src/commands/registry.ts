@@ -1,4 +1,4 @@
-// `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|history`, against NATS KV or an admin URL.
+// `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|route|history`, against NATS KV or an admin URL.
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { LucentError, ValidationError, versionsFromManifest, type ErrorCode, type RegisteredVersion, type RulesEntry } from '@lucent/core';
@@ -6,6 +6,7 @@ import { formatEntry, formatHistory, formatList } from '../registry/formatRules.
 import { bundleBucketFor, registryBucketFor } from '@lucent/nats';
 import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
+import { RouteUsageError, routeEdit, routeEditText, routeFlagsOf } from '../registry/routeArgs.js';
 import { parseCommandArgs, type Command } from './command.js';
 
 export const registryUsage = `usage: lucent registry <action> [args] (--nats URL [--prefix P] [--database PG_URL [--schema S]] | --admin URL [--token T])
@@ -21,6 +22,12 @@ actions:
   shadow <fn> <version|off>
   enable <fn> | disable <fn>
   jurisdictions <fn> [--allow US,DE] [--deny FR] [--clear]
+  route <fn> --name NAME [--when COND]... [--require-tags a,b] [--avoid-tags c] [--mode require|prefer]
+  route <fn> --remove NAME | --clear
+                                        send calls whose facts meet every COND (notional>=1000000, side=buy,
+                                        pair=ETH-USDC,BTC-USDC) to shards with (or without) those tags; a route
+                                        of the same name is replaced where it stands; --mode prefer falls back
+                                        to other shards when none fits (default: the call is refused)
   history <fn> [--limit N]
   shadow-report <fn>                     agreed / diverged / skipped / sampled-out counts of its shadow runs, with
                                         recent divergences: from the running shards (--nats), or --database
@@ -163,6 +170,13 @@ async function perform(client: RegistryClient, action: string, args: readonly st
       if (values['clear'] !== true && allow === undefined && deny === undefined) throw new UsageError('give --allow, --deny or --clear');
       return client.jurisdictions(name(), { ...(allow ? { allow } : {}), ...(deny ? { deny } : {}) }, write('jurisdictions'));
     }
+    case 'route':
+      try {
+        const edit = routeEdit(routeFlagsOf(values));
+        return await client.route(name(), edit, write(routeEditText(edit)));
+      } catch (error) {
+        throw error instanceof RouteUsageError ? new UsageError(error.message) : error;
+      }
     default:
       throw new UsageError(`unknown action "${action}"`);
   }
@@ -180,7 +194,7 @@ function render(action: string, result: unknown): string {
 }
 
 export const registryCommand: Command = {
-  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions, bundles)',
+  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions, routes, bundles)',
   usage: registryUsage,
   async run(argv) {
     const parsed = parseCommandArgs('registry', argv, {
@@ -202,6 +216,12 @@ export const registryCommand: Command = {
       manifest: { type: 'string' },
       all: { type: 'boolean', default: false },
       to: { type: 'string' },
+      name: { type: 'string' },
+      when: { type: 'string', multiple: true },
+      'require-tags': { type: 'string', multiple: true },
+      'avoid-tags': { type: 'string', multiple: true },
+      mode: { type: 'string' },
+      remove: { type: 'string' },
       json: { type: 'boolean', default: false },
     }, usage);
     if (parsed === undefined) return 2;

@@ -1,5 +1,5 @@
 // Human-readable text for registry entries and history, as `lucent registry` prints them.
-import type { RulesChangeRecord, RulesEntry } from '@lucent/core';
+import { describeRoute, type FunctionRoute, type RulesChangeRecord, type RulesEntry } from '@lucent/core';
 
 function weightsText(entry: RulesEntry): string {
   const { active, weights } = entry.rules;
@@ -14,10 +14,29 @@ function jurisdictionText(entry: RulesEntry): string {
   return parts.length > 0 ? parts.join('; ') : 'any';
 }
 
+/** Route names in order, `-` for none. */
+function routesText(entry: RulesEntry): string {
+  const routes = entry.rules.placement?.routes ?? [];
+  return routes.length > 0 ? routes.map((r) => r.name).join(',') : '-';
+}
+
+/** The placement besides its routes, or undefined when there is none. */
+function placementText(entry: RulesEntry): string | undefined {
+  const { routes: _routes, ...rest } = entry.rules.placement ?? {};
+  return Object.keys(rest).length > 0 ? JSON.stringify(rest) : undefined;
+}
+
+/** `routes:` and one numbered line per route, in the order they apply. */
+function routeLines(routes: readonly FunctionRoute[] | undefined): string[] {
+  if (routes === undefined) return ['  routes:        -'];
+  if (routes.length === 0) return ['  routes:        - (cleared: default routes are not seeded again)'];
+  return ['  routes:', ...routes.map((route, i) => `    ${i + 1}. ${describeRoute(route)}`)];
+}
+
 export function formatList(entries: readonly RulesEntry[]): string {
   if (entries.length === 0) return '(no functions in the registry)';
   const rows = [
-    ['FUNCTION', 'STATE', 'ACTIVE', 'TRAFFIC', 'SHADOW', 'JURISDICTIONS', 'REV'],
+    ['FUNCTION', 'STATE', 'ACTIVE', 'TRAFFIC', 'SHADOW', 'JURISDICTIONS', 'ROUTES', 'REV'],
     ...entries.map((e) => [
       e.name,
       e.rules.enabled ? 'enabled' : 'DISABLED',
@@ -25,6 +44,7 @@ export function formatList(entries: readonly RulesEntry[]): string {
       weightsText(e),
       e.rules.shadow ?? '-',
       jurisdictionText(e),
+      routesText(e),
       String(e.revision),
     ]),
   ];
@@ -42,7 +62,8 @@ export function formatEntry(entry: RulesEntry): string {
     `  shadow:        ${r.shadow ?? '-'}`,
     `  jurisdictions: ${jurisdictionText(entry)}`,
     ...(r.priority ? [`  priority:      ${r.priority}`] : []),
-    ...(r.placement ? [`  placement:     ${JSON.stringify(r.placement)}`] : []),
+    ...(placementText(entry) === undefined ? [] : [`  placement:     ${placementText(entry)}`]),
+    ...routeLines(r.placement?.routes),
     '  versions:',
     ...Object.values(r.versions)
       .sort((a, b) => a.version.localeCompare(b.version, undefined, { numeric: true }))
@@ -53,6 +74,21 @@ export function formatEntry(entry: RulesEntry): string {
       ),
   ];
   return lines.join('\n');
+}
+
+/** What changed in a function's routes: added, changed (with the new rule) and removed, by name. */
+function routeChanges(before: readonly FunctionRoute[], after: readonly FunctionRoute[]): string[] {
+  const old = new Map(before.map((r) => [r.name, r]));
+  const parts: string[] = [];
+  for (const r of after) {
+    const was = old.get(r.name);
+    if (was === undefined) parts.push(`route added ${describeRoute(r)}`);
+    else if (JSON.stringify(was) !== JSON.stringify(r)) parts.push(`route changed ${describeRoute(r)}`);
+  }
+  const kept = new Set(after.map((r) => r.name));
+  const removed = before.filter((r) => !kept.has(r.name)).map((r) => r.name);
+  if (removed.length > 0) parts.push(`route${removed.length > 1 ? 's' : ''} removed ${removed.join(', ')}`);
+  return parts;
 }
 
 function changeSummary(c: RulesChangeRecord): string {
@@ -69,6 +105,7 @@ function changeSummary(c: RulesChangeRecord): string {
   if (JSON.stringify(o.jurisdictions ?? {}) !== JSON.stringify(n.jurisdictions ?? {})) {
     parts.push(`jurisdictions ${JSON.stringify(n.jurisdictions ?? {})}`);
   }
+  parts.push(...routeChanges(o.placement?.routes ?? [], n.placement?.routes ?? []));
   return parts.length > 0 ? parts.join('; ') : 'no visible change';
 }
 

@@ -47,6 +47,14 @@ export function httpRegistryClient(baseUrl: string, token: string): RegistryClie
     enable: (name, o) => request('POST', `${fn(name)}/enable`, writeBody(o)),
     disable: (name, o) => request('POST', `${fn(name)}/disable`, writeBody(o)),
     jurisdictions: (name, rules, o) => request('PUT', `${fn(name)}/jurisdictions`, writeBody(o, { ...rules })),
+    route: (name, edit, o) => {
+      if ('set' in edit) {
+        const { name: route, ...rest } = edit.set;
+        return request('PUT', `${fn(name)}/routes/${encodeURIComponent(route)}`, writeBody(o, rest));
+      }
+      if ('remove' in edit) return request('DELETE', `${fn(name)}/routes/${encodeURIComponent(edit.remove)}`, writeBody(o));
+      return request('DELETE', `${fn(name)}/routes`, writeBody(o));
+    },
     close: () => Promise.resolve(),
   };
 }

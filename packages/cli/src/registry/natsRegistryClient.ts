@@ -52,6 +52,8 @@ export async function openNatsRegistryClient(target: NatsRegistryTarget): Promis
       enable: (name, o) => admin.enable(name, audit(o)),
       disable: (name, o) => admin.disable(name, audit(o)),
       jurisdictions: (name, rules: JurisdictionRules, o) => admin.jurisdictions(name, rules, audit(o)),
+      route: (name, edit, o) =>
+        'set' in edit ? admin.route(name, edit.set, audit(o)) : 'remove' in edit ? admin.removeRoute(name, edit.remove, audit(o)) : admin.clearRoutes(name, audit(o)),
       close: async () => {
         await store.close();
         await events?.close();
@@ -83,6 +85,7 @@ function emptyRegistry(bucket: string): RegistryClient {
     enable: readOnly,
     disable: readOnly,
     jurisdictions: readOnly,
+    route: readOnly,
     close: () => Promise.resolve(),
   };
 }

@@ -1,5 +1,6 @@
 // What `lucent registry` needs from a registry, whether reached through NATS KV directly or through the admin HTTP API.
 import type { JurisdictionRules, RegisteredVersion, RulesChangeRecord, RulesEntry } from '@lucent/core';
+import type { RouteEdit } from './routeArgs.js';
 
 export interface WriteOptions {
   readonly reason: string;
@@ -20,5 +21,7 @@ export interface RegistryClient {
   enable(name: string, options: WriteOptions): Promise<RulesEntry>;
   disable(name: string, options: WriteOptions): Promise<RulesEntry>;
   jurisdictions(name: string, rules: JurisdictionRules, options: WriteOptions): Promise<RulesEntry>;
+  /** Add or replace a route by name, remove one, or clear them all. */
+  route(name: string, edit: RouteEdit, options: WriteOptions): Promise<RulesEntry>;
   close(): Promise<void>;
 }

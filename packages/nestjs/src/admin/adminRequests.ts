@@ -1,5 +1,5 @@
 // Checks the bodies of admin registry requests by hand and turns them into typed values (or a ValidationError).
-import { ValidationError, type FieldIssue, type JurisdictionRules } from '@lucent/core';
+import { routeIssues, ValidationError, type FieldIssue, type FunctionRoute, type JurisdictionRules } from '@lucent/core';
 
 type Body = Record<string, unknown>;
 
@@ -88,4 +88,17 @@ export function jurisdictionsRequest(raw: unknown): { rules: JurisdictionRules; 
 
 export function plainRequest(raw: unknown, action: string): { reason: string } {
   return { reason: reasonOf(asBody(raw, `${action} request`), `${action} request`, `admin API: ${action}`) };
+}
+
+/**
+ * A route from `PUT /admin/registry/:fn/routes/:route`: the body holds `when`, `requireTags`,
+ * `avoidTags`, `mode` (and `reason`); the name comes from the path. Checked as the registry checks it.
+ */
+export function routeRequest(routeName: string, raw: unknown): { route: FunctionRoute; reason: string } {
+  const body = asBody(raw, 'route request');
+  const { reason: _reason, ...fields } = body;
+  const route = { ...fields, name: routeName };
+  const issues = routeIssues(route, 'route').map((i) => ({ ...i, path: i.path.replace(/^route\.?/, '') }));
+  if (issues.length > 0) fail('route request', issues);
+  return { route: route as unknown as FunctionRoute, reason: reasonOf(body, 'route request', `admin API: route ${routeName}`) };
 }

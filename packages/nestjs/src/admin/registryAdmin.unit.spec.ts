@@ -32,7 +32,7 @@ async function startApp(registry: MemoryRegistryStore, auth: AdminAuthOptions): 
 describe('registry admin over HTTP (HS256 secret)', () => {
   let registry: MemoryRegistryStore;
   let app: NestFastifyApplication;
-  const call = (method: 'GET' | 'POST' | 'PUT', url: string, token?: string, body?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, body?: unknown) =>
     app.getHttpAdapter().getInstance().inject({
       method,
       url,
@@ -66,13 +66,16 @@ describe('registry admin over HTTP (HS256 secret)', () => {
   it('refuses a normal user with 403 FORBIDDEN on every write, and changes nothing', async () => {
     const before = await snapshot();
     const token = await hsToken({ sub: 'bob', roles: ['trader'] });
-    const writes: [method: 'POST' | 'PUT', path: string, body?: unknown][] = [
+    const writes: [method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown][] = [
       ['POST', 'disable'],
       ['POST', 'enable'],
       ['POST', 'activate', { version: '2.0.0' }],
       ['PUT', 'weights', { weights: { '2.0.0': 50 } }],
       ['PUT', 'shadow', { version: '2.0.0' }],
       ['PUT', 'jurisdictions', { deny: ['US'] }],
+      ['PUT', 'routes/whales', { requireTags: ['whale'] }],
+      ['DELETE', 'routes/whales'],
+      ['DELETE', 'routes'],
     ];
     for (const [method, path, body] of writes) {
       const res = await call(method, `/admin/registry/${fn}/${path}`, token, body);
@@ -121,6 +124,30 @@ describe('registry admin over HTTP (HS256 secret)', () => {
     const off = await call('PUT', `/admin/registry/${fn}/shadow`, token, { version: null });
     expect(off.statusCode).toBe(200);
     expect((await registry.get(fn))!.rules.shadow).toBeUndefined();
+  });
+
+  it('adds, replaces, removes and clears routes for an admin, with who and why; a malformed route is refused naming the field', async () => {
+    const token = await hsToken({ sub: 'alice', roles: ['admin'] });
+    const whales = { when: [{ fact: 'notional', gte: 1_000_000 }], requireTags: ['whale'], reason: 'whales to the whale shard' };
+    const put = await call('PUT', `/admin/registry/${fn}/routes/whales`, token, whales);
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ rules: { placement: { routes: [{ name: 'whales', when: [{ fact: 'notional', gte: 1_000_000 }], requireTags: ['whale'] }] } } });
+    expect((await call('PUT', `/admin/registry/${fn}/routes/small`, token, { avoidTags: ['whale'], mode: 'prefer' })).statusCode).toBe(200);
+    await call('PUT', `/admin/registry/${fn}/routes/whales`, token, { ...whales, when: [{ fact: 'notional', gte: 50_000 }] });
+    expect((await registry.get(fn))!.rules.placement?.routes?.map((r) => [r.name, r.when?.[0]?.gte])).toEqual([
+      ['whales', 50_000],
+      ['small', undefined],
+    ]);
+    const [last] = await registry.history(fn, { direction: 'backwards', maxCount: 1 });
+    expect(last).toMatchObject({ who: 'alice', why: 'whales to the whale shard' });
+    const bad = await call('PUT', `/admin/registry/${fn}/routes/bad`, token, { when: [{ fact: 'notional', gte: 'lots' }], requireTags: ['whale'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'when[0].gte', message: 'must be a finite number' }] } });
+    const removed = await call('DELETE', `/admin/registry/${fn}/routes/whales`, token, { reason: 'whale shard retired' });
+    expect(removed.statusCode).toBe(200);
+    expect((await call('DELETE', `/admin/registry/${fn}/routes/whales`, token)).statusCode).toBe(404);
+    expect((await call('DELETE', `/admin/registry/${fn}/routes`, token)).statusCode).toBe(200);
+    expect((await registry.get(fn))!.rules.placement?.routes).toEqual([]);
   });
 
   it('refuses an incompatible activation unless forced with a reason', async () => {

@@ -1,10 +1,10 @@
 // HTTP admin endpoints for the function registry (/admin/registry/...): the same operations as `lucent registry`, admins only.
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { LucentError, ValidationError, type ChangeAudit, type RulesChangeRecord, type RulesEntry } from '@lucent/core';
 import { RegistryAdmin, type RegistryStore } from '@lucent/runtime';
 import { LucentExceptionFilter } from '../errors/lucentExceptionFilter.js';
 import { AdminGuard, adminIdentityKey, type RequestWithAdmin } from './adminGuard.js';
-import { activateRequest, jurisdictionsRequest, plainRequest, shadowRequest, weightsRequest } from './adminRequests.js';
+import { activateRequest, jurisdictionsRequest, plainRequest, routeRequest, shadowRequest, weightsRequest } from './adminRequests.js';
 import { ADMIN_REGISTRY_STORE } from './adminTokens.js';
 
 function audit(request: RequestWithAdmin, why: string, force = false): ChangeAudit {
@@ -81,5 +81,23 @@ export class RegistryAdminController {
   jurisdictions(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
     const r = jurisdictionsRequest(body);
     return this.admin.jurisdictions(name, r.rules, audit(request, r.reason));
+  }
+
+  /** Add the route, or replace the route of that name where it stands. */
+  @Put(':name/routes/:route')
+  route(@Param('name') name: string, @Param('route') route: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    const r = routeRequest(route, body);
+    return this.admin.route(name, r.route, audit(request, r.reason));
+  }
+
+  @Delete(':name/routes/:route')
+  removeRoute(@Param('name') name: string, @Param('route') route: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    return this.admin.removeRoute(name, route, audit(request, plainRequest(body, `remove route ${route}`).reason));
+  }
+
+  /** Remove every route; the empty list stays, so a service's default routes are not seeded again. */
+  @Delete(':name/routes')
+  clearRoutes(@Param('name') name: string, @Body() body: unknown, @Req() request: RequestWithAdmin): Promise<RulesEntry> {
+    return this.admin.clearRoutes(name, audit(request, plainRequest(body, 'clear routes').reason));
   }
 }
