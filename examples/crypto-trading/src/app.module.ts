@@ -3,7 +3,7 @@ import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
-import type { FunctionManager, Invoker, LucentMetrics, RegistryStore } from '@lucent/runtime';
+import type { FunctionManager, Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
@@ -34,6 +34,8 @@ export interface AppDependencies {
   readonly logger?: Logger;
   /** Served on GET /metrics. */
   readonly metrics?: LucentMetrics;
+  /** Per-user and per-function limits on POST /functions/:name (config `rateLimits`). */
+  readonly rateLimits?: RateLimits;
   /**
    * The function registry the service follows: with `auth` on, its admin API is mounted under
    * /admin/registry for callers whose token carries the `admin` role (without auth it is not mounted).
@@ -82,7 +84,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LucentModule.forRoot({ invoker: deps.invoker ?? deps.functions, auth: deps.auth, logger: deps.logger, openApi: { title: 'Lucent crypto trading', version: '0.1.0' } }),
+        LucentModule.forRoot({
+          invoker: deps.invoker ?? deps.functions,
+          auth: deps.auth,
+          logger: deps.logger,
+          openApi: { title: 'Lucent crypto trading', version: '0.1.0' },
+          ...(deps.rateLimits === undefined ? {} : { rateLimits: deps.rateLimits }),
+        }),
         PositionsModule.forRoot(deps.portfolio),
         DepositsModule.forRoot(deps.deposits),
         ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LucentMetrics, createLogger, type FunctionManager, type Invoker } from '@lucent/runtime';
+import { LucentMetrics, RateLimits, Resilience, createLogger, type FunctionManager, type Invoker } from '@lucent/runtime';
+import { openRedisRateLimits } from '@lucent/redis';
 import { AppModule } from './app.module.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
@@ -11,6 +12,9 @@ import { openInfrastructure, type Infrastructure } from './managers/infrastructu
 import { armScheduledWork, type ScheduledWork } from './managers/scheduled-work.js';
 import { createPortfolioManager, type PortfolioManager } from './managers/portfolio-manager.js';
 import { createPriceOracle, type ExchangePriceFeed, type PriceOracle } from './managers/price-oracle.js';
+import { resilientAaveBoundary, resilientPriceFeed } from './ports/resilientPorts.js';
+import { SimulatedAaveBoundary } from './ports/simulatedAaveBoundary.js';
+import { SimulatedExchangeFeed } from './ports/simulatedExchangeFeed.js';
 import { openTopology, type Topology } from './topology.js';
 
 export interface CryptoService {
@@ -69,12 +73,17 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
     infrastructure.adopt(topology);
     const functions = topology.local;
+    // Resilience and rate limits (docs/resilience.md): the exchange feed and chain behind their policies, limits counted in Redis when configured.
+    const resilience = new Resilience({}, { logger });
+    const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
+    if ('close' in limits) infrastructure.adopt(limits);
+    metrics.resilience(resilience).rateLimits(limits.limits);
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({
       functions,
       logger,
       infrastructure,
-      ...(options.boundary !== undefined && { boundary: options.boundary }),
+      boundary: resilientAaveBoundary(options.boundary ?? new SimulatedAaveBoundary(), resilience),
       ...(config.depositTimeoutMs !== undefined && { confirmationTimeoutMs: config.depositTimeoutMs }),
     });
     const scheduling = await armScheduledWork({
@@ -86,7 +95,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       functions,
       infrastructure,
       logger,
-      ...(options.priceFeed !== undefined && { feed: options.priceFeed }),
+      feed: resilientPriceFeed(options.priceFeed ?? new SimulatedExchangeFeed(), resilience),
       ...(config.priceCron !== undefined && { pollExpression: config.priceCron }),
       ...(config.priceMaxMove !== undefined && { guards: { maxMove: config.priceMaxMove } }),
     });
@@ -95,7 +104,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, rateLimits: limits.limits }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });

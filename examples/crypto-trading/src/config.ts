@@ -1,5 +1,6 @@
 // Service configuration from the environment; every server is optional (embedded defaults otherwise).
 import type { LucentAuthOptions, LucentHttpOptions } from '@lucent/nestjs';
+import { parseRateLimitSpec, type RateLimitsDocument } from '@lucent/runtime';
 import type { TopologyConfig } from './topology.js';
 
 export interface ServiceConfig {
@@ -48,6 +49,19 @@ export interface ServiceConfig {
    * cut (LUCENT_DRAIN_TIMEOUT_MS; default 10 s).
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * Rate limits (docs/resilience.md): LUCENT_RATE_LIMIT_PER_USER and LUCENT_RATE_LIMIT_PER_FUNCTION,
+   * each `name=points/seconds,…` with `*` for every function (e.g. `*=20/1`); counted in Redis when
+   * LUCENT_REDIS_URL is set. None by default.
+   */
+  readonly rateLimits?: RateLimitsDocument;
+}
+
+function rateLimitsFromEnv(env: NodeJS.ProcessEnv): RateLimitsDocument | undefined {
+  const perUser = parseRateLimitSpec(env['LUCENT_RATE_LIMIT_PER_USER'], 'LUCENT_RATE_LIMIT_PER_USER');
+  const perFunction = parseRateLimitSpec(env['LUCENT_RATE_LIMIT_PER_FUNCTION'], 'LUCENT_RATE_LIMIT_PER_FUNCTION');
+  if (Object.keys(perUser).length === 0 && Object.keys(perFunction).length === 0) return undefined;
+  return { perUser, perFunction };
 }
 
 /** `whale-1:whale,aave-1:aave+arbitrage` → shards with ids and tags. */
@@ -116,6 +130,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     ...(env['LUCENT_DRAIN_TIMEOUT_MS'] ? { drainTimeoutMs: Number(env['LUCENT_DRAIN_TIMEOUT_MS']) } : {}),
     auth: authFromEnv(env),
     http: httpFromEnv(env),
+    rateLimits: rateLimitsFromEnv(env),
   };
 }
 
