@@ -23,6 +23,7 @@ export const sampleInputs: SampleInputs & Readonly<Record<string, unknown>> = {
     ],
     startCurrency: 'USDT',
   },
+  'trading.placeOrder': { orderId: 'o-sample', account: 'alice', pair: 'BTC-USD', side: 'buy', quantity: 0.5, limitPrice: 60_000 },
   'positions.decide': {
     command: { type: 'OpenPosition', positionId: 'p-sample', owner: 'alice', pair: 'ETH-USD' },
     state: { status: 'none', owner: '', collateralUsd: 0, debtUsd: 0 },

@@ -7,6 +7,7 @@ import { healthFactor } from '../domain/risk/healthFactor.js';
 import { liquidationPrice } from '../domain/risk/liquidationPrice.js';
 import { maxBorrowable } from '../domain/risk/maxBorrowable.js';
 import { valueAtRisk } from '../domain/risk/valueAtRisk.js';
+import { placeOrder } from '../domain/trading/placeOrder.js';
 import { aprToApy } from '../domain/yield/aprToApy.js';
 import { apyToApr } from '../domain/yield/apyToApr.js';
 import { continuousApy } from '../domain/yield/continuousApy.js';
@@ -22,6 +23,7 @@ export const functionRegistry = {
   'risk.liquidationPrice': liquidationPrice,
   'risk.maxBorrowable': maxBorrowable,
   'risk.valueAtRisk': valueAtRisk,
+  'trading.placeOrder': placeOrder,
   'yield.aprToApy': aprToApy,
   'yield.apyToApr': apyToApr,
   'yield.continuousApy': continuousApy,
