@@ -46,7 +46,7 @@ describe('the gateway under load', () => {
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         try {
           const r = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: `load-${n % 1_000}`, jurisdiction: 'US' }, triangle);
-          if (r.status !== 200) failures.push(`${r.status} ${JSON.stringify(r.body).slice(0, 160)}`);
+          if (r.status !== 200) failures.push(`at ${Date.now() - started} ms: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
           versions[r.version ?? '-'] = (versions[r.version ?? '-'] ?? 0) + 1;
           shards[r.shard ?? '-'] = (shards[r.shard ?? '-'] ?? 0) + 1;
         } catch (error) {
@@ -65,7 +65,7 @@ describe('the gateway under load', () => {
     await Promise.all(Array.from({ length: 64 }, worker));
     const elapsed = (Date.now() - started) / 1_000;
     const rate = sent / elapsed;
-    console.log(`gateway load: ${sent} calls in ${elapsed.toFixed(1)} s (${rate.toFixed(0)}/s), versions ${JSON.stringify(versions)}, shards ${JSON.stringify(shards)}`);
+    console.log(`gateway load: ${sent} calls in ${elapsed.toFixed(1)} s (${rate.toFixed(0)}/s), versions ${JSON.stringify(versions)}, shards ${JSON.stringify(shards)}; activated at ${activatedAt - started} ms, killed at ${killedAt - started} ms`);
     expect(failures.slice(0, 5)).toEqual([]);
     expect(activatedAt).toBeGreaterThan(0);
     expect(killedAt).toBeGreaterThan(0);

@@ -40,6 +40,11 @@ export interface TopologyConfig {
   readonly publicKeyFile?: string;
   /** Shards' load report period (ms) the router expects; in-process shards use it too (default 1000). */
   readonly reportIntervalMs?: number;
+  /**
+   * Longest wait for one shard before the call is tried on another (default 250 ms): a shard killed
+   * with calls in flight costs each of them at most this much of its budget, not half of it.
+   */
+  readonly attemptTimeoutMs?: number;
 }
 
 /** What the start banner names. */
@@ -159,6 +164,7 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       registry: view,
       logger,
       liveness: { intervalMs: config.reportIntervalMs ?? 1_000, missedReports: 3 },
+      attemptTimeoutMs: config.attemptTimeoutMs ?? 250,
       idPrefix: `gw-${process.pid.toString(36)}-${Date.now().toString(36)}-`,
     });
     closers.push(() => cluster.close());
