@@ -6,6 +6,7 @@ import type { Logger } from '@lucent/core';
 import type { FunctionManager, Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
 import { DepositsModule } from './controllers/deposits.controller.js';
+import { OrdersModule } from './controllers/orders.controller.js';
 import { PositionsModule } from './controllers/positions.controller.js';
 import { PricesModule } from './controllers/prices.controller.js';
 import { ScheduledWorkModule } from './controllers/scheduled-work.controller.js';
@@ -96,6 +97,7 @@ export class AppModule {
         ScheduledWorkModule.forRoot(deps.scheduling, deps.portfolio),
         PricesModule.forRoot(deps.prices),
         AnalysisModule.forRoot(deps.analysis),
+        OrdersModule.forRoot(deps.invoker ?? deps.functions),
         LucentHealthModule.forRoot({
           probes: {
             eventStore: () => deps.infrastructure.events.streamVersion('$health'),
