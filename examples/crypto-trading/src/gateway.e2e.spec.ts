@@ -2,7 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectVersion } from '@lucent/core';
-import { drive, startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
+import { run } from './demo/cluster.js';
+import { drive, natsUrl, startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
 
 const audit = { who: 'gateway-spec', why: 'must-show' };
 const admin = { sub: 'ops', roles: ['admin'] };
@@ -41,6 +42,39 @@ describe('the crypto service as a gateway to shard processes', () => {
     const after = await Promise.all(Array.from({ length: 20 }, () => cluster.call('POST', '/functions/risk.healthFactor', { sub: 'alice' }, collateral)));
     expect(new Set(after.map((r) => r.shard))).toEqual(new Set(['whale-1']));
   }, 60_000);
+
+  it('sends a whale order to the whale shard; after `lucent registry route` moves the threshold, the next order follows the new rule', async () => {
+    const route = async (...args: string[]): Promise<void> => {
+      const r = await run(['registry', 'route', 'trading.placeOrder', ...args, '--nats', natsUrl, '--prefix', cluster.prefix, '--reason', 'gateway spec']);
+      expect(r.code, r.out).toBe(0);
+    };
+    await route('--name', 'whales', '--when', 'notional>=1000000', '--require-tags', 'whale');
+    await route('--name', 'retail', '--when', 'notional<1000000', '--avoid-tags', 'whale');
+    const order = (n: number, quantity: number) => ({ orderId: `o-${n}-${Date.now()}`, account: 'alice', pair: 'BTC-USD', side: 'buy', quantity, limitPrice: 50_000 });
+    const place = (n: number, quantity: number) => cluster.call('POST', '/functions/trading.placeOrder', { sub: 'alice' }, order(n, quantity));
+    // The gateway follows the registry within milliseconds; poll briefly until the rule has arrived.
+    const settle = async (quantity: number, shard: string) => {
+      const until = Date.now() + 10_000;
+      let r = await place(0, quantity);
+      while (r.shard !== shard && Date.now() < until) r = await place(0, quantity);
+      return r;
+    };
+    const whale = await settle(60, 'whale-1'); // $3,000,000
+    expect(whale.status).toBe(200);
+    expect(whale.shard).toBe('whale-1');
+    expect(whale.version).toBe('1.0.0');
+    const whales = await Promise.all(Array.from({ length: 10 }, (_, i) => place(i, 60)));
+    expect(new Set(whales.map((r) => r.shard))).toEqual(new Set(['whale-1']));
+    const small = await Promise.all(Array.from({ length: 10 }, (_, i) => place(i, 10))); // $500,000
+    expect(small.every((r) => r.status === 200 && r.shard !== 'whale-1')).toBe(true);
+
+    // The threshold moves to $250,000: the same $500,000 order is now a whale.
+    await route('--name', 'whales', '--when', 'notional>=250000', '--require-tags', 'whale');
+    await route('--name', 'retail', '--when', 'notional<250000', '--avoid-tags', 'whale');
+    expect((await settle(10, 'whale-1')).shard).toBe('whale-1');
+    const after = await Promise.all(Array.from({ length: 10 }, (_, i) => place(i, 10)));
+    expect(new Set(after.map((r) => r.shard))).toEqual(new Set(['whale-1']));
+  }, 90_000);
 
   it('refuses a disabled jurisdiction over HTTP with the reason, and serves the others', async () => {
     await cluster.admin().placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit);
