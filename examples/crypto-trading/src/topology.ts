@@ -13,6 +13,7 @@ import {
   ShardRegistry,
   RoutedInvoker,
   registerCompiledVersions,
+  seedDefaultRoutes,
   type EventStore,
   type FunctionObserver,
   type Invoker,
@@ -20,6 +21,7 @@ import {
   type Transport,
 } from '@lucent/runtime';
 import { connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
+import { defaultRoutes } from './placement/defaultRoutes.js';
 import { functionRegistry } from './registry/function-registry.js';
 
 /** One shard hosted inside this process (the demo's fallback when no NATS server is reachable). */
@@ -84,6 +86,8 @@ async function follow(store: RegistryStore, manager: FunctionManager, who: strin
   for (const r of registered) {
     if (r.outcome === 'refused') logger.error('compiled-in version not registered', { function: r.name, version: r.version, error: r.error?.message });
   }
+  // Default routes only for functions that never had any: an operator's routes survive restarts.
+  await seedDefaultRoutes(store, defaultRoutes, { who, why: 'default routes of the crypto service' });
   const watcher = new RegistryWatcher({ store, manager, logger });
   await watcher.start();
   return watcher;
