@@ -101,14 +101,20 @@ async function follow(store: RegistryStore, manager: FunctionManager, who: strin
  */
 export async function openTopology(config: TopologyConfig, deps: TopologyDeps): Promise<Topology> {
   const { logger } = deps;
-  const local = new FunctionManager({ logger, ...(deps.observer === undefined ? {} : { observer: deps.observer }) }).register(functionRegistry);
+  const gateway = config.natsUrl !== undefined || (config.inProcessShards ?? []).length > 0;
+  // A gateway's own calls answer `x-lucent-shard: gateway`; an embedded service's `local`.
+  const local = new FunctionManager({
+    logger,
+    ...(gateway ? { shard: { id: 'gateway', load: 0, peers: [], tags: [] } } : {}),
+    ...(deps.observer === undefined ? {} : { observer: deps.observer }),
+  }).register(functionRegistry);
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch((error: unknown) => logger.warn('closing the topology', { error: String(error) }));
     closers.length = 0;
   };
   try {
-    if (config.natsUrl === undefined && (config.inProcessShards ?? []).length === 0) {
+    if (!gateway) {
       const registry = new MemoryRegistryStore({ eventStore: deps.events });
       const watcher = await follow(registry, local, 'service', logger);
       closers.push(() => watcher.stop());

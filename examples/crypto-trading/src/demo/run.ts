@@ -78,14 +78,14 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   });
   note(`200 scans by 100 traders: ${JSON.stringify(split)}; a cycle found: ${JSON.stringify(out(await http.request('POST', '/functions/arbitrage.triangular', alice, triangle))).slice(0, 120)}`);
 
-  step(5, 'A whale order: a trade above the registry threshold goes to the whale shard');
-  const names = cluster.service.invoker.list().map((f) => f.name);
-  if (names.includes('trading.placeOrder')) {
-    const whale = await http.request('POST', '/functions/trading.placeOrder', alice, { orderId: `o-${Date.now()}`, account: owner, pair: 'BTC-USD', side: 'buy', quantity: 50, limitPrice: 60_000 }, [200, 400]);
-    note(`order of $3,000,000 → ${whale.status} on shard ${whale.shard ?? '-'}`);
-  } else {
-    note('this build has no trade function (trading.placeOrder): step left out');
-  }
+  step(5, 'A whale order: a trade whose notional is above the registry route\'s threshold goes to the whale shard');
+  await cluster.admin.route('trading.placeOrder', { name: 'whales', when: [{ fact: 'notional', gte: 1_000_000 }], requireTags: ['whale'] }, audit('whales to the whale shard'));
+  await cluster.admin.route('trading.placeOrder', { name: 'retail', when: [{ fact: 'notional', lt: 1_000_000 }], avoidTags: ['whale'] }, audit('keep retail off the whale shard'));
+  const order = (quantity: number) => ({ orderId: `o-${Date.now()}-${quantity}`, account: owner, pair: 'BTC-USD', side: 'buy', quantity, limitPrice: 50_000 });
+  const whale = await until(() => http.request('POST', '/functions/trading.placeOrder', alice, order(60)), (a) => a.shard === 'whale-1');
+  note(`order of $3,000,000 → ${whale.status} on shard ${whale.shard ?? '-'} (route whales: notional >= 1,000,000)`);
+  const retail = await http.request('POST', '/functions/trading.placeOrder', alice, order(2));
+  note(`order of $100,000 → ${retail.status} on ${retail.shard ?? '-'} (route retail keeps it off the whale shard)`);
 
   step(6, 'An Aave deposit saga: reserve, submit, wait for 3 confirmations, record');
   const started = await http.request('POST', '/deposits', { sub: 'bob' }, { account: 'bob', asset: 'USDC', amount: 1_000, confirmations: 3 }, [202], { 'idempotency-key': `demo-${Date.now()}` });
