@@ -110,7 +110,7 @@ for (const [name, env] of Object.entries(setups)) {
       // No timeout in the request: the service's configured default applies.
       expect((await depositStatus(depositId))['state']).toMatchObject({ input: { timeoutMs: 1_500 } });
 
-      const view = await until(() => depositStatus(depositId), (v) => v['status'] !== 'running');
+      const view = await until(() => depositStatus(depositId), (v) => !['running', 'compensating'].includes(v['status'] as string));
       expect(view).toMatchObject({ status: 'compensated', failure: 'no 3 confirmations within 1500 ms' });
       expect(chain.balance(account, 'USDC')).toBe(10_000);
       expect(chain.transactions.get(txHash)).toEqual({ cancelled: true });
