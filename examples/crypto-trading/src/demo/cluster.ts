@@ -161,7 +161,7 @@ export async function startDemoCluster(log: (line: string) => void): Promise<Dem
         }
         // In-process: stop serving at once, without waiting for running calls.
         void service.topology.shards.get(id)?.stop(0);
-        return `stopped in-process shard ${id} without a drain`;
+        return `stopped in-process shard ${id} at once (its running calls not waited for)`;
       },
       publish: async (modulePath) => {
         const target = nats ? ['--nats', 'nats://127.0.0.1:4222', '--prefix', prefix, '--wait', '30'] : ['--data-dir', dir];
