@@ -3,7 +3,7 @@ import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
-import type { FunctionManager, Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
+import type { Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
 import { DepositsModule } from './controllers/deposits.controller.js';
 import { OrdersModule } from './controllers/orders.controller.js';
@@ -18,7 +18,7 @@ import type { PriceOracle } from './managers/price-oracle.js';
 import type { AnalysisServices } from './managers/analysis-services.js';
 
 export interface AppDependencies {
-  readonly functions: FunctionManager;
+  readonly functions: Invoker;
   /** What POST /functions/:name calls: this process, or the best shard (topology.ts); `functions` when absent. */
   readonly invoker?: Invoker;
   readonly portfolio: PortfolioManager;

@@ -72,7 +72,8 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions });
     // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
     infrastructure.adopt(topology);
-    const functions = topology.local;
+    // Service classes call functions through the invoker: on a gateway, the shard placement chooses.
+    const functions = topology.invoker;
     // Resilience and rate limits (docs/resilience.md): the exchange feed and chain behind their policies, limits counted in Redis when configured.
     const resilience = new Resilience({}, { logger });
     const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
@@ -112,7 +113,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     await app.getHttpAdapter().getInstance().ready();
     return {
       app,
-      functions,
+      functions: topology.local,
       invoker: topology.invoker,
       topology,
       infrastructure,
