@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LucentMetrics, RateLimits, Resilience, createLogger, type FunctionManager, type Invoker } from '@lucent/runtime';
+import { LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, type FunctionManager, type Invoker } from '@lucent/runtime';
 import { openRedisRateLimits } from '@lucent/redis';
 import { AppModule } from './app.module.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
@@ -65,7 +65,13 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     logger,
   });
   // Every part appends through the timed store; the infrastructure still closes the real one.
-  const infrastructure: Infrastructure = { ...opened, events: metrics.eventStore(opened.events) };
+  // Store calls run under the postgres and redis policies (docs/resilience.md); appends are timed outside them.
+  const resilience = new Resilience({}, { logger });
+  const infrastructure: Infrastructure = {
+    ...opened,
+    events: metrics.eventStore(resilientEventStore(opened.events, resilience, 'postgres')),
+    views: resilientProjectionStore(opened.views, resilience, config.redisUrl === undefined ? 'projections' : 'redis'),
+  };
   metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
   try {
     // Embedded, or a gateway to shards (LUCENT_NATS_URL), or in-process shards: topology.ts decides.
@@ -74,8 +80,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     infrastructure.adopt(topology);
     // Service classes call functions through the invoker: on a gateway, the shard placement chooses.
     const functions = topology.invoker;
-    // Resilience and rate limits (docs/resilience.md): the exchange feed and chain behind their policies, limits counted in Redis when configured.
-    const resilience = new Resilience({}, { logger });
+    // Rate limits (docs/resilience.md), counted in Redis when configured; the exchange feed and chain go behind their policies below.
     const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
     if ('close' in limits) infrastructure.adopt(limits);
     metrics.resilience(resilience).rateLimits(limits.limits);

@@ -3,6 +3,9 @@ import type { EventStore } from '../eventStore/eventStore.js';
 import type { ProjectionStore } from '../projections/projectionStore.js';
 import type { Resilience } from './resilience.js';
 
+/** The store's connection pool already bounds its concurrency: a bulkhead would only refuse calls the pool would queue. */
+const storeBase = { bulkhead: false } as const;
+
 /**
  * Reads under `dependency` (retried when transient); writes under `${dependency}.write` with no
  * retry unless declared: an append or commit whose reply was lost may have landed, and running it
@@ -10,8 +13,8 @@ import type { Resilience } from './resilience.js';
  * and reconnect on their own; they pass straight through, as does close.
  */
 export function resilientEventStore(store: EventStore, resilience: Resilience, dependency = 'postgres'): EventStore {
-  const read = resilience.dependency(dependency);
-  const write = resilience.dependency(`${dependency}.write`, { retry: false });
+  const read = resilience.dependency(dependency, storeBase);
+  const write = resilience.dependency(`${dependency}.write`, { ...storeBase, retry: false });
   return {
     append: (stream, events, options) => write.execute(() => store.append(stream, events, options)),
     readStream: (stream, options) => read.execute(() => store.readStream(stream, options)),
@@ -26,8 +29,8 @@ export function resilientEventStore(store: EventStore, resilience: Resilience, d
 
 /** Same split for a projection store: queries and loads are retried reads; commit (checkpoint compare-and-set) is a write. */
 export function resilientProjectionStore(store: ProjectionStore, resilience: Resilience, dependency = 'redis'): ProjectionStore {
-  const read = resilience.dependency(dependency);
-  const write = resilience.dependency(`${dependency}.write`, { retry: false });
+  const read = resilience.dependency(dependency, storeBase);
+  const write = resilience.dependency(`${dependency}.write`, { ...storeBase, retry: false });
   return {
     activeGeneration: (projection) => read.execute(() => store.activeGeneration(projection)),
     activate: (projection, generation) => write.execute(() => store.activate(projection, generation)),
