@@ -107,7 +107,7 @@ describe('the crypto service as a gateway to shard processes', () => {
     const users = 10_000;
     const versionOf = new Map<string, string>();
     const failures: string[] = [];
-    const ran = await drive(users, 48, 120_000, async (n) => {
+    const ran = await drive(users, 32, 150_000, async (n) => {
       // Ids as the registry's own node tests use. The split is a sample: for this function's rollout seed
       // `user-N` ids land 30.05% inside, while `split-N` ids would land 31.35% (σ ≈ 0.46 point at 10,000).
       const user = `user-${n}`;
@@ -130,7 +130,7 @@ describe('the crypto service as a gateway to shard processes', () => {
     await cluster.restartGateway();
     const sample = [...versionOf.keys()];
     const moved: string[] = [];
-    await drive(sample.length, 48, 60_000, async (n) => {
+    await drive(sample.length, 32, 90_000, async (n) => {
       const user = sample[n]!;
       const r = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: user, jurisdiction: 'US' }, triangle);
       if (r.version !== versionOf.get(user)) moved.push(`${user}: ${versionOf.get(user)} → ${r.status} ${r.version}`);
