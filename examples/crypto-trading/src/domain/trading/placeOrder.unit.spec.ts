@@ -43,6 +43,6 @@ describe('trading.placeOrder', () => {
 
   it('keeps the notional finite at the contract’s largest quantity and price', async () => {
     const { output } = await manager.invoke('trading.placeOrder', { ...order, quantity: 1e15, limitPrice: 1e12 });
-    expect(output.notional).toBe(1e27);
+    expect((output as { notional: number }).notional).toBe(1e27);
   });
 });
