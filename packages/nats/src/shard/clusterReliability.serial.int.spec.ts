@@ -96,7 +96,7 @@ describe('a cluster of three shard processes', () => {
     expect(await ask(callHeaders('test.nothingHere'), '{}')).toMatchObject({ ok: false, error: { code: 'FUNCTION_NOT_FOUND' } });
     expect(await ask(callHeaders('test.work', Date.now() - 1), '{"n": 1, "ms": 1}')).toMatchObject({ ok: false, error: { code: 'DEADLINE_EXCEEDED' } });
     // The same shard still serves well-formed calls.
-    expect(await ask(callHeaders('test.work'), '{"n": 7, "ms": 1}')).toEqual({ ok: true, output: { n: 7, shard: A }, events: [] });
+    expect(await ask(callHeaders('test.work'), '{"n": 7, "ms": 1}')).toEqual({ ok: true, output: { n: 7, shard: A }, events: [], version: '1.0.0' });
   });
 
   it('terminates a heavy function looping forever at its deadline; the shard serves the next calls', async () => {
