@@ -1,0 +1,79 @@
+// The index stream (`<name>.index`): which sagas were opened and closed, with snapshots of the open ones so a resume reads back only so far.
+import { ConcurrencyError, ValidationError, type SagaStatus } from '@lucent/core';
+import type { EventStore } from '../eventStore/eventStore.js';
+
+/** An index event listing the sagas still open at its version; resume reads back no further. */
+export const indexSnapshotType = 'SagaIndexSnapshot';
+interface IndexSnapshot {
+  readonly open: readonly string[];
+}
+
+/** Events read back per page when the index is scanned. */
+const page = 5_000;
+
+export class SagaIndex {
+  readonly stream: string;
+
+  constructor(
+    private readonly store: EventStore,
+    name: string,
+    /** Index events a scan may fold before it stores a snapshot of the open sagas. */
+    private readonly snapshotEvery: number,
+  ) {
+    this.stream = `${name}.index`;
+  }
+
+  /** A saga is about to be started (written before its stream, so a resume finds it). */
+  async opened(sagaId: string, sagaType: string): Promise<void> {
+    await this.store.append(this.stream, [{ type: 'SagaOpened', data: { sagaId, sagaType } }]);
+  }
+
+  /** A saga finished. */
+  async closed(sagaId: string, status: SagaStatus): Promise<void> {
+    await this.store.append(this.stream, [{ type: 'SagaClosed', data: { sagaId, status } }]);
+  }
+
+  /**
+   * The sagas the index lists as opened and not closed, oldest first. The index is read backwards,
+   * newest first, down to its latest snapshot (or its start): the newest event of a saga decides
+   * it, and a snapshot stands for everything before it. When more than `snapshotEvery`
+   * events were read, a new snapshot is appended at exactly the version read, so a scan that
+   * raced a writer stores none (the next one will).
+   */
+  async unfinished(): Promise<string[]> {
+    const decided = new Set<string>();
+    const open: string[] = [];
+    let latest = 0;
+    let read = 0;
+    let from: number | undefined;
+    scan: for (;;) {
+      const batch = await this.store.readStream(this.stream, { direction: 'backwards', maxCount: page, ...(from === undefined ? {} : { fromVersion: from }) });
+      if (latest === 0) latest = batch[0]?.streamVersion ?? 0;
+      for (const e of batch) {
+        if (e.type === indexSnapshotType) {
+          for (const id of (e.data as IndexSnapshot).open) if (!decided.has(id)) open.push(id);
+          break scan;
+        }
+        read++;
+        const sagaId = (e.data as { sagaId: string }).sagaId;
+        if (decided.has(sagaId)) continue;
+        decided.add(sagaId);
+        if (e.type === 'SagaOpened') open.push(sagaId);
+      }
+      const oldest = batch[batch.length - 1]?.streamVersion ?? 1;
+      if (batch.length < page || oldest <= 1) break;
+      from = oldest - 1;
+    }
+    if (read >= this.snapshotEvery) {
+      const snapshot: IndexSnapshot = { open };
+      try {
+        await this.store.append(this.stream, [{ type: indexSnapshotType, data: snapshot }], { expectedVersion: latest });
+      } catch (error) {
+        // Another writer got in first (the next resume snapshots), or the list is over the event
+        // size limit (resume keeps reading back further): neither loses a saga.
+        if (!(error instanceof ConcurrencyError) && !(error instanceof ValidationError)) throw error;
+      }
+    }
+    return open.reverse();
+  }
+}
