@@ -42,7 +42,16 @@ export class ShardRegistry {
 
   constructor(options: ShardRegistryOptions) {
     const logger = options.logger ?? silentLogger;
-    this.watcher = options.registry === undefined ? undefined : new RegistryWatcher({ store: options.registry, manager: options.manager, logger });
+    this.watcher =
+      options.registry === undefined
+        ? undefined
+        : new RegistryWatcher({
+            store: options.registry,
+            manager: options.manager,
+            logger,
+            // Bundles whose versions left the registry are unloaded here (their workers end, their memory is freed).
+            onRules: (name, rules) => this.deployer?.rulesChanged(name, rules),
+          });
     this.deployer =
       options.bundles === undefined
         ? undefined

@@ -1,6 +1,6 @@
 // Follows a bundle store on a running node: verify each new bundle, load it in a worker, register its versions.
 import type { KeyObject } from 'node:crypto';
-import { silentLogger, type Logger, type RegisteredVersion } from '@lucent/core';
+import { silentLogger, type FunctionRules, type Logger, type RegisteredVersion } from '@lucent/core';
 import type { FunctionManager } from '../functionManager/functionManager.js';
 import type { RegistryStore } from '../registry/registryStore.js';
 import type { RegistryWatcher } from '../registry/registryWatcher.js';
@@ -51,6 +51,8 @@ export class BundleDeployer {
   private readonly waiters = new Map<string, ((o: BundleOutcome) => void)[]>();
   /** `name@version` of every version this deployer registered from a bundle (the rest are compiled in). */
   private readonly fromBundles = new Set<string>();
+  /** `name@version` of bundle versions this node has seen listed in the registry's rules (recorded, not merely loaded). */
+  private readonly listed = new Set<string>();
   private watch: BundleWatch | undefined;
 
   constructor(private readonly options: BundleDeployerOptions) {
@@ -123,6 +125,34 @@ export class BundleDeployer {
     this.logger.info('bundle unloaded', { bundle: id });
   }
 
+  /**
+   * A function's rules changed (the shard's RegistryWatcher calls this, in revision order). A loaded
+   * bundle none of whose versions the registry lists any more — each was listed once, then left it
+   * (its bundle withdrawn, or the version unregistered) — is unloaded: its versions leave the manager
+   * and its worker ends, without waiting for the bundle to leave the store. A version listed but
+   * inactive stays loaded: it is one `activate` or `rollback` away from traffic. A version loaded but
+   * not yet recorded (never listed) is not touched.
+   */
+  rulesChanged(name: string, rules: FunctionRules | undefined): void {
+    for (const [id, worker] of this.workers) {
+      if (!worker.functions.some((f) => f.name === name)) continue;
+      let stillListed = false;
+      let everListed = true;
+      for (const f of worker.functions) {
+        const ref = `${f.name}@${f.version}`;
+        const current = f.name === name ? rules : this.options.watcher?.appliedEntry(f.name)?.rules;
+        if (current?.versions[f.version] !== undefined) {
+          this.listed.add(ref);
+          stillListed = true;
+        } else if (!this.listed.has(ref)) everListed = false;
+      }
+      if (stillListed || !everListed) continue;
+      this.logger.info('no registry rule lists this bundle\'s versions any more; unloading it', { bundle: id });
+      for (const f of worker.functions) this.listed.delete(`${f.name}@${f.version}`);
+      void this.unload(id).catch((error: unknown) => this.logger.error('bundle unload failed', { bundle: id, error: String(error) }));
+    }
+  }
+
   /** Fetch, verify, load and register one bundle. Never throws: the outcome says what happened. */
   async deploy(id: string): Promise<BundleOutcome> {
     const known = this.outcomes.get(id);
@@ -166,6 +196,8 @@ export class BundleDeployer {
         if (rules) this.options.manager.applyRules(name, rules);
       }
       this.workers.set(id, worker);
+      // A restart loads bundles the registry lists already: they count as listed, so leaving it later unloads them.
+      for (const f of worker.functions) if (this.options.watcher?.appliedEntry(f.name)?.rules.versions[f.version] !== undefined) this.listed.add(`${f.name}@${f.version}`);
       this.logger.info('bundle loaded', { bundle: id, functions: registered });
       let recorded = false;
       if (this.options.registry) {

@@ -1,9 +1,11 @@
 // Verification, loading and containment of bundles on one node, with hand-written bundle code (no esbuild, no servers).
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineFunction } from '@lucent/core';
+import { defineFunction, unregisterVersion } from '@lucent/core';
 import { FunctionManager } from '../functionManager/functionManager.js';
+import { ShardRegistry } from '../cluster/shardRegistry.js';
 import { MemoryRegistryStore } from '../registry/memoryRegistryStore.js';
+import { RegistryAdmin } from '../registry/registryAdmin.js';
 import { bundleFormat, bundleIdFor, type BundleManifest, type StoredBundle } from './bundleManifest.js';
 import { BundleDeployer } from './bundleDeployer.js';
 import { generateSigningKeyPair, privateSigningKey, publicVerifyKey, sha256Of, signManifest } from './bundleSignature.js';
@@ -197,6 +199,46 @@ describe('BundleDeployer', () => {
       expect((await registry.get('demo.echo'))!.rules).toMatchObject({ active: '1.0.0', enabled: false });
     } finally {
       await deployer.close();
+    }
+  });
+
+  it('unloads a bundle once the registry lists none of its versions, keeping the inactive ones that are still listed', async () => {
+    const store = new MemoryBundleStore();
+    const registry = new MemoryRegistryStore();
+    const manager = new FunctionManager({ defaultTimeoutMs: 30_000 }).register(v1);
+    const shard = new ShardRegistry({ manager, registry, bundles: { store, publicKey: trusted.publicKeyPem }, shadow: false, nodeId: 'n1' });
+    await shard.start();
+    const deployer = shard.deployer!;
+    const admin = new RegistryAdmin(registry);
+    const audit = { who: 'ops@test', why: 'retire old versions' };
+    const hosted = (): readonly string[] => manager.list().find((f) => f.name === 'demo.echo')?.versions ?? [];
+    try {
+      const versions = ['2.0.0', '3.0.0', '4.0.0'];
+      for (const v of versions) {
+        const bundle = signed(demoSource(v), trusted, [{ name: 'demo.echo', version: v }]);
+        await store.put(bundle);
+        expect(await deployer.outcome(bundle.id)).toMatchObject({ status: 'loaded', recorded: true });
+      }
+      await shard.watcher!.waitForRevision((await registry.get('demo.echo'))!.revision);
+      expect(deployer.loadedWorkers).toBe(3);
+      // Registered, inactive: listed, so loaded (activate or rollback would need it at once).
+      expect(hosted()).toEqual(['1.0.0', ...versions]);
+      // Retire 2.0.0 and 3.0.0: they leave the registry; their bundles stay in the store.
+      for (const v of ['2.0.0', '3.0.0']) await admin.update('demo.echo', (r) => unregisterVersion(r!, v), audit);
+      await expect.poll(() => deployer.loadedWorkers, { timeout: 5_000 }).toBe(1);
+      expect(hosted()).toEqual(['1.0.0', '4.0.0']);
+      await expect(manager.invoke('demo.echo', { mode: 'echo' }, { version: '2.0.0' })).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
+      expect((await manager.invoke('demo.echo', { mode: 'echo' }, { version: '4.0.0' })).output).toMatchObject({ by: 'bundle-4.0.0' });
+      // Other rule changes (a weight, the kill switch) unload nothing that is still listed.
+      await admin.disable('demo.echo', audit);
+      await admin.enable('demo.echo', audit);
+      expect(deployer.loadedWorkers).toBe(1);
+      await admin.update('demo.echo', (r) => unregisterVersion(r!, '4.0.0'), audit);
+      await expect.poll(() => deployer.loadedWorkers, { timeout: 5_000 }).toBe(0);
+      expect(hosted()).toEqual(['1.0.0']);
+      expect((await manager.invoke('demo.echo', { mode: 'echo' })).output).toEqual({ by: 'compiled-v1' });
+    } finally {
+      await shard.stop();
     }
   });
 });
