@@ -141,7 +141,15 @@ describe('lucent registry route (built CLI, real NATS)', () => {
     expect((await store.get(fn))!.rules.placement?.routes?.map((r) => r.name)).toEqual(['whales']);
     await route('--clear');
     expect((await store.get(fn))!.rules.placement?.routes).toEqual([]);
-    expect(await shardsOf({ quantity: 20, limitPrice: 1_000 }, 40)).toEqual(new Set(['general-1', 'whale-1']));
+    // With no route, placement picks by load alone: a whale order may land on either shard. Sequential calls can all go
+    // to the shard that last reported the lighter load, so send 8 at a time until both have served one (bounded).
+    const seen = new Set<string>();
+    const until = Date.now() + 15_000;
+    for (let round = 0; seen.size < 2 && round < 500 && Date.now() < until; round++) {
+      const outputs = await Promise.all(Array.from({ length: 8 }, () => client.invoke(fn, { quantity: 20, limitPrice: 1_000 })));
+      for (const o of outputs) seen.add((o.output as { shard: string }).shard);
+    }
+    expect(seen).toEqual(new Set(['general-1', 'whale-1']));
     const history = await lucent(['registry', 'history', fn, '--limit', '2', ...via]);
     expect(history.stdout).toMatch(/route removed whales/);
     expect(history.stdout).toMatch(/route removed small — small orders anywhere/);
