@@ -5,13 +5,20 @@ import type { MsgHdrs, NatsConnection, PublishOptions } from 'nats';
  * One queued message. It is also the options object handed to nats.js (which reads `reply` and
  * `headers` and writes `reply` back), so a publish allocates one object, not two.
  */
-interface Outgoing {
+interface Outgoing extends PublishOptions {
   readonly subject: string;
   readonly data: Uint8Array;
-  reply: string | undefined;
-  readonly headers: MsgHdrs | undefined;
   /** Passed back to `onFail` when nats.js refuses the message (too large, connection closed). */
   readonly token: number | undefined;
+}
+
+/** Bytes of inputs (or replies) one batch message carries at most: 256 KiB, or half the server's payload limit if lower (the header lines need room too). */
+const maxBatchBytes = 256 * 1024;
+
+/** Bytes of bodies one batch message may carry on this connection. */
+export function maxBodyBytes(nc: NatsConnection): number {
+  const serverLimit = nc.info?.max_payload;
+  return typeof serverLimit === 'number' && serverLimit > 0 ? Math.min(maxBatchBytes, serverLimit / 2) : maxBatchBytes;
 }
 
 /**
@@ -53,7 +60,7 @@ export class PublishBatcher {
     for (const o of batch) {
       try {
         if (o.reply === undefined && o.headers === undefined) this.nc.publish(o.subject, o.data);
-        else this.nc.publish(o.subject, o.data, o as PublishOptions);
+        else this.nc.publish(o.subject, o.data, o);
       } catch (error) {
         if (o.token !== undefined) this.onFail(o.token, error as Error);
       }
