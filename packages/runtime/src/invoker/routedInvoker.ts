@@ -1,6 +1,7 @@
 // RoutedInvoker: runs a call in this process when it hosts the selected version and placement allows it here, else on a shard.
 import {
   FunctionNotFoundError,
+  coversFunction,
   defaultRoutingTuning,
   eligibleShards,
   routingFactsOf,
@@ -32,6 +33,11 @@ export interface RoutedInvokerOptions {
   readonly registry?: { rulesOf(name: string): FunctionRules | undefined };
   /** Tuning for the placement check (its `affinity: 'require'` keeps a function off untagged processes). */
   readonly tuning?: Partial<RoutingTuning>;
+  /**
+   * The functions this process may run itself (names, or prefixes ending in '.*'); every hosted one
+   * when absent. A gateway that should only route passes `[]`: everything goes to the shards.
+   */
+  readonly runHere?: readonly string[];
 }
 
 /** The Invoker a gateway uses: local execution where placement allows, the cluster for the rest. */
@@ -44,6 +50,7 @@ export class RoutedInvoker implements Invoker {
   private readonly registry: { rulesOf(name: string): FunctionRules | undefined };
   private readonly tuning: RoutingTuning;
   private readonly self = new Map<string, ReadonlyMap<string, LoadReport>>();
+  private readonly runHere: RoutingRule | undefined;
 
   constructor(options: RoutedInvokerOptions) {
     this.local = options.local;
@@ -53,6 +60,7 @@ export class RoutedInvoker implements Invoker {
     this.rules = options.rules ?? [];
     this.registry = options.registry ?? options.local;
     this.tuning = { ...defaultRoutingTuning, ...options.tuning };
+    this.runHere = options.runHere === undefined ? undefined : { name: 'run-here', functions: options.runHere };
   }
 
   invoke(name: string, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
@@ -93,12 +101,13 @@ export class RoutedInvoker implements Invoker {
   }
 
   /**
-   * Hosted here at the version the rules select (or the pinned one), and placement would let a shard
+   * Allowed here (`runHere`), hosted here at the version the rules select (or the pinned one), and placement would let a shard
    * with this process's id and tags take it: core's `eligibleShards` decides, with this process as
    * the only candidate. A call the rules refuse runs here too when hosted, so the refusal is local.
    */
   runsHere(name: string, input: unknown, options?: InvokeOptions): boolean {
     if (!this.local.has(name)) return false;
+    if (this.runHere !== undefined && !coversFunction(this.runHere, name)) return false;
     const version = options?.version ?? this.local.versionFor(name, options?.business);
     if (version === undefined) return true;
     if (!this.local.hosts(name, version)) return false;

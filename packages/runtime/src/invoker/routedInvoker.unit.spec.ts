@@ -15,7 +15,7 @@ afterEach(async () => {
   stops = [];
 });
 
-async function gateway(): Promise<{ routed: RoutedInvoker; local: FunctionManager }> {
+async function gateway(runHere?: readonly string[]): Promise<{ routed: RoutedInvoker; local: FunctionManager }> {
   const transport = new InProcessTransport();
   const shard = new Shard({ id: 'whale-1', tags: ['whale'], transport, reportIntervalMs: 100, functions: new FunctionManager({ shard: { id: 'whale-1', load: 0, peers: [] } }).register(shardFunctions) });
   await shard.start();
@@ -27,7 +27,7 @@ async function gateway(): Promise<{ routed: RoutedInvoker; local: FunctionManage
     await remote.close();
     await transport.close();
   });
-  return { routed: new RoutedInvoker({ local, remote, id: 'gateway', tags: ['gateway'], rules: [whaleRule] }), local };
+  return { routed: new RoutedInvoker({ local, remote, id: 'gateway', tags: ['gateway'], rules: [whaleRule], ...(runHere === undefined ? {} : { runHere }) }), local };
 }
 
 async function placedOf(routed: RoutedInvoker, name: string, input: unknown): Promise<Placement> {
@@ -60,6 +60,15 @@ describe('RoutedInvoker', () => {
     expect(await placedOf(routed, 'trade.order', { quantity: 1, priceUsd: 1 })).toMatchObject({ shard: 'whale-1' });
     local.applyRules('trade.order', undefined);
     expect(await placedOf(routed, 'trade.order', { quantity: 1, priceUsd: 1 })).toMatchObject({ shard: 'gateway' });
+  });
+
+  it('runs nothing here when told to run no function here, and only the named ones when given names or prefixes', async () => {
+    const none = await gateway([]);
+    expect(await placedOf(none.routed, 'trade.order', { quantity: 1, priceUsd: 1 })).toMatchObject({ shard: 'whale-1' });
+    const some = await gateway(['trade.*']);
+    expect(await placedOf(some.routed, 'trade.order', { quantity: 1, priceUsd: 1 })).toMatchObject({ shard: 'gateway' });
+    const other = await gateway(['risk.*', 'trade.orderBook']);
+    expect(await placedOf(other.routed, 'trade.order', { quantity: 1, priceUsd: 1 })).toMatchObject({ shard: 'whale-1' });
   });
 
   it('lists local and cluster functions once each, and looks definitions up here first', async () => {
