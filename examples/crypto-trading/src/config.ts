@@ -19,6 +19,11 @@ export interface ServiceConfig {
    * (LUCENT_IN_PROCESS_SHARDS=`whale-1:whale,aave-1:aave`; what `npm run demo` uses when no NATS server is up).
    */
   readonly inProcessShards?: readonly { readonly id: string; readonly tags: readonly string[] }[];
+  /**
+   * What a gateway may run itself (LUCENT_GATEWAY_LOCAL: function names or `prefix.*`, comma-separated;
+   * default none, so every call goes to a shard). Placement still decides for the ones listed.
+   */
+  readonly gatewayLocal?: readonly string[];
   /** In-process shards load bundles from `lucent publish --data-dir DIR` (LUCENT_BUNDLE_DIR), verified with LUCENT_PUBLIC_KEY_FILE. */
   readonly bundleDir?: string;
   readonly publicKeyFile?: string;
@@ -109,6 +114,13 @@ function authFromEnv(env: NodeJS.ProcessEnv): LucentAuthOptions | undefined {
   };
 }
 
+/** `a, b.*,` → ['a', 'b.*']. */
+const listFrom = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   return {
     port: Number(env['PORT'] ?? 3000),
@@ -119,6 +131,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     natsUrl: env['LUCENT_NATS_URL'] || undefined,
     ...(env['LUCENT_NATS_PREFIX'] ? { natsPrefix: env['LUCENT_NATS_PREFIX'] } : {}),
     ...(env['LUCENT_IN_PROCESS_SHARDS'] ? { inProcessShards: shardsFrom(env['LUCENT_IN_PROCESS_SHARDS']) } : {}),
+    ...(env['LUCENT_GATEWAY_LOCAL'] !== undefined ? { gatewayLocal: listFrom(env['LUCENT_GATEWAY_LOCAL']) } : {}),
     ...(env['LUCENT_BUNDLE_DIR'] ? { bundleDir: env['LUCENT_BUNDLE_DIR'] } : {}),
     ...(env['LUCENT_PUBLIC_KEY_FILE'] ? { publicKeyFile: env['LUCENT_PUBLIC_KEY_FILE'] } : {}),
     ...(env['LUCENT_PG_SCHEMA'] ? { pgSchema: env['LUCENT_PG_SCHEMA'] } : {}),
@@ -140,6 +153,7 @@ export function topologyConfig(config: ServiceConfig): TopologyConfig {
     ...(config.natsUrl === undefined ? {} : { natsUrl: config.natsUrl }),
     ...(config.natsPrefix === undefined ? {} : { natsPrefix: config.natsPrefix }),
     ...(config.inProcessShards === undefined ? {} : { inProcessShards: config.inProcessShards }),
+    ...(config.gatewayLocal === undefined ? {} : { gatewayLocal: config.gatewayLocal }),
     ...(config.bundleDir === undefined ? {} : { bundleDir: config.bundleDir }),
     ...(config.publicKeyFile === undefined ? {} : { publicKeyFile: config.publicKeyFile }),
   };

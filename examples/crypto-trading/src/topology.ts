@@ -37,6 +37,8 @@ export interface TopologyConfig {
   readonly natsPrefix?: string;
   /** Without NATS: host these shards in this process, over the in-process transport. */
   readonly inProcessShards?: readonly InProcessShardSpec[];
+  /** What the gateway may run itself (names or `prefix.*`); none when absent: every call goes to a shard. */
+  readonly gatewayLocal?: readonly string[];
   /** In-process shards load bundles published with `lucent publish --data-dir DIR` (verified with this key). */
   readonly bundleDir?: string;
   readonly publicKeyFile?: string;
@@ -179,9 +181,10 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       idPrefix: `gw-${process.pid.toString(36)}-${Date.now().toString(36)}-`,
     });
     closers.push(() => cluster.close());
-    // Here only when this process hosts the selected version and the registry's placement lets an
-    // untagged process named `gateway` take the call; everything else goes to the best shard.
-    const invoker = new RoutedInvoker({ local, remote: cluster, id: 'gateway', tags: [] });
+    // Here only for the functions the configuration lets the gateway run (none by default), when this
+    // process hosts the selected version and the registry's placement lets an untagged process named
+    // `gateway` take the call; everything else goes to the best shard.
+    const invoker = new RoutedInvoker({ local, remote: cluster, id: 'gateway', tags: [], runHere: config.gatewayLocal ?? [] });
     return { invoker, local, registry, cluster, shards, description, close };
   } catch (error) {
     await close();

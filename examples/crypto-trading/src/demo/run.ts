@@ -42,7 +42,7 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   step(1, 'Placement from the registry: Aave risk on aave-tagged shards, arbitrage on arbitrage-tagged ones');
   await cluster.admin.placement('risk.healthFactor', { requireTags: ['aave'] }, audit('Aave risk runs beside the Aave boundary'));
   await cluster.admin.placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit('low-latency set'));
-  const risk = await until(() => http.request('POST', '/functions/risk.healthFactor', alice, ethCollateral(3_000)), (a) => a.shard !== 'gateway');
+  const risk = await until(() => http.request('POST', '/functions/risk.healthFactor', alice, ethCollateral(3_000)), (a) => a.shard === 'aave-1');
   note(`risk.healthFactor → health factor ${hf(risk)} on shard ${risk.shard} (version ${risk.version})`);
 
   step(2, 'Alice opens an ETH position, deposits 10 ETH at $3,000 and borrows $15,000');
