@@ -1,6 +1,8 @@
-// Under load through the gateway (about 2,000 calls/s over HTTP → NATS → shard processes): a hot deploy and a shard SIGKILL cost no call.
+// Under load through a gateway process (2,000 calls/s offered over HTTP → NATS → shard processes): a hot deploy and a shard SIGKILL cost no call.
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenFor } from './demo/http.js';
 import { startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
 
 const audit = { who: 'gateway-load-spec', why: 'hot deploy and a crash under load' };
@@ -9,12 +11,30 @@ const arbitrageV2 = fileURLToPath(new URL('./demo/bundles/arbitrageV2.ts', impor
 const ratePerSecond = 2_000;
 const durationMs = 10_000;
 
+/** POST `body` to `url` on a keep-alive agent; resolves with the status and the placement headers. */
+function post(agent: Agent, url: string, token: string, body: string): Promise<{ status: number; shard: string; version: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, timeout: 10_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, shard: String(res.headers['x-lucent-shard'] ?? '-'), version: String(res.headers['x-lucent-version'] ?? '-'), text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('the gateway under load', () => {
   let cluster: GatewayCluster;
+  let gatewayUrl: string;
 
   beforeAll(async () => {
     cluster = await startGatewayCluster({ 'arb-1': ['arbitrage'], 'arb-2': ['arbitrage'], 'arb-3': ['arbitrage'] });
     await cluster.admin().placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit);
+    // The gateway under load is its own process, as `npm start` runs it; this process only sends.
+    gatewayUrl = (await cluster.spawnGateway()).baseUrl;
     // Published (bundled, signed, loaded by every shard) before the stream: activating it is the deploy under load.
     await cluster.publish(arbitrageV2);
     const until = Date.now() + 20_000;
@@ -22,6 +42,12 @@ describe('the gateway under load', () => {
       const reports = cluster.service.topology.cluster?.directory.reports;
       const hosting = [...(reports?.values() ?? [])].filter((r) => r.functions['arbitrage.triangular']?.versions.includes('2.0.0'));
       if (hosting.length === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // …and the gateway process has seen it in the shards' reports.
+    while (Date.now() < until) {
+      const listed = await fetch(`${gatewayUrl}/functions`, { headers: { authorization: `Bearer ${tokenFor({ sub: 'ops' })}` } }).then((r) => r.text());
+      if (listed.includes('"2.0.0"')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
   }, 180_000);
@@ -39,16 +65,19 @@ describe('the gateway under load', () => {
     let killedAt = 0;
     const started = Date.now();
     const total = (ratePerSecond * durationMs) / 1_000;
+    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    const tokens = Array.from({ length: 1_000 }, (_, u) => tokenFor({ sub: `load-${u}`, jurisdiction: 'US' }));
+    const body = JSON.stringify(triangle);
     const worker = async (): Promise<void> => {
       while (sent < total && Date.now() - started < durationMs) {
         const n = sent++;
         const due = started + (n * 1_000) / ratePerSecond;
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         try {
-          const r = await cluster.call('POST', '/functions/arbitrage.triangular', { sub: `load-${n % 1_000}`, jurisdiction: 'US' }, triangle);
-          if (r.status !== 200) failures.push(`at ${Date.now() - started} ms: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-          versions[r.version ?? '-'] = (versions[r.version ?? '-'] ?? 0) + 1;
-          shards[r.shard ?? '-'] = (shards[r.shard ?? '-'] ?? 0) + 1;
+          const r = await post(agent, `${gatewayUrl}/functions/arbitrage.triangular`, tokens[n % 1_000]!, body);
+          if (r.status !== 200) failures.push(`at ${Date.now() - started} ms: ${r.status} ${r.text.slice(0, 300)}`);
+          versions[r.version] = (versions[r.version] ?? 0) + 1;
+          shards[r.shard] = (shards[r.shard] ?? 0) + 1;
         } catch (error) {
           failures.push(String(error));
         }
@@ -63,6 +92,7 @@ describe('the gateway under load', () => {
       }
     };
     await Promise.all(Array.from({ length: 64 }, worker));
+    agent.destroy();
     const elapsed = (Date.now() - started) / 1_000;
     const rate = sent / elapsed;
     console.log(`gateway load: ${sent} calls in ${elapsed.toFixed(1)} s (${rate.toFixed(0)}/s), versions ${JSON.stringify(versions)}, shards ${JSON.stringify(shards)}; activated at ${activatedAt - started} ms, killed at ${killedAt - started} ms`);

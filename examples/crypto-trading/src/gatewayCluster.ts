@@ -1,18 +1,21 @@
 // Test kit for the gateway specs: `lucent shard` processes of the example on real NATS, the gateway (this process) on PostgreSQL and Redis, HTTP calls with tokens.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connectNats } from '@lucent/nats';
 import { RegistryAdmin } from '@lucent/runtime';
 import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
-import { run, startShard } from './demo/cluster.js';
+import { freePort, run, startShard } from './demo/cluster.js';
 import { demoSecret, tokenFor, type Caller } from './demo/http.js';
 
 export const natsUrl = 'nats://127.0.0.1:4222';
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const mainScript = path.join(root, 'examples/crypto-trading/dist/main.js');
 const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface Reply {
@@ -34,6 +37,11 @@ export interface GatewayCluster {
   call(method: 'GET' | 'POST' | 'PUT', url: string, caller: Caller, body?: unknown): Promise<Reply>;
   /** Stop the gateway and start a new one on the same stores and cluster (a restart). */
   restartGateway(): Promise<void>;
+  /**
+   * Start another gateway as its own process (`node examples/crypto-trading/dist/main.js`, as `npm start`
+   * runs it) on the same stores and cluster; resolves once it listens. Killed by `close()`.
+   */
+  spawnGateway(): Promise<{ readonly baseUrl: string; readonly child: ChildProcess }>;
   /** `lucent publish` a module to the cluster's bundle store; resolves once every shard gave its verdict. */
   publish(modulePath: string): Promise<void>;
   close(): Promise<void>;
@@ -104,6 +112,29 @@ export async function startGatewayCluster(shards: Readonly<Record<string, readon
       gateway = await open();
       cluster.service = gateway.service;
       cluster.baseUrl = gateway.baseUrl;
+    },
+    spawnGateway: async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [mainScript], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: String(port) } });
+      children.set(`gateway-${port}`, child);
+      const baseUrl = `http://127.0.0.1:${port}`;
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`the gateway process did not listen within 60 s: ${out.slice(-2_000)}`)), 60_000);
+        const onData = (d: Buffer): void => {
+          out = (out + d.toString()).slice(-8_000);
+          if (out.includes(`service on ${baseUrl}`)) {
+            clearTimeout(timer);
+            child.stdout?.off('data', onData);
+            child.stdout?.resume();
+            resolve();
+          }
+        };
+        child.stdout?.on('data', onData);
+        child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8_000)));
+        child.once('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`the gateway process exited (${code ?? signal}): ${out.slice(-2_000)}`))));
+      });
+      return { baseUrl, child };
     },
     publish: async (modulePath) => {
       const published = await run(['publish', modulePath, '--key', path.join(dir, 'lucent-signing.key'), '--nats', natsUrl, '--prefix', prefix, '--wait', '30']);
