@@ -1,7 +1,7 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
+import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAdminModuleOptions, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
@@ -42,6 +42,8 @@ export interface AppDependencies {
    * /admin/registry for callers whose token carries the `admin` role (without auth it is not mounted).
    */
   readonly registry?: RegistryStore;
+  /** Where the admin API's shadow-report reads (the topology: shards over NATS, in-process shards, or this process). */
+  readonly shadowReports?: LucentAdminModuleOptions['shadowReports'];
 }
 
 /**
@@ -76,7 +78,7 @@ function adminModule(deps: AppDependencies): DynamicModule[] {
     adminRole: 'admin',
   };
   documentAdminRoutes();
-  return [LucentAdminModule.forRoot({ registry: deps.registry, auth })];
+  return [LucentAdminModule.forRoot({ registry: deps.registry, auth, ...(deps.shadowReports === undefined ? {} : { shadowReports: deps.shadowReports }) })];
 }
 
 @Module({})

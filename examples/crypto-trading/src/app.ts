@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, type FunctionManager, type Invoker } from '@lucent/runtime';
+import { LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, traceEventStore, type FunctionManager, type Invoker } from '@lucent/runtime';
 import { openRedisRateLimits } from '@lucent/redis';
 import { AppModule } from './app.module.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
@@ -69,7 +69,8 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
   const resilience = new Resilience({}, { logger });
   const infrastructure: Infrastructure = {
     ...opened,
-    events: metrics.eventStore(resilientEventStore(opened.events, resilience, 'postgres')),
+    // While tracing is on (startTracing in main.ts), each append is an `eventstore.append` span.
+    events: metrics.eventStore(traceEventStore(resilientEventStore(opened.events, resilience, 'postgres'))),
     views: resilientProjectionStore(opened.views, resilience, config.redisUrl === undefined ? 'projections' : 'redis'),
   };
   metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
@@ -110,7 +111,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, rateLimits: limits.limits }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, shadowReports: (name) => topology.shadowReport(name), rateLimits: limits.limits }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });

@@ -137,4 +137,28 @@ describe('the crypto service as a gateway to shard processes', () => {
     });
     expect(moved).toEqual([]);
   }, 240_000);
+
+  it('reads how a shadow version compares on the shards through the admin API', async () => {
+    const fn = 'arbitrage.triangular';
+    // 2.0.0 (published above) runs beside every call as a shadow, while 1.1.0 answers everyone.
+    expect((await cluster.call('PUT', `/admin/registry/${fn}/weights`, admin, { weights: {}, reason: 'shadow only' })).status).toBe(200);
+    expect((await cluster.call('PUT', `/admin/registry/${fn}/shadow`, admin, { version: '2.0.0', reason: 'compare before a rollout' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    let compared = 0;
+    let report: { source: string; pairs: { live: string; shadow: string; agreed: number; diverged: number; failed: number }[] } | undefined;
+    for (let round = 0; round < 20 && compared < 20; round++) {
+      await drive(10, 5, 10_000, async (n) => {
+        await cluster.call('POST', `/functions/${fn}`, { sub: `shadow-${round}-${n}`, jurisdiction: 'US' }, triangle);
+      });
+      const r = await cluster.call('GET', `/admin/registry/${fn}/shadow-report`, admin);
+      expect(r.status).toBe(200);
+      report = r.body as unknown as typeof report;
+      const pair = report!.pairs.find((p) => p.live === '1.1.0' && p.shadow === '2.0.0');
+      compared = pair === undefined ? 0 : pair.agreed + pair.diverged + pair.failed;
+    }
+    expect(compared).toBeGreaterThanOrEqual(20);
+    expect(report!.source).toMatch(/^\d+ shards \(.*general-1.*\), since each started$/);
+    expect((await cluster.call('GET', `/admin/registry/nope.nothing/shadow-report`, admin)).status).toBe(404);
+    expect((await cluster.call('GET', `/admin/registry/${fn}/shadow-report`, { sub: 'mallory' })).status).toBe(403);
+  }, 60_000);
 });

@@ -12,15 +12,18 @@ import {
   Shard,
   ShardRegistry,
   RoutedInvoker,
+  ShadowRunner,
+  mergeShadowReports,
   registerCompiledVersions,
   seedDefaultRoutes,
   type EventStore,
   type FunctionObserver,
   type Invoker,
   type RegistryStore,
+  type ShadowPairReport,
   type Transport,
 } from '@lucent/runtime';
-import { connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
+import { askShadowReports, connectNats, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';
 import { functionRegistry } from './registry/function-registry.js';
 
@@ -71,6 +74,8 @@ export interface Topology {
   readonly cluster?: ClusterClient;
   /** In-process shards by id (the demo stops one abruptly to show failover). */
   readonly shards: ReadonlyMap<string, Shard>;
+  /** How `name`'s shadow versions compare where they run (the admin API's shadow-report), and where the counts come from. */
+  shadowReport(name: string): Promise<{ readonly source: string; readonly pairs: readonly ShadowPairReport[] }>;
   close(): Promise<void>;
 }
 
@@ -121,13 +126,19 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       const registry = new MemoryRegistryStore({ eventStore: deps.events });
       const watcher = await follow(registry, local, 'service', logger);
       closers.push(() => watcher.stop());
-      return { invoker: local, local, registry, shards: new Map(), description: { mode: 'embedded', transport: 'none (every function runs in this process)', registry: 'in memory' }, close };
+      // Shadow versions the registry names run here too, compared after the live answer is sent.
+      const shadows = new ShadowRunner({ manager: local, logger }).start();
+      closers.push(() => shadows.stop());
+      const shadowReport = (name: string) => Promise.resolve({ source: 'this process, since it started', pairs: shadows.localReport(name) });
+      const description: TopologyDescription = { mode: 'embedded', transport: 'none (every function runs in this process)', registry: 'in memory' };
+      return { invoker: local, local, registry, shards: new Map(), description, shadowReport, close };
     }
 
     let transport: Transport;
     let registry: RegistryStore;
     let description: TopologyDescription;
     const shards = new Map<string, Shard>();
+    let shadowReport: Topology['shadowReport'];
     if (config.natsUrl !== undefined) {
       const prefix = config.natsPrefix ?? 'lucent';
       const connection = await connectNats({ url: config.natsUrl, name: 'lucent-gateway' });
@@ -138,6 +149,12 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       const kv = await KvRegistryStore.open({ connection, bucket, eventStore: deps.events });
       closers.push(() => kv.close());
       registry = kv;
+      // Every shard answers for its own shadow runs since it started (`lucent registry shadow-report` asks the same).
+      shadowReport = async (name) => {
+        const answers = await askShadowReports(connection, shadowReportSubject(prefix), name);
+        const source = answers.length === 0 ? `no shard answered under prefix ${prefix}` : `${answers.length} shards (${answers.map((a) => a.shard).join(', ')}), since each started`;
+        return { source, pairs: mergeShadowReports(answers.map((a) => a.pairs)) };
+      };
       description = { mode: 'gateway', transport: `NATS ${config.natsUrl} (subjects ${prefix}.*)`, registry: `NATS KV bucket ${bucket}` };
     } else {
       const inProcess = new InProcessTransport();
@@ -145,6 +162,7 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       transport = inProcess;
       const memory = new MemoryRegistryStore({ eventStore: deps.events });
       registry = memory;
+      const shardRegistries: ShardRegistry[] = [];
       const publicKey = config.publicKeyFile === undefined ? undefined : await readFile(config.publicKeyFile, 'utf8');
       for (const spec of config.inProcessShards ?? []) {
         const manager = new FunctionManager({ logger, shard: { id: spec.id, load: 0, peers: [] }, idPrefix: `${spec.id}-` }).register(functionRegistry);
@@ -153,6 +171,7 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
         const shardRegistry = new ShardRegistry({ manager, nodeId: spec.id, logger, registry: memory, ...(bundles === undefined ? {} : { bundles }) });
         await registerCompiledVersions(memory, everyVersion(manager), { who: `shard@${spec.id}`, why: 'compiled into the shard at start' });
         await shardRegistry.start();
+        shardRegistries.push(shardRegistry);
         const shard = new Shard({ id: spec.id, tags: spec.tags, functions: manager, transport, reportIntervalMs: config.reportIntervalMs ?? 1_000 });
         await shard.start();
         shards.set(spec.id, shard);
@@ -161,6 +180,9 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
           await shardRegistry.stop();
         });
       }
+      const runners = [...shardRegistries];
+      shadowReport = (name) =>
+        Promise.resolve({ source: `${runners.length} in-process shards, since they started`, pairs: mergeShadowReports(runners.map((r) => r.shadow?.localReport(name) ?? [])) });
       description = {
         mode: 'in-process-shards',
         transport: `in-process (${[...shards.values()].map((s) => `${s.id}[${s.tags.join(',')}]`).join(' ')})`,
@@ -185,7 +207,7 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
     // process hosts the selected version and the registry's placement lets an untagged process named
     // `gateway` take the call; everything else goes to the best shard.
     const invoker = new RoutedInvoker({ local, remote: cluster, id: 'gateway', tags: [], runHere: config.gatewayLocal ?? [] });
-    return { invoker, local, registry, cluster, shards, description, close };
+    return { invoker, local, registry, cluster, shards, description, shadowReport, close };
   } catch (error) {
     await close();
     throw error;

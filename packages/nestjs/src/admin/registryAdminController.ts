@@ -1,11 +1,11 @@
 // HTTP admin endpoints for the function registry (/admin/registry/...): the same operations as `lucent registry`, admins only.
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Post, Put, Query, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { LucentError, ValidationError, type ChangeAudit, type RulesChangeRecord, type RulesEntry } from '@lucent/core';
-import { RegistryAdmin, type RegistryStore } from '@lucent/runtime';
+import { RegistryAdmin, type RegistryStore, type ShadowPairReport } from '@lucent/runtime';
 import { LucentExceptionFilter } from '../errors/lucentExceptionFilter.js';
 import { AdminGuard, adminIdentityKey, type RequestWithAdmin } from './adminGuard.js';
 import { activateRequest, jurisdictionsRequest, plainRequest, routeRequest, shadowRequest, weightsRequest } from './adminRequests.js';
-import { ADMIN_REGISTRY_STORE } from './adminTokens.js';
+import { ADMIN_REGISTRY_STORE, ADMIN_SHADOW_REPORTS } from './adminTokens.js';
 
 function audit(request: RequestWithAdmin, why: string, force = false): ChangeAudit {
   const identity = request[adminIdentityKey];
@@ -14,13 +14,22 @@ function audit(request: RequestWithAdmin, why: string, force = false): ChangeAud
   return force ? { who: identity.subject, why, force } : { who: identity.subject, why };
 }
 
+/** How a function's shadow versions compare, and where the counts come from (the shards that answered, this process, the event store). */
+export interface ShadowReportAnswer {
+  readonly source: string;
+  readonly pairs: readonly ShadowPairReport[];
+}
+
 @Controller('admin/registry')
 @UseGuards(AdminGuard)
 @UseFilters(LucentExceptionFilter)
 export class RegistryAdminController {
   private readonly admin: RegistryAdmin;
 
-  constructor(@Inject(ADMIN_REGISTRY_STORE) private readonly store: RegistryStore) {
+  constructor(
+    @Inject(ADMIN_REGISTRY_STORE) private readonly store: RegistryStore,
+    @Optional() @Inject(ADMIN_SHADOW_REPORTS) private readonly shadowReports?: (name: string) => Promise<ShadowReportAnswer>,
+  ) {
     this.admin = new RegistryAdmin(store);
   }
 
@@ -44,6 +53,14 @@ export class RegistryAdminController {
     }
     const changes = await this.store.history(name, { direction: 'backwards', ...(maxCount === undefined ? {} : { maxCount }) });
     return { changes };
+  }
+
+  /** Agreed / diverged / failed / skipped / sampled-out counts of the function's shadow runs, with recent divergences (as `lucent registry shadow-report`). */
+  @Get(':name/shadow-report')
+  async shadowReport(@Param('name') name: string): Promise<ShadowReportAnswer & { readonly name: string }> {
+    if (!(await this.store.get(name))) throw new LucentError('FUNCTION_NOT_FOUND', `No rules for ${name} in the registry`, { name });
+    if (this.shadowReports === undefined) throw new LucentError('UNAVAILABLE', 'This service was started without a shadow report source', { name });
+    return { name, ...(await this.shadowReports(name)) };
   }
 
   @Post(':name/activate')

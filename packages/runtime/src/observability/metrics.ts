@@ -32,6 +32,11 @@ export interface RateLimitSource {
   onRefused(listener: (refusal: { readonly function: string }) => void): void;
 }
 
+/** What the chaos counter hears: Chaos has it. */
+export interface ChaosFaultSource {
+  onFault(listener: (fault: { readonly scope: string; readonly target: string; readonly fault: string }) => void): void;
+}
+
 /** What a projection gauge reads: Projector has it. */
 export interface ProjectionSource {
   readonly name: string;
@@ -65,6 +70,7 @@ export class LucentMetrics {
   private readonly dependencyBreakers: DependencyBreakerSource[] = [];
   private transitions: Counter<'dependency' | 'to'> | undefined;
   private refusals: Counter<'function'> | undefined;
+  private chaosFaults: Counter<'scope' | 'target' | 'fault'> | undefined;
   private readonly projections: ProjectionSource[] = [];
   private readonly sagaSources: SagaSource[] = [];
   private readonly registries: RegistryRevisionSource[] = [];
@@ -175,6 +181,18 @@ export class LucentMetrics {
       registers: [this.registry],
     }));
     source.onRefused((r) => refusals.inc({ function: r.function }));
+    return this;
+  }
+
+  /** `lucent_chaos_faults_total{scope,target,fault}`: every fault chaos injected. */
+  chaos(source: ChaosFaultSource): this {
+    const faults = (this.chaosFaults ??= new Counter({
+      name: 'lucent_chaos_faults_total',
+      help: 'Faults injected by chaos, by scope (function, shard, dependency), target and fault (latency, error, timeout, drop, unreachable)',
+      labelNames: ['scope', 'target', 'fault'],
+      registers: [this.registry],
+    }));
+    source.onFault((f) => faults.inc({ scope: f.scope, target: f.target, fault: f.fault }));
     return this;
   }
 

@@ -65,6 +65,11 @@ export interface PolicyOptions {
   readonly isFailure?: (error: unknown) => boolean;
 }
 
+/** Faults injected inside each attempt (Chaos has this): the policy's timeout, retry and breaker meet them like real failures. */
+export interface DependencyFaults {
+  dependency<T>(name: string, signal: AbortSignal | undefined, work: () => PromiseLike<T> | T): Promise<T>;
+}
+
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 
 const stateNames: Record<CircuitState, CircuitStateName> = {
@@ -137,6 +142,7 @@ export class DependencyPolicy {
   constructor(
     readonly dependency: string,
     options: PolicyOptions = {},
+    private readonly faults?: DependencyFaults,
   ) {
     const transient = options.isTransient ?? isTransient;
     const failure = options.isFailure ?? isDependencyFailure;
@@ -176,7 +182,7 @@ export class DependencyPolicy {
     try {
       return await this.policy.execute(async ({ signal }) => {
         try {
-          return await work(signal);
+          return await (this.faults === undefined ? work(signal) : this.faults.dependency(this.dependency, signal, () => work(signal)));
         } catch (error) {
           // Work that honours its signal rejects with its own abort error when the attempt times out: it is still the timeout.
           throw signal.aborted ? new TaskCancelledError() : error;

@@ -24,12 +24,16 @@ const isTransientSqlState = (code: string): boolean => /^08[0-9A-Z]{3}$/.test(co
  * The dependency did not answer: a Lucent UNAVAILABLE or DEADLINE_EXCEEDED, a policy timeout, a
  * dropped or refused socket, a PostgreSQL connection error. Never a validation failure, a domain
  * refusal (RULE_VIOLATED), a version conflict or a refused circuit (retrying an open breaker only
- * hammers it).
+ * hammers it). An error chaos injected (`details.chaos`) is transient whatever its code.
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof TaskCancelledError) return true;
   if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError || error instanceof BulkheadRejectedError) return false;
-  if (isLucentError(error)) return transientCodes.has(error.code) && error.details?.['reason'] !== 'circuit-open';
+  if (isLucentError(error)) {
+    // An injected fault stands for a passing failure: the policy under test should retry it.
+    if (typeof error.details?.['chaos'] === 'string') return true;
+    return transientCodes.has(error.code) && error.details?.['reason'] !== 'circuit-open';
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return transientSocketCodes.has(code) || isTransientSqlState(code);

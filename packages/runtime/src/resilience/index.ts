@@ -7,3 +7,6 @@ export * from './rateLimits.js';
 export * from './guardedInvoker.js';
 export * from './handlerTimeout.js';
 export * from './resilientStores.js';
+export * from './chaosDocument.js';
+export * from './chaos.js';
+export * from './chaosTransport.js';

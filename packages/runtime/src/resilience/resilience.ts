@@ -1,6 +1,6 @@
 // The process's resilience policies, declared once per dependency and per function; breaker transitions logged and reported.
 import type { Logger } from '@lucent/core';
-import { DependencyPolicy, type CircuitStateName, type CircuitTransition, type PolicyOptions } from './dependencyPolicy.js';
+import { DependencyPolicy, type CircuitStateName, type CircuitTransition, type DependencyFaults, type PolicyOptions } from './dependencyPolicy.js';
 
 export interface ResilienceConfig {
   /** What every dependency and function gets unless its own entry says otherwise. */
@@ -14,6 +14,8 @@ export interface ResilienceConfig {
 export interface ResilienceOptions {
   /** Where breaker transitions are logged: opening at warn, closing at info. */
   readonly logger?: Logger;
+  /** Faults injected into dependency calls (a Chaos), inside each attempt; function policies are not touched. */
+  readonly chaos?: DependencyFaults;
 }
 
 /** The `dependency` label of a function's policy: functions and dependencies share one namespace of breakers. */
@@ -39,7 +41,7 @@ export class Resilience {
    * declaration still wins.
    */
   dependency(name: string, base?: PolicyOptions): DependencyPolicy {
-    return this.policies.get(name) ?? this.create(name, { ...base, ...this.config.dependencies?.[name] });
+    return this.policies.get(name) ?? this.create(name, { ...base, ...this.config.dependencies?.[name] }, this.options.chaos);
   }
 
   function(name: string): DependencyPolicy {
@@ -62,8 +64,8 @@ export class Resilience {
     this.listeners.push(listener);
   }
 
-  private create(name: string, own: PolicyOptions | undefined): DependencyPolicy {
-    const policy = new DependencyPolicy(name, { ...this.config.defaults, ...own });
+  private create(name: string, own: PolicyOptions | undefined, faults?: DependencyFaults): DependencyPolicy {
+    const policy = new DependencyPolicy(name, { ...this.config.defaults, ...own }, faults);
     policy.onTransition((t) => {
       this.log(t);
       for (const listener of this.listeners) listener(t);
