@@ -6,3 +6,4 @@ export * from './shard/index.js';
 export * from './registry/index.js';
 export * from './deploy/index.js';
 export * from './rateLimits/kvRateLimits.js';
+export * from './chaos/kvChaos.js';

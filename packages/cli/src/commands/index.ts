@@ -8,6 +8,7 @@ import { simulateCommand } from './simulate.js';
 import { shardCommand } from './shard.js';
 import { clusterCommand } from './cluster.js';
 import { replayCommand } from './replay.js';
+import { chaosCommand } from './chaos.js';
 
 export const commands: Record<string, Command> = {
   generate: generateCommand,
@@ -18,4 +19,5 @@ export const commands: Record<string, Command> = {
   shard: shardCommand,
   cluster: clusterCommand,
   replay: replayCommand,
+  chaos: chaosCommand,
 };

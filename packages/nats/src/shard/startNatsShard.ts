@@ -1,6 +1,8 @@
 // Start one shard on NATS from a config: connect, serve the functions on the shard's subject, report load.
 import { silentLogger, type AnyFunctionDefinition, type FunctionMap, type Logger, type ShardInfo } from '@lucent/core';
 import {
+  Chaos,
+  chaosTransport,
   FunctionManager,
   registerCompiledVersions,
   Shard,
@@ -16,6 +18,7 @@ import { resolve } from 'node:path';
 import type { Subscription } from 'nats';
 import { bundleStatusSubject, serveBundleStatus } from '../deploy/bundleStatus.js';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
+import { chaosBucketFor, KvChaos } from '../chaos/kvChaos.js';
 import { KvRegistryStore } from '../registry/kvRegistryStore.js';
 import { serveShadowReports, shadowReportSubject } from '../registry/shadowReports.js';
 import { connectNats } from '../transport/connectNats.js';
@@ -40,6 +43,11 @@ export interface StartShardOptions {
   readonly logger?: Logger;
   /** The process's metrics: calls of the functions built here, shadow comparisons and the registry revision go there. */
   readonly metrics?: LucentMetrics;
+  /**
+   * The shard's chaos (a seeded one in tests). Given, or with a registry in the config, the shard
+   * follows its cluster's chaos document (bucket `chaosBucketFor(prefix)`, what `lucent chaos` writes).
+   */
+  readonly chaos?: Chaos;
 }
 
 export interface RunningShard {
@@ -47,6 +55,8 @@ export interface RunningShard {
   readonly transport: NatsTransport;
   /** Registry watcher, bundle deployer and shadow runner, when the config has `registry` or `bundles`. */
   readonly registry?: ShardRegistry;
+  /** The faults this shard's served calls meet, when it follows the chaos document. */
+  readonly chaos?: Chaos;
   /** Drain: announce it, finish running calls, close the connection. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -146,11 +156,19 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     if (registry.shadow !== undefined) shadowReplies = serveShadowReports(connection, shadowReportSubject(config.subjectPrefix), config.id, registry.shadow);
     if (registry.watcher !== undefined) options.metrics?.registryWatcher(registry.watcher);
   }
+  // Off until the document says otherwise; refused in production unless LUCENT_CHAOS_ALLOWED=1.
+  const chaos = options.chaos ?? (config.registry === undefined ? undefined : new Chaos({ logger }));
+  let chaosFollower: KvChaos | undefined;
+  if (chaos !== undefined) {
+    chaosFollower = await KvChaos.open({ connection, bucket: chaosBucketFor(config.subjectPrefix), logger });
+    await chaosFollower.follow(chaos);
+    options.metrics?.chaos(chaos);
+  }
   const shard: Shard = new Shard({
     id: config.id,
     tags: config.tags,
     functions,
-    transport,
+    transport: chaos === undefined ? transport : chaosTransport(transport, chaos),
     reportIntervalMs: config.reportIntervalMs,
     ...(config.capacity === undefined ? {} : { capacity: config.capacity }),
     ...(config.chaos === undefined ? {} : { chaos: config.chaos }),
@@ -174,8 +192,10 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     shard,
     transport,
     ...(registry === undefined ? {} : { registry }),
+    ...(chaos === undefined ? {} : { chaos }),
     stop: async (graceMs = 5_000) => {
       await shard.stop(graceMs);
+      chaosFollower?.close();
       statusReplies?.unsubscribe();
       shadowReplies?.unsubscribe();
       await registry?.stop();
