@@ -11,8 +11,20 @@ interface IndexSnapshot {
 /** Events read back per page when the index is scanned. */
 const page = 5_000;
 
+/** Index events written in one append at most (the rest wait for the next one). */
+const maxBatch = 500;
+
+interface PendingIndexEvent {
+  readonly event: { readonly type: string; readonly data: unknown };
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class SagaIndex {
   readonly stream: string;
+  /** Opened/closed events waiting for the append in flight to finish; they go together in the next one. */
+  private readonly queued: PendingIndexEvent[] = [];
+  private writing = false;
 
   constructor(
     private readonly store: EventStore,
@@ -23,14 +35,42 @@ export class SagaIndex {
     this.stream = `${name}.index`;
   }
 
-  /** A saga is about to be started (written before its stream, so a resume finds it). */
-  async opened(sagaId: string, sagaType: string): Promise<void> {
-    await this.store.append(this.stream, [{ type: 'SagaOpened', data: { sagaId, sagaType } }]);
+  /** A saga is about to be started (written before its stream, so a resume finds it). Resolves once stored. */
+  opened(sagaId: string, sagaType: string): Promise<void> {
+    return this.write({ type: 'SagaOpened', data: { sagaId, sagaType } });
   }
 
-  /** A saga finished. */
-  async closed(sagaId: string, status: SagaStatus): Promise<void> {
-    await this.store.append(this.stream, [{ type: 'SagaClosed', data: { sagaId, status } }]);
+  /** A saga finished. Resolves once stored. */
+  closed(sagaId: string, status: SagaStatus): Promise<void> {
+    return this.write({ type: 'SagaClosed', data: { sagaId, status } });
+  }
+
+  /**
+   * Every saga of a runner writes to this one stream, so its appends would take turns on the
+   * stream's row, one commit each, holding pool connections while they wait. Instead one append
+   * is in flight at a time, and the events that arrived meanwhile go together in the next one
+   * (in arrival order): one commit for many sagas. Each caller still resolves only once its own
+   * event is stored, and a failed append rejects exactly the callers whose events it carried.
+   */
+  private write(event: PendingIndexEvent['event']): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ event, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, maxBatch);
+      try {
+        await this.store.append(this.stream, batch.map((p) => p.event));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.writing = false;
   }
 
   /**
