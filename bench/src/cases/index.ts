@@ -8,6 +8,7 @@ import { killSwitchArea } from './killSwitch.js';
 import { routingArea } from './routing.js';
 import { timersArea } from './timers.js';
 import { sagaArea } from './saga.js';
+import { sagaDurableArea } from './sagaDurable.js';
 import { httpArea } from './http.js';
 import { httpGatewayArea } from './httpGateway.js';
 import { httpStoreArea } from './httpStore.js';
@@ -22,6 +23,7 @@ export const areas: BenchArea[] = [
   routingArea,
   timersArea,
   sagaArea,
+  sagaDurableArea,
   httpArea,
   httpGatewayArea,
   httpStoreArea,
