@@ -1,13 +1,17 @@
 // Entry point of `npm start`: the crypto trading service, embedded by default (no servers needed), a gateway to shards with LUCENT_NATS_URL.
 import { isLucentError } from '@lucent/core';
+import { startTracing } from '@lucent/runtime';
 import { createCryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 
+// Off unless OTEL_TRACES_EXPORTER or LUCENT_TRACES_FILE names an exporter (docs/operations.md, Tracing).
+const tracing = startTracing({ serviceName: 'crypto-trading' });
 const config = configFromEnv();
-const service = await createCryptoService(config).catch((error: unknown) => {
+const service = await createCryptoService(config).catch(async (error: unknown) => {
   // A typed refusal (e.g. DATA_DIRECTORY_LOCKED: another process serves this data directory) says all in its message.
   const why = isLucentError(error) ? error.message : error instanceof Error ? error.stack : String(error);
   console.error(`Lucent crypto trading service did not start: ${why}`);
+  await tracing?.shutdown().catch(() => undefined);
   process.exit(1);
 });
 await service.app.listen(config.port, config.host);
@@ -60,11 +64,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     // A stop that hangs (a store that never answers) must not keep the process past its budget.
     setTimeout(() => process.exit(1), drainTimeoutMs + 10_000).unref();
+    // The spans of the last requests are exported before the process ends.
+    const flushed = (code: number) => (tracing === undefined ? Promise.resolve(code) : tracing.shutdown().then(() => code, () => code));
     service.shutdown(drainTimeoutMs).then(
-      ({ drained }) => process.exit(drained ? 0 : 1),
+      ({ drained }) => flushed(drained ? 0 : 1).then((code) => process.exit(code)),
       (error: unknown) => {
         console.error(`Lucent crypto trading service did not stop cleanly: ${error instanceof Error ? error.stack : String(error)}`);
-        process.exit(1);
+        return flushed(1).then((code) => process.exit(code));
       },
     );
   });

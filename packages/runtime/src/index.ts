@@ -8,6 +8,8 @@ export * from './observability/metrics.js';
 export * from './observability/functionMetrics.js';
 export * from './observability/instrumentedEventStore.js';
 export * from './observability/metricsServer.js';
+export * from './observability/tracing.js';
+export * from './observability/tracedEventStore.js';
 export * from './eventStore/eventStore.js';
 export * from './eventStore/memoryEventStore.js';
 export * from './eventStore/catchUpSubscription.js';

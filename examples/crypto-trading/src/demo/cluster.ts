@@ -69,11 +69,16 @@ export function run(args: readonly string[]): Promise<{ code: number; out: strin
   });
 }
 
-/** Start `lucent shard` of the example as its own process; resolves once it serves. */
-export function startShard(id: string, tags: readonly string[], nats: string, prefix: string, publicKey: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, 'shard', '--config', shardConfig, '--id', id, '--tags', tags.join(','), '--nats', nats, '--prefix', prefix, '--public-key', publicKey], {
+/**
+ * Start `lucent shard` of the example as its own process; resolves once it serves. Without a public
+ * key it follows no bundle store; `env` is its environment (this process's by default).
+ */
+export function startShard(id: string, tags: readonly string[], nats: string, prefix: string, publicKey: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const keyArgs = publicKey === undefined ? [] : ['--public-key', publicKey];
+  const child = spawn(process.execPath, [cli, 'shard', '--config', shardConfig, '--id', id, '--tags', tags.join(','), '--nats', nats, '--prefix', prefix, ...keyArgs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let out = '';
   return new Promise((resolve, reject) => {

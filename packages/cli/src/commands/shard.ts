@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isFunctionDefinition, type FunctionMap } from '@lucent/core';
-import { createLogger, LucentMetrics, serveMetrics, type MetricsServer } from '@lucent/runtime';
+import { createLogger, LucentMetrics, serveMetrics, startTracing, type MetricsServer } from '@lucent/runtime';
 import { bundleBucketFor, parseShardConfig, registryBucketFor, startNatsShard, type ShardConfig } from '@lucent/nats';
 import { parseCommandArgs, type Command } from './command.js';
 
@@ -112,6 +112,8 @@ The shard registers the functions compiled into it in the registry when it start
       logger.info('no --database given: shadow results stay in this process (metrics only)');
     }
     const metrics = metricsPort === undefined ? undefined : new LucentMetrics({ shard: config.id });
+    // Off unless OTEL_TRACES_EXPORTER or LUCENT_TRACES_FILE names an exporter (docs/operations.md, Tracing).
+    const tracing = startTracing({ serviceName: 'lucent-shard', attributes: { 'lucent.shard.id': config.id } });
     let running: Awaited<ReturnType<typeof startNatsShard>>;
     let metricsServer: MetricsServer | undefined;
     try {
@@ -124,9 +126,10 @@ The shard registers the functions compiled into it in the registry when it start
         ...(metrics === undefined ? {} : { metrics }),
       });
       // Loopback only: the series name functions and shards; a scraper on another host goes through a proxy.
-      if (metrics !== undefined && metricsPort !== undefined) metricsServer = await serveMetrics(metrics.registry, { port: metricsPort });
+      if (metrics !== undefined && metricsPort !== undefined) metricsServer = await serveMetrics(metrics.registry, { port: metricsPort, ready: () => running.ready() });
     } catch (error) {
       await eventStore?.close();
+      await tracing?.shutdown();
       throw error;
     }
     const hosted = Object.keys(running.shard.report().functions).length;
@@ -155,6 +158,8 @@ The shard registers the functions compiled into it in the registry when it start
     const cut = running.shard.callsInFlight;
     await metricsServer?.close();
     await eventStore?.close();
+    // The spans of the last calls are exported before the process ends.
+    await tracing?.shutdown();
     if (cut > 0) {
       logger.warn('shard stopped with calls still running after the drain timeout', { cut, drainTimeoutMs });
       return 1;

@@ -4,6 +4,7 @@ import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ValidationError } from '@lucent/core';
+import { installHttpTracing } from './httpTracing.js';
 import { assertStorableStrings, jsonNestingExceeds } from './requestInput.js';
 
 export interface LucentHttpOptions {
@@ -132,6 +133,8 @@ export async function createLucentApp(module: Parameters<typeof NestFactory.crea
     bodyParser: false,
   });
   installJsonParser(app, resolved);
+  // Hooks that check one boolean per request while tracing is off (startTracing was never called).
+  installHttpTracing(app);
   const routes: { method: string; url: string }[] = [];
   served.set(app, routes);
   app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {

@@ -21,6 +21,7 @@ import {
   type TypedInvoke,
 } from '@lucent/core';
 import type { FunctionInfo, InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
+import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
 import { isPlainCall, routingCallFor } from './callRouting.js';
@@ -168,11 +169,32 @@ export class ClusterClient implements Invoker {
    * LucentError, and never later than the deadline.
    */
   invoke(name: string, input: unknown, options: RemoteInvokeOptions = {}): Promise<InvocationResult<unknown>> {
+    if (tracingActive()) return this.traced(name, input, options);
     try {
       return this.start(name, input, options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The call in a client span (its failover included): the call carries that span's traceparent, so
+   * the shard's server span is its child. The shard that answered and the version it ran are set on it.
+   */
+  private traced(name: string, input: unknown, options: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
+    const correlationId = options.correlationId ?? this.idPrefix + (++this.sequence).toString(36);
+    const attributes = () =>
+      businessAttributes(options.business, { 'lucent.function.name': name, 'lucent.correlation_id': correlationId, ...(options.version !== undefined && { 'lucent.function.version': options.version }) });
+    return inSpan(`call ${name}`, SpanKind.CLIENT, parentContext(options.traceparent), attributes, (span) => {
+      const given = options.placed;
+      const placed = !span.isRecording()
+        ? given
+        : (where: Placement) => {
+            span.setAttributes({ 'lucent.shard': where.shard, 'lucent.function.version': where.version });
+            given?.(where);
+          };
+      return this.start(name, input, { ...options, correlationId, traceparent: traceparentOfSpan(span), ...(placed !== undefined && { placed }) });
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // A shard: serves a FunctionManager's functions on its own transport address and publishes load reports about once a second.
 import { LucentError, ValidationError, type LoadReport, type ResourceClass, type ShardInfo } from '@lucent/core';
 import type { FunctionManager } from '../functionManager/functionManager.js';
+import { inSpan, markFailed, remoteContext, SpanKind, tracingActive } from '../observability/tracing.js';
 import type { RemoteCall, RemoteReply, Served, Transport } from '../transport/transport.js';
 import { serializeError } from '../transport/wireErrors.js';
 import { FunctionStats } from './functionStats.js';
@@ -85,7 +86,7 @@ export class Shard {
   async start(): Promise<void> {
     this.load = new ProcessLoad();
     this.peers = new ShardDirectory(this.transport, { clock: this.clock });
-    this.served = await this.transport.serve(this.id, (call) => this.handle(call));
+    this.served = await this.transport.serve(this.id, (call) => (tracingActive() ? this.tracedHandle(call) : this.handle(call)));
     this.publish();
   }
 
@@ -173,6 +174,16 @@ export class Shard {
     if (this.functions.has(call.name)) this.stats.record(call.name, elapsed, failed);
     if (--this.inFlight === 0 && this.idle) this.idle();
     return reply;
+  }
+
+  /** `handle` in a server span whose parent is the caller's span, named by the call's traceparent. */
+  private tracedHandle(call: RemoteCall): Promise<RemoteReply> {
+    const attributes = () => ({ 'lucent.function.name': String(call.name), 'lucent.shard': this.id, 'lucent.correlation_id': String(call.correlationId) });
+    return inSpan(`serve ${String(call.name)}`, SpanKind.SERVER, remoteContext(call.traceparent), attributes, async (span) => {
+      const reply = await this.handle(call);
+      if (!reply.ok) markFailed(span, reply.error);
+      return reply;
+    });
   }
 
   /** This shard's load report as of now. Its call counts restart after each report. */

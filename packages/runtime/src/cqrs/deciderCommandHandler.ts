@@ -14,6 +14,7 @@ import {
 } from '@lucent/core';
 import type { EventStore, NewEvent } from '../eventStore/eventStore.js';
 import type { Invoker } from '../invoker/invoker.js';
+import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { decisionMetadataKey, type DecisionRecord } from './decisionRecord.js';
 
 export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
@@ -98,7 +99,28 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
     return stream;
   }
 
-  async handle(command: C, options: CommandOptions = {}): Promise<CommandResult<E>> {
+  handle(command: C, options: CommandOptions = {}): Promise<CommandResult<E>> {
+    if (tracingActive()) return this.traced(command, options);
+    return this.run(command, options);
+  }
+
+  /** The command in a `command <decision>` span: the decision's call and the append are its children, and the events carry its traceparent. */
+  private traced(command: C, options: CommandOptions): Promise<CommandResult<E>> {
+    const type = (command as { type?: unknown } | null)?.type;
+    const attributes = () =>
+      businessAttributes(options.business, {
+        'lucent.decision': this.options.decision,
+        ...(typeof type === 'string' && { 'lucent.command.type': type }),
+        ...(options.correlationId !== undefined && { 'lucent.correlation_id': options.correlationId }),
+      });
+    return inSpan(`command ${this.options.decision}`, SpanKind.INTERNAL, parentContext(options.traceparent), attributes, async (span) => {
+      const result = await this.run(command, { ...options, traceparent: traceparentOfSpan(span) });
+      if (span.isRecording()) span.setAttributes({ 'lucent.stream': result.stream, 'lucent.attempts': result.attempts, 'lucent.duplicate': result.duplicate });
+      return result;
+    });
+  }
+
+  private async run(command: C, options: CommandOptions): Promise<CommandResult<E>> {
     const { store, functions, decider, decision } = this.options;
     const stream = this.streamFor(command);
     const correlationId = options.correlationId ?? randomUUID();

@@ -21,6 +21,7 @@ import {
   type TypedInvoke,
 } from '@lucent/core';
 import type { InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
+import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { AsyncCall } from './asyncCall.js';
 import { DeadlineWatch } from './deadlineWatch.js';
 import type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowObserver } from './functionManagerOptions.js';
@@ -140,6 +141,30 @@ export class FunctionManager extends FunctionTable implements Invoker {
 
   /** Run one known definition: validate, build the context, call, enforce the deadline. */
   run(fn: AnyFunctionDefinition, input: unknown, options?: InvokeOptions): Promise<InvocationResult<unknown>> {
+    if (tracingActive()) return this.traced(fn, input, options);
+    return this.untraced(fn, input, options);
+  }
+
+  /** The call in a `function <name>` span; the function sees that span as ctx.span and its traceparent (its log lines and the calls it makes name it). */
+  private traced(fn: AnyFunctionDefinition, input: unknown, options: InvokeOptions | undefined): Promise<InvocationResult<unknown>> {
+    const correlationId = options?.correlationId ?? this.nextCorrelationId();
+    const attributes = () => {
+      const shard = this.shard === undefined ? 'local' : typeof this.shard === 'function' ? this.shard().id : this.shard.id;
+      return businessAttributes(options?.business, {
+        'lucent.function.name': fn.name,
+        'lucent.function.version': fn.version,
+        'lucent.shard': shard,
+        'lucent.correlation_id': correlationId,
+        ...(options?.attempt !== undefined && { 'lucent.attempt': options.attempt }),
+      });
+    };
+    return inSpan(`function ${fn.name}`, SpanKind.INTERNAL, parentContext(options?.traceparent), attributes, (span) =>
+      // ctx.span is this span unless the caller gave its own: what the function sets on it is exported.
+      this.untraced(fn, input, { ...options, correlationId, traceparent: traceparentOfSpan(span), span: options?.span ?? span }),
+    );
+  }
+
+  private untraced(fn: AnyFunctionDefinition, input: unknown, options: InvokeOptions | undefined): Promise<InvocationResult<unknown>> {
     const result = this.observer !== undefined ? this.observed(this.observer, fn, input, options) : this.execute(fn, input, options);
     // One undefined check on the common call; only a caller that asks where the call ran pays a `then`.
     const placed = options?.placed;

@@ -1,6 +1,7 @@
 // Projector: follows the event store's global order and keeps one projection's views and checkpoint in a ProjectionStore.
 import { keysOf, projectBatch, type DomainEvent, type ProjectedEvent, type Projection } from '@lucent/core';
 import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
+import { inSpan, linksTo, remoteContext, SpanKind, tracingActive } from '../observability/tracing.js';
 import type { ProjectionStore } from './projectionStore.js';
 
 export interface ProjectorOptions<V, E extends DomainEvent> {
@@ -49,7 +50,29 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
   }
 
   /** Fold a batch and commit views and checkpoint in one atomic write. */
-  private async apply(generation: number, batch: readonly StoredEvent[]): Promise<void> {
+  private apply(generation: number, batch: readonly StoredEvent[]): Promise<void> {
+    return tracingActive() ? this.tracedApply(generation, batch) : this.commit(generation, batch);
+  }
+
+  /**
+   * The commit in a `projection <name>` span, child of the span that produced the batch's last
+   * traced event (its metadata's traceparent), linked to the others' (a batch may hold many traces).
+   */
+  private tracedApply(generation: number, batch: readonly StoredEvent[]): Promise<void> {
+    const producers = [...new Set(batch.map((e) => e.metadata.traceparent).filter((t): t is string => typeof t === 'string'))];
+    const parent = remoteContext(producers[producers.length - 1]);
+    // At most 32 links: a catch-up batch of 500 events from 500 requests would make a huge span.
+    const links = linksTo(producers.slice(-33, -1));
+    const attributes = () => ({
+      'lucent.projection': this.name,
+      'lucent.generation': generation,
+      'lucent.events': batch.length,
+      'lucent.global_position': (batch[batch.length - 1] as StoredEvent).globalPosition,
+    });
+    return inSpan(`projection ${this.name}`, SpanKind.INTERNAL, parent, attributes, () => this.commit(generation, batch), links);
+  }
+
+  private async commit(generation: number, batch: readonly StoredEvent[]): Promise<void> {
     const { views, projection } = this.options;
     const last = (batch[batch.length - 1] as StoredEvent).globalPosition;
     for (let tries = 0; tries < 3; tries++) {

@@ -1,0 +1,267 @@
+// Tracing: an OpenTelemetry trace SDK started from the standard OTEL_* variables, and the span helpers Lucent's span sites share (off: nothing is created).
+import { appendFileSync } from 'node:fs';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
+import { ExportResultCode, hrTimeToMicroseconds, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+import { parseTraceparent, type BusinessMetadata } from '@lucent/core';
+
+export { SpanKind };
+
+let tracer: Tracer | undefined;
+
+/**
+ * True once `startTracing` registered a provider. Every span site checks this one boolean first and
+ * takes its untraced path when it is false, so a process without an exporter creates nothing.
+ */
+export function tracingActive(): boolean {
+  return tracer !== undefined;
+}
+
+export interface TracingOptions {
+  /** Where finished spans go (an `InMemorySpanExporter` in tests), besides what the variables name. */
+  readonly exporter?: SpanExporter;
+  /** `service.name` when OTEL_SERVICE_NAME is unset. */
+  readonly serviceName?: string;
+  /** More resource attributes (e.g. `lucent.shard.id`); OTEL_RESOURCE_ATTRIBUTES wins over them. */
+  readonly attributes?: Attributes;
+  /** The sampler; by default the SDK's, from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. */
+  readonly sampler?: Sampler;
+}
+
+export interface Tracing {
+  /** Export what is buffered now. */
+  flush(): Promise<void>;
+  /** Flush, stop and unregister: every span site is off again. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Start tracing from the standard variables, or return undefined (nothing configured) and stay off.
+ * On when OTEL_TRACES_EXPORTER names `otlp` (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, batched) or
+ * `console`, when LUCENT_TRACES_FILE names a file (each finished span appended as one JSON line), or
+ * when `options.exporter` is given. OTEL_SDK_DISABLED=true keeps it off. OTEL_TRACES_SAMPLER and
+ * OTEL_TRACES_SAMPLER_ARG choose the sampler (default parentbased_always_on), OTEL_SERVICE_NAME and
+ * OTEL_RESOURCE_ATTRIBUTES the resource: the SDK reads them itself.
+ */
+export function startTracing(options: TracingOptions = {}): Tracing | undefined {
+  const env = process.env;
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
+  if (tracer !== undefined) throw new Error('Tracing is already started in this process: shut the running one down first');
+  const processors: SpanProcessor[] = [];
+  if (options.exporter !== undefined) processors.push(new SimpleSpanProcessor(options.exporter));
+  const file = env['LUCENT_TRACES_FILE'];
+  if (file !== undefined && file !== '') processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(file)));
+  for (const name of (env['OTEL_TRACES_EXPORTER'] ?? '').split(',').map((s) => s.trim().toLowerCase())) {
+    if (name === 'otlp') processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+    else if (name === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  }
+  if (processors.length === 0) return undefined;
+  const resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'lucent', ...options.attributes }).merge(
+    detectResources({ detectors: [envDetector] }),
+  );
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors, ...(options.sampler !== undefined && { sampler: options.sampler }) });
+  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator too.
+  provider.register();
+  tracer = trace.getTracer('lucent');
+  let stopped = false;
+  return {
+    flush: () => provider.forceFlush(),
+    shutdown: async () => {
+      if (stopped) return;
+      stopped = true;
+      tracer = undefined;
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
+
+/** The `traceparent` naming `span` (what a call or event made inside it carries). */
+export function traceparentOfSpan(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}`;
+}
+
+/** The remote span a `traceparent` names, or undefined when it is malformed. */
+export function spanContextOf(traceparent: string | undefined): SpanContext | undefined {
+  const ids = parseTraceparent(traceparent);
+  if (ids === undefined) return undefined;
+  return { traceId: ids.traceId, spanId: ids.spanId, traceFlags: ids.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true };
+}
+
+/** A context whose parent is the remote span a `traceparent` names (a call's caller), or the root when it names none. */
+export function remoteContext(traceparent: string | undefined): Context {
+  const remote = spanContextOf(traceparent);
+  return remote === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, remote);
+}
+
+/** Links to the spans these traceparents name (malformed ones left out). */
+export function linksTo(traceparents: readonly string[]): Link[] {
+  const links: Link[] = [];
+  for (const t of traceparents) {
+    const remote = spanContextOf(t);
+    if (remote !== undefined) links.push({ context: remote });
+  }
+  return links;
+}
+
+/** The active context when it holds a span (this process's own span wins), else the caller's `traceparent`, else a new root. */
+export function parentContext(traceparent: string | undefined): Context {
+  const current = context.active();
+  if (trace.getSpan(current) !== undefined) return current;
+  return remoteContext(traceparent);
+}
+
+/**
+ * Run `work` in a new span, child of `parent`, with the span active (spans opened inside are its
+ * children). `attributes` is called only when the span records (a sampled-out span costs no
+ * attribute building). The span ends when `work` settles, with an ERROR status, the exception and
+ * its `lucent.error.code` recorded when it throws. Call only when `tracingActive()`.
+ */
+export function inSpan<T>(
+  name: string,
+  kind: SpanKind,
+  parent: Context,
+  attributes: (() => Attributes) | undefined,
+  work: (span: Span) => Promise<T>,
+  links?: Link[],
+): Promise<T> {
+  const span = (tracer ?? trace.getTracer('lucent')).startSpan(name, { kind, ...(links !== undefined && links.length > 0 && { links }) }, parent);
+  if (attributes !== undefined && span.isRecording()) span.setAttributes(attributes());
+  return context.with(trace.setSpan(parent, span), async () => {
+    try {
+      return await work(span);
+    } catch (error) {
+      markFailed(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** A span opened by one hook and ended by another (an HTTP request's), for code that does not see OpenTelemetry's types. */
+export interface OpenSpan {
+  readonly traceparent: string;
+  /** Run `work` with this span active: spans opened inside (and their calls' traceparents) are its children. */
+  run<T>(work: () => T): T;
+  set(attributes: Readonly<Record<string, string | number | boolean>>): void;
+  fail(error: unknown): void;
+  end(): void;
+}
+
+/** Open a server span whose parent is the caller's `traceparent` (an incoming request's header). Call only when `tracingActive()`. */
+export function openServerSpan(name: string, traceparent: string | undefined, attributes: Readonly<Record<string, string | number | boolean>>): OpenSpan {
+  const parent = remoteContext(traceparent);
+  const span = (tracer ?? trace.getTracer('lucent')).startSpan(name, { kind: SpanKind.SERVER }, parent);
+  if (span.isRecording()) span.setAttributes(attributes);
+  const active = trace.setSpan(parent, span);
+  return {
+    traceparent: traceparentOfSpan(span),
+    run: (work) => context.with(active, work),
+    set: (more) => {
+      if (span.isRecording()) span.setAttributes(more);
+    },
+    fail: (error) => markFailed(span, error),
+    end: () => span.end(),
+  };
+}
+
+/** Record a failure on `span`: ERROR status, the exception, and its Lucent error code when it has one. */
+export function markFailed(span: Span, error: unknown): void {
+  if (!span.isRecording()) return;
+  // A LucentError, or its wire form (a plain object with code and message) on a shard's reply.
+  const { code, message } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  span.recordException(error instanceof Error ? error : { message: text, ...(typeof code === 'string' && { code }) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: text });
+  if (typeof code === 'string') span.setAttribute('lucent.error.code', code);
+}
+
+/** Business metadata as span attributes (`lucent.business.userId`, …); strings, numbers, booleans and string lists only. */
+export function businessAttributes(business: BusinessMetadata | undefined, out: Attributes = {}): Attributes {
+  if (business === undefined) return out;
+  for (const [key, value] of Object.entries(business)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[`lucent.business.${key}`] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[`lucent.business.${key}`] = value as string[];
+  }
+  return out;
+}
+
+/** Finished spans as JSON lines, appended synchronously (one object per span, see `SpanRecord`): a test joins the files of several processes. */
+export class JsonLinesSpanExporter implements SpanExporter {
+  constructor(private readonly file: string) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    try {
+      appendFileSync(this.file, spans.map((s) => JSON.stringify(spanRecord(s)) + '\n').join(''));
+      done({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** One finished span, flat: what `JsonLinesSpanExporter` writes. */
+export interface SpanRecord {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  readonly kind: string;
+  readonly service: string;
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly attributes: Attributes;
+  /** 0 unset, 1 ok, 2 error (OpenTelemetry's SpanStatusCode). */
+  readonly status: number;
+  readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
+}
+
+export function spanRecord(s: ReadableSpan): SpanRecord {
+  const ctx = s.spanContext();
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: s.parentSpanContext?.spanId,
+    name: s.name,
+    kind: SpanKind[s.kind],
+    service: String(s.resource.attributes['service.name'] ?? ''),
+    startUs: hrTimeToMicroseconds(s.startTime),
+    endUs: hrTimeToMicroseconds(s.endTime),
+    attributes: s.attributes,
+    status: s.status.code,
+    links: s.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId })),
+  };
+}
