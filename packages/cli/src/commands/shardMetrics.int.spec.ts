@@ -50,6 +50,9 @@ describe('a shard process with --metrics-port', () => {
     expect(sample(text, 'lucent_function_duration_seconds_count', { ...labels, outcome: 'ok' })).toBe(4);
     expect(sample(text, 'lucent_function_in_flight', labels)).toBe(0);
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    // Registered with the NATS Services API and its link up: ready.
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
 
     shard.child.kill('SIGTERM');
     expect((await shard.exited).code).toBe(0);

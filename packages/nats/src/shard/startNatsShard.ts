@@ -15,7 +15,7 @@ import {
 import type { LucentMetrics } from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Subscription } from 'nats';
+import type { Service, Subscription } from 'nats';
 import { bundleStatusSubject, serveBundleStatus } from '../deploy/bundleStatus.js';
 import { NatsBundleStore } from '../deploy/natsBundleStore.js';
 import { chaosBucketFor, KvChaos } from '../chaos/kvChaos.js';
@@ -25,6 +25,7 @@ import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { bundleBucketFor, registryBucketFor } from './clusterBuckets.js';
 import type { ShardConfig } from './shardConfig.js';
+import { registerShardService } from './shardService.js';
 
 export interface StartShardOptions {
   readonly config: ShardConfig;
@@ -57,6 +58,10 @@ export interface RunningShard {
   readonly registry?: ShardRegistry;
   /** The faults this shard's served calls meet, when it follows the chaos document. */
   readonly chaos?: Chaos;
+  /** Its registration with the NATS Services API (`lucent-shard`): what `$SRV.PING`, `$SRV.INFO` and `$SRV.STATS` answer. */
+  readonly service: Service;
+  /** Ready for calls: registered with the Services API, its NATS link up now, not draining. */
+  ready(): boolean;
   /** Drain: announce it, finish running calls, close the connection. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -187,13 +192,21 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
     });
   }
   await shard.start();
+  const service = await registerShardService({ connection, shard, functions, prefix: config.subjectPrefix });
+  let stopping = false;
   logger.info('shard started', { shard: config.id, tags: config.tags, functions: functions.list().length, prefix: config.subjectPrefix });
   return {
     shard,
     transport,
     ...(registry === undefined ? {} : { registry }),
     ...(chaos === undefined ? {} : { chaos }),
+    service,
+    // linkDownSince(+∞) is true only while the link is down right now.
+    ready: () => !stopping && !service.isStopped && !connection.isClosed() && !transport.linkDownSince(Number.POSITIVE_INFINITY),
     stop: async (graceMs = 5_000) => {
+      stopping = true;
+      // Off the Services API first: tooling stops listing a shard that is going.
+      await service.stop().catch(() => undefined);
       await shard.stop(graceMs);
       chaosFollower?.close();
       statusReplies?.unsubscribe();

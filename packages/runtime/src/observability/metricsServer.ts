@@ -1,4 +1,4 @@
-// A small HTTP server that answers GET /metrics with a registry's text exposition: a shard's metrics port.
+// A small HTTP server that answers GET /metrics with a registry's text exposition, and the health probes: a shard's metrics port.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -9,10 +9,30 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serve `GET /metrics` on host:port (127.0.0.1 by default); every other request gets 404. */
-export async function serveMetrics(registry: Registry, options: { readonly port: number; readonly host?: string }): Promise<MetricsServer> {
+export interface MetricsServerOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Answers `GET /health/ready`: 200 when true, 503 when false (without it the probe is 404). */
+  readonly ready?: () => boolean;
+}
+
+/**
+ * Serve `GET /metrics` on host:port (127.0.0.1 by default), `GET /health/live` (200 while the
+ * process answers) and, given `ready`, `GET /health/ready`; every other request gets 404.
+ */
+export async function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/health/live') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/health/ready' && options.ready !== undefined) {
+      const ready = options.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(ready ? '{"status":"ready"}\n' : '{"status":"not ready"}\n');
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
