@@ -1,8 +1,9 @@
-// Scheduling: timer firing lag with many pending timers, Lucent's PostgreSQL scheduler vs BullMQ delayed jobs on Redis.
+// Scheduling: timer firing lag with many pending timers, Lucent's PostgreSQL scheduler vs BullMQ delayed jobs on Redis and pg-boss on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { createPostgresTimerStore } from '@lucent/postgres';
 import { Scheduler } from '@lucent/runtime';
 import { LatencyRecorder } from '../harness/latencyRecorder.js';
@@ -107,6 +108,41 @@ async function bullmqLag(options: BenchOptions, tag: string, round: number): Pro
   }
 }
 
+/** pg-boss's worker polls; 0.5 s is the shortest interval it accepts. */
+const pgBossPollSeconds = 0.5;
+/** pg-boss workers and the jobs each fetches per poll: up to 800 a round, enough for the 1,000/s due rate at 2 polls a second. */
+const pgBossWorkers = 4;
+const pgBossBatch = 200;
+
+async function pgBossLag(options: BenchOptions, tag: string, round: number): Promise<Lag> {
+  const schema = `bench_pgboss_${tag}_${round}`;
+  const boss = new PgBoss({ connectionString: options.postgresUrl, schema, max: 10, schedule: false });
+  boss.on('error', (error: unknown) => console.error(`[bench] timer.lag pg-boss: ${String(error)}`));
+  const lag = new LatencyRecorder();
+  try {
+    await boss.start();
+    await boss.createQueue('timers');
+    const due = dueTimes(timerCount(), spreadMs());
+    for (let i = 0; i < due.length; i += 500) {
+      await boss.insert(due.slice(i, i + 500).map((dueAt) => ({ name: 'timers', data: { dueAt }, startAfter: new Date(dueAt) })));
+    }
+    if (Date.now() > (due[0] as number)) console.warn(`timer.lag: pg-boss arming overran the first due time by ${Date.now() - (due[0] as number)} ms`);
+    for (let w = 0; w < pgBossWorkers; w++) {
+      await boss.work<{ dueAt: number }>('timers', { batchSize: pgBossBatch, pollingIntervalSeconds: pgBossPollSeconds }, async (jobs) => {
+        for (const job of jobs) lag.recordMs(preciseNow() - job.data.dueAt);
+      });
+    }
+    await waitForAll(() => lag.count, due.length, due[due.length - 1] as number);
+    return { p50Ms: lag.percentileMs(50), p99Ms: lag.percentileMs(99), fired: lag.count };
+  } finally {
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    const admin = new pg.Client({ connectionString: options.postgresUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -122,6 +158,7 @@ export const timersArea: BenchArea = {
     const tag = randomBytes(4).toString('hex');
     const lucent: Lag[] = [];
     const bullmq: Lag[] = [];
+    const pgboss: Lag[] = [];
     const floor: Lag[] = [];
     // Each round is ~15 s a side, so at most two, alternating so machine drift hits both.
     for (let round = 0; round < Math.min(2, options.rounds); round++) {
@@ -129,15 +166,18 @@ export const timersArea: BenchArea = {
       lucent.push(side.lucent);
       floor.push(side.floor);
       bullmq.push(await bullmqLag(options, tag, round));
+      pgboss.push(await pgBossLag(options, tag, round));
     }
     const n = timerCount();
-    const incomplete = [...lucent, ...bullmq, ...floor].filter((l) => l.fired < n).length;
+    const incomplete = [...lucent, ...bullmq, ...pgboss, ...floor].filter((l) => l.fired < n).length;
     const note =
       `${n} timers armed up front, due evenly over ${spreadMs()} ms; lag = handler start − due time. Lucent: PostgreSQL timer store ` +
       `(synchronous_commit on: every claim and completion is fsynced), one scheduler process, claims of up to ${concurrency} with ` +
       `FOR UPDATE SKIP LOCKED taken up to 250 ms ahead and fired from memory, completions batched. BullMQ 5: delayed jobs on the ` +
       `same machine's Redis, one worker, concurrency ${concurrency}; that Redis runs without AOF or RDB snapshots (appendonly no), ` +
-      `so a Redis crash loses its jobs: less durable than the PostgreSQL side. timer-floor: a bare setTimeout per timer, armed in ` +
+      `so a Redis crash loses its jobs: less durable than the PostgreSQL side. pg-boss 10.4 (the newest release on Node 20; 11+ ` +
+      `needs Node 22): jobs with startAfter on the same PostgreSQL (fsynced like Lucent's), inserted 500 at a time, ${pgBossWorkers} workers ` +
+      `fetching up to ${pgBossBatch} each, polling every ${pgBossPollSeconds * 1000} ms (the shortest it accepts). timer-floor: a bare setTimeout per timer, armed in ` +
       `the same process during Lucent's run (the event loop's own lateness at that moment, on this machine). Median of ${lucent.length} round(s) a side.` +
       (incomplete > 0 ? ` WARNING: ${incomplete} run(s) did not fire every timer before the deadline.` : '');
     return (['p50', 'p99'] as const).map((p) => ({
@@ -145,7 +185,11 @@ export const timersArea: BenchArea = {
       metric: `${p}_ms` as const,
       higherIsBetter: false,
       lucent: median(lucent.map((l) => l[`${p}Ms`])),
-      baselines: { bullmq: median(bullmq.map((l) => l[`${p}Ms`])), 'timer-floor': median(floor.map((l) => l[`${p}Ms`])) },
+      baselines: {
+        bullmq: median(bullmq.map((l) => l[`${p}Ms`])),
+        'pg-boss': median(pgboss.map((l) => l[`${p}Ms`])),
+        'timer-floor': median(floor.map((l) => l[`${p}Ms`])),
+      },
       floors: ['timer-floor'],
       note,
     })) satisfies BenchResult[];
