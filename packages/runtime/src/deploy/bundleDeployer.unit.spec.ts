@@ -1,7 +1,7 @@
 // Verification, loading and containment of bundles on one node, with hand-written bundle code (no esbuild, no servers).
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineFunction, unregisterVersion } from '@lucent/core';
+import { defineFunction, InvocationContext, unregisterVersion, type Logger } from '@lucent/core';
 import { FunctionManager } from '../functionManager/functionManager.js';
 import { ShardRegistry } from '../cluster/shardRegistry.js';
 import { MemoryRegistryStore } from '../registry/memoryRegistryStore.js';
@@ -40,6 +40,8 @@ const echo = {
     if (input.mode === 'spin') for (;;) {}
     if (input.mode === 'exit') process.exit(3);
     if (input.mode === 'throw') throw new Error('boom');
+    if (input.mode === 'log') ctx.seed.log.info('hello from the bundle', { n: 1 });
+    if (input.mode === 'uncloneable') return { fn: () => 1 };
     ctx.emit({ type: 'Echoed', data: { at: ctx.now() } });
     return { by: 'bundle-' + ${JSON.stringify(version)}, user: ctx.business.userId ?? null, env: Object.keys(process.env).length };
   },
@@ -109,6 +111,34 @@ describe('BundleWorker', () => {
       reason: 'load-failed',
       message: expect.stringContaining('not loaded within 300 ms'),
     });
+  });
+
+  it('serves calls on one pooled thread, forwards its logs, refuses a result that cannot cross threads, and ends the thread when unloaded', async () => {
+    const lines: unknown[] = [];
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+    const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+    const bundle = verified(demoSource('2.0.0'));
+    const worker = await BundleWorker.start(bundle, { logger });
+    try {
+      expect(worker.functions).toEqual([{ name: 'demo.echo', version: '2.0.0', meta: { heavy: true } }]);
+      expect(worker.threads).toBe(1);
+      const ctx = new InvocationContext({ now: 7, business: { userId: 'u9' } });
+      const calls = await Promise.all(Array.from({ length: 8 }, () => worker.call('demo.echo', '2.0.0', { mode: 'log' }, ctx)));
+      expect(calls.map((c) => c.output)).toEqual(Array(8).fill({ by: 'bundle-2.0.0', user: 'u9', env: 0 }));
+      // Log lines travel on the thread's own port, not with the reply: they may land just after it.
+      await expect.poll(() => lines.length, { timeout: 5_000 }).toBe(8);
+      expect(lines[0]).toEqual({ level: 'info', message: 'hello from the bundle', fields: { bundle: bundle.id, n: 1 } });
+      await expect(worker.call('demo.echo', '2.0.0', { mode: 'uncloneable' }, ctx)).rejects.toMatchObject({
+        code: 'FUNCTION_FAILED',
+        message: expect.stringContaining('cannot cross threads'),
+      });
+      await expect(worker.call('demo.echo', '2.0.0', { mode: () => 1 }, ctx)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(worker.threads).toBe(1);
+    } finally {
+      await worker.terminate();
+    }
+    expect(worker.threads).toBe(0);
+    await expect(worker.call('demo.echo', '2.0.0', { mode: 'echo' }, new InvocationContext({ now: 0 }))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });
 

@@ -1,5 +1,7 @@
-// One worker thread running one verified bundle: start it, call its functions, contain its failures.
-import { Worker } from 'node:worker_threads';
+// One verified bundle on its own piscina pool of one thread: start it, call its functions, contain its failures.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 import {
   DeadlineExceededError,
   errorFromJSON,
@@ -8,20 +10,14 @@ import {
   silentLogger,
   type DomainEvent,
   type FunctionContext,
-  type FunctionMeta,
   type Logger,
-  type SerializedError,
   ValidationError,
 } from '@lucent/core';
 import { BundleRejectedError } from './bundleRejectedError.js';
-import { bundleWorkerSource } from './bundleWorkerSource.js';
+import type { BundleFunctionInfo, BundleLogMessage, BundleReply, BundleTask, BundleThreadData } from './bundleThread.js';
 import type { VerifiedBundle } from './verifyBundle.js';
 
-export interface WorkerFunctionInfo {
-  readonly name: string;
-  readonly version: string;
-  readonly meta: FunctionMeta;
-}
+export type WorkerFunctionInfo = BundleFunctionInfo;
 
 export interface BundleWorkerOptions {
   /** A bundle whose top level does not finish loading in time is refused (default 10 s). */
@@ -32,21 +28,27 @@ export interface BundleWorkerOptions {
   readonly resourceLimits?: { readonly maxOldGenerationSizeMb?: number };
 }
 
-interface Pending {
-  resolve(value: { output: unknown; events: readonly DomainEvent[] }): void;
-  reject(error: LucentError): void;
-  timer: NodeJS.Timeout | undefined;
-  name: string;
+/**
+ * Calls one bundle's thread serves at once: its functions are mostly async, so one thread interleaves
+ * them, as a plain Worker did; beyond this they wait in the pool's queue (until their deadline).
+ */
+const concurrentCallsPerBundle = 256;
+
+/**
+ * The compiled thread module. Run from TypeScript source (the specs, vite-node) there is no
+ * JavaScript beside this file, so the one `npm run build` wrote to `dist/` is used.
+ */
+function threadFile(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(fromSource ? '../../dist/deploy/bundleThread.js' : './bundleThread.js', import.meta.url));
+  if (fromSource && !existsSync(file)) throw new Error(`${file} is missing: run npm run build before running bundles from source`);
+  return file;
 }
 
-type FromWorker =
-  | { type: 'ready'; functions: WorkerFunctionInfo[] }
-  | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; output: unknown; events: DomainEvent[] }
-  | { type: 'error'; id: number; error: SerializedError & { details?: { thrown?: boolean; reason?: string } } }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: Record<string, unknown> };
+const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-const workerUrl = new URL(`data:text/javascript,${encodeURIComponent(bundleWorkerSource)}`);
+const isLog = (message: unknown): message is BundleLogMessage =>
+  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'lucent.bundle.log';
 
 /** The seed a context was built with; InvocationContext keeps it private, and a worker must reproduce it. */
 function seedOf(ctx: FunctionContext): string {
@@ -55,169 +57,119 @@ function seedOf(ctx: FunctionContext): string {
 }
 
 export class BundleWorker {
-  private worker: Worker | undefined;
-  private starting: Promise<Worker> | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private sequence = 0;
   private closed = false;
   private readonly logger: Logger;
-  private readonly loadTimeoutMs: number;
   private readonly stuckGraceMs: number;
 
   private constructor(
     readonly bundle: VerifiedBundle,
     readonly functions: readonly WorkerFunctionInfo[],
-    worker: Worker,
-    private readonly options: BundleWorkerOptions,
+    private readonly pool: Piscina<BundleTask, BundleReply>,
+    options: BundleWorkerOptions,
   ) {
     this.logger = options.logger ?? silentLogger;
-    this.loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
     this.stuckGraceMs = options.stuckGraceMs ?? 1_000;
-    this.attach(worker);
   }
 
-  /** Start a thread on the bundle and wait for its function list; rejects with BundleRejectedError('load-failed'). */
+  /** Start the bundle's thread and wait for its function list; rejects with BundleRejectedError('load-failed'). */
   static async start(bundle: VerifiedBundle, options: BundleWorkerOptions = {}): Promise<BundleWorker> {
-    const { worker, functions } = await BundleWorker.spawn(bundle, options);
-    return new BundleWorker(bundle, functions, worker, options);
-  }
-
-  private static spawn(
-    bundle: VerifiedBundle,
-    options: BundleWorkerOptions,
-  ): Promise<{ worker: Worker; functions: WorkerFunctionInfo[] }> {
-    const worker = new Worker(workerUrl, {
-      workerData: { code: bundle.code, sha256: bundle.manifest.bundle.sha256 },
-      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-      // The bundle gets no stdin and no copy of this process's environment variables.
+    let filename: string;
+    try {
+      filename = threadFile();
+    } catch (error) {
+      throw new BundleRejectedError(bundle.id, 'load-failed', describeError(error));
+    }
+    const logger = options.logger ?? silentLogger;
+    const workerData: BundleThreadData = { code: bundle.code, sha256: bundle.manifest.bundle.sha256 };
+    const pool = new Piscina<BundleTask, BundleReply>({
+      filename,
+      workerData,
+      // One thread per bundle, kept while the bundle is loaded; a thread that dies is replaced by piscina.
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: concurrentCallsPerBundle,
+      // No Atomics.wait between tasks: the bundle's own timers and I/O keep running in an idle thread.
+      atomics: 'disabled',
+      recordTiming: false,
+      // The bundle gets no copy of this process's environment variables (and, as ever, no stdin).
       env: {},
-      stdin: false,
+      ...(options.resourceLimits ? { resourceLimits: { ...options.resourceLimits } } : {}),
     });
-    return new Promise((resolve, reject) => {
-      // Remove only our own listeners: a Worker keeps internal ones (port ref-counting) that must stay.
-      const detach = (): void => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      const fail = (why: string): void => {
-        detach();
-        void worker.terminate();
-        reject(new BundleRejectedError(bundle.id, 'load-failed', why));
-      };
-      const onMessage = (message: FromWorker): void => {
-        if (message.type === 'ready') {
-          detach();
-          resolve({ worker, functions: message.functions });
-        } else if (message.type === 'failed') fail(message.message);
-      };
-      const onError = (error: Error): void => fail(error.message);
-      const onExit = (code: number): void => fail(`worker exited with code ${code} while loading`);
-      const timeoutMs = options.loadTimeoutMs ?? 10_000;
-      const timer = setTimeout(() => fail(`not loaded within ${timeoutMs} ms`), timeoutMs);
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
+    pool.on('message', (message: unknown) => {
+      if (isLog(message)) logger[message.level](message.message, { bundle: bundle.id, ...message.fields });
     });
-  }
-
-  private attach(worker: Worker): void {
-    this.worker = worker;
-    worker.on('message', (message: FromWorker) => this.receive(message));
-    worker.on('error', (error) => this.logger.error('bundle worker crashed', { bundle: this.bundle.id, error: error.message }));
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(new LucentError('UNAVAILABLE', `Worker of bundle ${this.bundle.id} exited (code ${code})`));
-    });
-  }
-
-  private receive(message: FromWorker): void {
-    if (message.type === 'log') {
-      this.logger[message.level](message.message, { bundle: this.bundle.id, ...message.fields });
-      return;
-    }
-    if (message.type !== 'result' && message.type !== 'error') return;
-    const call = this.pending.get(message.id);
-    if (!call) return;
-    this.pending.delete(message.id);
-    if (call.timer) clearTimeout(call.timer);
-    if (message.type === 'result') call.resolve({ output: message.output, events: message.events });
-    else if (message.error.details?.thrown === true) call.reject(new FunctionFailedError(call.name, new Error(message.error.details.reason ?? message.error.message)));
-    else call.reject(errorFromJSON(message.error));
-  }
-
-  private failAll(error: LucentError): void {
-    for (const [id, call] of this.pending) {
-      if (call.timer) clearTimeout(call.timer);
-      call.reject(error);
-      this.pending.delete(id);
+    // A thread that fails with no call running (an error thrown in a bundle's timer, say) is replaced.
+    pool.on('error', (error: unknown) => logger.error('bundle worker crashed', { bundle: bundle.id, error: describeError(error) }));
+    const timeoutMs = options.loadTimeoutMs ?? 10_000;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const reply = await pool.run({ type: 'describe' }, { signal: abort.signal });
+      if (reply.type !== 'functions') throw new Error(`unexpected reply ${reply.type} while loading`);
+      return new BundleWorker(bundle, reply.functions, pool, options);
+    } catch (error) {
+      await pool.destroy();
+      throw new BundleRejectedError(bundle.id, 'load-failed', abort.signal.aborted ? `not loaded within ${timeoutMs} ms` : describeError(error));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** A live thread: the current one, or a fresh one when the last died (a stuck call, an exit in the bundle). */
-  private live(): Promise<Worker> {
-    if (this.closed) return Promise.reject(new LucentError('UNAVAILABLE', `Bundle ${this.bundle.id} is unloaded`));
-    if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= BundleWorker.spawn(this.bundle, { ...this.options, loadTimeoutMs: this.loadTimeoutMs }).then(
-      ({ worker }) => {
-        this.starting = undefined;
-        if (this.closed) {
-          void worker.terminate();
-          throw new LucentError('UNAVAILABLE', `Bundle ${this.bundle.id} is unloaded`);
-        }
-        this.attach(worker);
-        return worker;
-      },
-      (error: unknown) => {
-        this.starting = undefined;
-        throw new LucentError('UNAVAILABLE', `Worker of bundle ${this.bundle.id} did not restart`, undefined, { cause: error });
-      },
-    );
-    return this.starting;
+  /** Threads alive now: 1 while loaded (0 for a moment while a dead one is replaced), 0 once terminated. */
+  get threads(): number {
+    return this.pool.threads.length;
+  }
+
+  private unloaded(): LucentError {
+    return new LucentError('UNAVAILABLE', `Bundle ${this.bundle.id} is unloaded`);
   }
 
   /** Run `name@version` in the thread with the caller's context; events come back as data. */
   async call(name: string, version: string, input: unknown, ctx: FunctionContext): Promise<{ output: unknown; events: readonly DomainEvent[] }> {
-    const worker = await this.live();
-    const id = ++this.sequence;
+    if (this.closed) throw this.unloaded();
     const deadline = ctx.execution.deadline;
-    const context = {
-      now: ctx.now(),
-      seed: seedOf(ctx),
-      business: ctx.business,
-      shard: ctx.shard,
-      execution: ctx.execution,
+    const task: BundleTask = {
+      type: 'call',
+      name,
+      version,
+      input,
+      context: { now: ctx.now(), seed: seedOf(ctx), business: ctx.business, shard: ctx.shard, execution: ctx.execution },
     };
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      if (Number.isFinite(deadline)) {
-        // A synchronous loop cannot be interrupted inside the thread: past its deadline, replace the thread.
-        timer = setTimeout(() => {
-          if (!this.pending.has(id)) return;
-          this.pending.delete(id);
-          reject(new DeadlineExceededError(name, deadline));
-          this.logger.warn('bundle worker stuck past a deadline; replacing it', { bundle: this.bundle.id, function: name });
-          if (this.worker === worker) this.worker = undefined;
-          void worker.terminate();
-        }, Math.max(0, deadline - Date.now()) + this.stuckGraceMs);
+    try {
+      // Checked here: an input that cannot be copied must fail this call, not the pool's message port.
+      structuredClone(input);
+    } catch (error) {
+      throw new ValidationError('input', name, [{ path: '', message: `cannot be copied to a worker thread: ${String(error)}` }]);
+    }
+    const abort = new AbortController();
+    // A synchronous loop cannot be interrupted inside the thread: past its deadline (and a grace),
+    // aborting the call makes piscina terminate the thread and start a fresh one.
+    const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()) + this.stuckGraceMs) : undefined;
+    let reply: BundleReply;
+    try {
+      reply = await this.pool.run(task, { signal: abort.signal });
+    } catch (error) {
+      if (abort.signal.aborted) {
+        this.logger.warn('bundle worker stuck past a deadline; replacing it', { bundle: this.bundle.id, function: name });
+        throw new DeadlineExceededError(name, deadline);
       }
-      this.pending.set(id, { resolve, reject, timer, name });
-      try {
-        worker.postMessage({ type: 'call', id, name, version, input, context });
-      } catch (error) {
-        this.pending.delete(id);
-        if (timer) clearTimeout(timer);
-        reject(new ValidationError('input', name, [{ path: '', message: `cannot be copied to a worker thread: ${String(error)}` }]));
-      }
-    });
+      if (this.closed) throw this.unloaded();
+      // The thread ended under the call (process.exit in the bundle, out of memory): the next call gets a fresh one.
+      throw new LucentError('UNAVAILABLE', `Worker of bundle ${this.bundle.id} ended: ${describeError(error)}`, undefined, { cause: error });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (reply.type === 'result') return { output: reply.output, events: reply.events };
+    if (reply.type !== 'error') throw new LucentError('UNAVAILABLE', `Worker of bundle ${this.bundle.id} sent ${reply.type} for a call`);
+    const { error } = reply;
+    if (error.details?.thrown === true) throw new FunctionFailedError(name, new Error(error.details.reason ?? error.message));
+    throw errorFromJSON(error);
   }
 
+  /** Unload: calls still running are rejected with UNAVAILABLE and the thread ends. */
   async terminate(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    this.failAll(new LucentError('UNAVAILABLE', `Bundle ${this.bundle.id} is unloaded`));
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    await this.pool.destroy();
   }
 }
