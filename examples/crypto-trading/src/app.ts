@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { createLucentApp, drainHttp } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, traceEventStore, type FunctionManager, type Invoker } from '@lucent/runtime';
+import { Chaos, LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, traceEventStore, type FunctionManager, type Invoker } from '@lucent/runtime';
 import { openRedisRateLimits } from '@lucent/redis';
 import { AppModule } from './app.module.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
@@ -66,7 +66,9 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
   });
   // Every part appends through the timed store; the infrastructure still closes the real one.
   // Store calls run under the postgres and redis policies (docs/resilience.md); appends are timed outside them.
-  const resilience = new Resilience({}, { logger });
+  // Chaos (docs/resilience.md) is off until `lucent chaos` says otherwise, and only on NATS, where the service follows its document.
+  const chaos = new Chaos({ logger });
+  const resilience = new Resilience({}, { logger, chaos });
   const infrastructure: Infrastructure = {
     ...opened,
     // While tracing is on (startTracing in main.ts), each append is an `eventstore.append` span.
@@ -76,7 +78,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
   metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
   try {
     // Embedded, or a gateway to shards (LUCENT_NATS_URL), or in-process shards: topology.ts decides.
-    const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions });
+    const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions, chaos });
     // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
     infrastructure.adopt(topology);
     // Service classes call functions through the invoker: on a gateway, the shard placement chooses.
@@ -84,7 +86,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     // Rate limits (docs/resilience.md), counted in Redis when configured; the exchange feed and chain go behind their policies below.
     const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
     if ('close' in limits) infrastructure.adopt(limits);
-    metrics.resilience(resilience).rateLimits(limits.limits);
+    metrics.resilience(resilience).rateLimits(limits.limits).chaos(chaos);
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({
       functions,

@@ -16,6 +16,7 @@ import {
   mergeShadowReports,
   registerCompiledVersions,
   seedDefaultRoutes,
+  type Chaos,
   type EventStore,
   type FunctionObserver,
   type Invoker,
@@ -23,7 +24,7 @@ import {
   type ShadowPairReport,
   type Transport,
 } from '@lucent/runtime';
-import { askShadowReports, connectNats, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
+import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';
 import { functionRegistry } from './registry/function-registry.js';
 
@@ -84,6 +85,8 @@ export interface TopologyDeps {
   /** The service's event store: registry changes are audited there. */
   readonly events: EventStore;
   readonly observer?: FunctionObserver;
+  /** On NATS, set from the cluster's chaos document (`lucent chaos`): the faults the service's dependency calls meet. */
+  readonly chaos?: Chaos;
 }
 
 const everyVersion = (manager: FunctionManager) => manager.list().flatMap((f) => f.versions.map((v) => manager.lookup(f.name, v)));
@@ -149,6 +152,11 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
       const kv = await KvRegistryStore.open({ connection, bucket, eventStore: deps.events });
       closers.push(() => kv.close());
       registry = kv;
+      if (deps.chaos !== undefined) {
+        const chaos = await KvChaos.open({ connection, bucket: chaosBucketFor(prefix), logger });
+        await chaos.follow(deps.chaos);
+        closers.push(() => Promise.resolve(chaos.close()));
+      }
       // Every shard answers for its own shadow runs since it started (`lucent registry shadow-report` asks the same).
       shadowReport = async (name) => {
         const answers = await askShadowReports(connection, shadowReportSubject(prefix), name);
