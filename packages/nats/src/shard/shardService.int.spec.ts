@@ -1,9 +1,10 @@
-// A NATS shard registers with the Services API: a real $SRV.PING lists it, $SRV.INFO shows an endpoint per function, $SRV.STATS counts calls made through them; it leaves on stop.
+// A NATS shard registers with the Services API: a real $SRV.PING lists it, $SRV.INFO shows an endpoint per function, $SRV.STATS counts calls made through them; it leaves on stop, and is not ready while its NATS link is down.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFunction, functionMap } from '@lucent/core';
 import type { NatsConnection, ServiceIdentity, ServiceInfo, ServiceStats } from 'nats';
+import { PrivateNats } from '../testing/privateNats.js';
 import { connectNats } from '../transport/connectNats.js';
 import { parseShardConfig } from './shardConfig.js';
 import { shardEndpointSubject, shardServiceName } from './shardService.js';
@@ -67,4 +68,29 @@ describe('a shard on the NATS Services API', () => {
     expect(shard.ready()).toBe(false);
     expect((await ping(nc)).filter((s) => s.metadata?.['shard'] === id)).toEqual([]);
   });
+});
+
+describe('shard readiness', () => {
+  it('is not ready while its NATS server is down, and ready again once it reconnects (and still listed by PING)', async () => {
+    const server = await PrivateNats.create();
+    const id = `ready-${randomBytes(3).toString('hex')}`;
+    const shard = await startNatsShard({ config: parseShardConfig({ id, nats: server.url, subjectPrefix: `lucent-ready-${id}`, reportIntervalMs: 200 }), functions: functionMap(double) });
+    const until = async (want: boolean): Promise<void> => {
+      for (let i = 0; i < 200 && shard.ready() !== want; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(shard.ready()).toBe(want);
+    };
+    try {
+      expect(shard.ready()).toBe(true);
+      await server.stop();
+      await until(false);
+      await server.start();
+      await until(true);
+      const nc = await connectNats({ url: server.url });
+      expect((await ping(nc)).map((s) => s.metadata?.['shard'])).toEqual([id]);
+      await nc.close();
+    } finally {
+      await shard.stop(200);
+      await server.stop(true);
+    }
+  }, 30_000);
 });
