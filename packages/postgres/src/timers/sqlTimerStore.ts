@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import type { JsonValue, MisfirePolicy, RetryPolicy, TimerKind } from '@lucent/core';
+import type { JsonValue } from '@lucent/core';
 import {
   finalOutcome,
   type ArrivalRecord,
@@ -14,10 +14,8 @@ import {
   type DeliveryResult,
   type ExternalMatch,
   type NewArrival,
-  type RetryOf,
   type NewTimer,
   type ScheduleResult,
-  type TimerOutcomeKind,
   type TimerOutcomeRecord,
   type TimerQuery,
   type TimerRecord,
@@ -28,92 +26,8 @@ import { checkSchemaName } from '../eventStore/migrations.js';
 import { openPgliteClient, PgSqlClient, type SqlClient } from '../eventStore/sqlClient.js';
 import { listenForTimers } from './timerAnnouncements.js';
 import { migrateTimerStore, timerChannel } from './timerMigrations.js';
-
-type Num = string | number;
-
-interface TimerRow {
-  id: string;
-  kind: TimerKind;
-  handler: string;
-  timeout_handler: string | null;
-  due_at: Num;
-  deadline: Num | null;
-  payload: JsonValue;
-  owner: string | null;
-  wait_key: string | null;
-  lookback_ms: Num | null;
-  cron: string | null;
-  timezone: string | null;
-  misfire: MisfirePolicy | null;
-  state: TimerRecord['state'];
-  outcome: TimerOutcomeKind | null;
-  registered_at: Num;
-  attempts: number;
-  match: ExternalMatch | null;
-  claimed_by: string | null;
-  claimed_until: Num | null;
-  claim_token: string | null;
-  retry_policy: RetryPolicy | null;
-  retry_of: { timerId: string; scheduledFor: Num } | null;
-}
-
-interface OutcomeRow {
-  timer_id: string;
-  scheduled_for: Num;
-  outcome: TimerOutcomeKind;
-  node: string;
-  at: Num;
-  detail: JsonValue | null;
-}
-
-interface ArrivalRow {
-  arrival_id: string;
-  key: string;
-  payload: JsonValue;
-  arrived_at: Num;
-  status: ArrivalStatus;
-  timer_id: string | null;
-}
-
-function toRecord(r: TimerRow): TimerRecord {
-  const opt = <K extends string, V>(key: K, value: V | null): { [P in K]?: V } =>
-    (value === null ? {} : { [key]: value }) as { [P in K]?: V };
-  return {
-    id: r.id,
-    kind: r.kind,
-    handler: r.handler,
-    dueAt: Number(r.due_at),
-    payload: r.payload,
-    ...opt('owner', r.owner),
-    ...opt('waitKey', r.wait_key),
-    ...opt('timeoutHandler', r.timeout_handler),
-    ...opt('lookbackMs', r.lookback_ms === null ? null : Number(r.lookback_ms)),
-    ...opt('cron', r.cron),
-    ...opt('timezone', r.timezone),
-    ...opt('misfire', r.misfire),
-    ...opt('retryPolicy', r.retry_policy),
-    ...opt<'retryOf', RetryOf>('retryOf', r.retry_of === null ? null : { timerId: r.retry_of.timerId, scheduledFor: Number(r.retry_of.scheduledFor) }),
-    state: r.state,
-    ...opt('outcome', r.outcome),
-    registeredAt: Number(r.registered_at),
-    ...opt('deadline', r.deadline === null ? null : Number(r.deadline)),
-    attempts: Number(r.attempts),
-    ...opt('match', r.match === null ? null : { ...r.match, arrivedAt: Number(r.match.arrivedAt) }),
-    ...opt('claimedBy', r.claimed_by),
-    ...opt('claimedUntil', r.claimed_until === null ? null : Number(r.claimed_until)),
-  };
-}
-
-function toArrival(r: ArrivalRow): ArrivalRecord {
-  return {
-    arrivalId: r.arrival_id,
-    key: r.key,
-    payload: r.payload,
-    arrivedAt: Number(r.arrived_at),
-    status: r.status,
-    ...(r.timer_id !== null ? { timerId: r.timer_id } : {}),
-  };
-}
+import { insertParams, toArrival, toOutcome, toRecord, type ArrivalRow, type Num, type OutcomeRow, type TimerRow } from './timerRows.js';
+import { timerStatements } from './timerStatements.js';
 
 export interface SqlTimerStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`); the event store may share it. */
@@ -130,99 +44,8 @@ export class SqlTimerStore implements TimerStore {
     options: SqlTimerStoreOptions,
     private readonly ownsClient: boolean,
   ) {
-    const s = (this.s = checkSchemaName(options.schema ?? 'lucent'));
-    const t = `${s}.lucent_timers`;
-    this.sql = {
-      insert: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at,
-          retry_policy, retry_of)
-        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb)
-        ON CONFLICT (id) DO NOTHING RETURNING *`,
-      scheduleFn: `SELECT ${s}.lucent_timer_schedule($1::jsonb, $2) AS created`,
-      get: `SELECT * FROM ${t} WHERE id = $1`,
-      replace: `INSERT INTO ${t} (id, kind, handler, timeout_handler, due_at, deadline, payload, owner, wait_key, cron, timezone, misfire, registered_at,
-          retry_policy, retry_of)
-        VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('external', 'condition') THEN $5::bigint END, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb)
-        ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, handler = excluded.handler, timeout_handler = excluded.timeout_handler,
-          due_at = excluded.due_at, deadline = excluded.deadline, payload = excluded.payload, owner = excluded.owner,
-          wait_key = excluded.wait_key, cron = excluded.cron, timezone = excluded.timezone, misfire = excluded.misfire,
-          retry_policy = excluded.retry_policy, retry_of = excluded.retry_of,
-          state = 'pending', outcome = NULL, attempts = 0, match = NULL, claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-        RETURNING *`,
-      cancel: `WITH c AS (
-          UPDATE ${t} SET state = 'cancelled', outcome = 'cancelled', claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-          WHERE id = $1 AND state = 'pending' RETURNING id, due_at)
-        INSERT INTO ${s}.lucent_timer_outcomes (timer_id, scheduled_for, outcome, node, at)
-          SELECT id, due_at, 'cancelled', 'store', $2 FROM c ON CONFLICT DO NOTHING RETURNING timer_id`,
-      cancelOwner: `WITH c AS (
-          UPDATE ${t} SET state = 'cancelled', outcome = 'cancelled', claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-          WHERE owner = $1 AND state = 'pending' RETURNING id, due_at),
-        o AS (INSERT INTO ${s}.lucent_timer_outcomes (timer_id, scheduled_for, outcome, node, at)
-          SELECT id, due_at, 'cancelled', 'store', $2 FROM c ON CONFLICT DO NOTHING)
-        SELECT count(*)::int AS n FROM c`,
-      // SKIP LOCKED: a row another node is claiming right now is passed over, not waited for, so
-      // concurrent claimers split the due rows between them and no row is handed to two.
-      // The due rows are found through lucent_timers_due (due_at, partial on pending); the update
-      // then reaches them by primary key. Joining \`FROM due\` instead let the planner hash-join
-      // against a scan of the whole table, done rows included: a claim slowed as history grew.
-      // $6 (prefetch horizon) ≥ $2 (now). Prefetched rows (one-offs and cron only) are leased
-      // from their due time, so holding them early does not shorten the lease.
-      claim: `WITH due AS (
-          SELECT id FROM ${t}
-          WHERE state = 'pending' AND due_at <= $6::bigint
-            AND (due_at <= $2::bigint OR (kind IN ('once', 'cron') AND match IS NULL))
-            AND (claimed_until IS NULL OR claimed_until < $2::bigint)
-          ORDER BY due_at LIMIT $4
-          FOR UPDATE SKIP LOCKED)
-        UPDATE ${t} t SET claimed_by = $1, claimed_until = greatest(t.due_at, $2::bigint) + $3::bigint, claim_token = $5 || ':' || t.id
-        WHERE t.id = ANY (ARRAY(SELECT id FROM due))
-        RETURNING t.*`,
-      // Many completions in one statement (one commit, one fsync): each item finishes or re-arms
-      // its row only while it still holds the claim, and its outcomes are logged and the one-offs
-      // it arms (a failed cron run's retry) stored only then. A retry timer's outcomes are logged
-      // under the job it retries.
-      completeMany: `WITH input AS (
-          SELECT x->>'id' AS id, x->>'token' AS token, (x->>'rearmAt')::bigint AS rearm_at, x->>'final' AS final,
-            x->>'node' AS node, x->'outcomes' AS outcomes, x->'arm' AS arm
-          FROM jsonb_array_elements($1::jsonb) AS x),
-        t AS (
-          UPDATE ${t} AS r SET
-            state = CASE WHEN i.rearm_at IS NULL THEN 'done' ELSE 'pending' END,
-            outcome = CASE WHEN i.rearm_at IS NULL THEN i.final ELSE r.outcome END,
-            due_at = coalesce(i.rearm_at, r.due_at),
-            attempts = CASE WHEN i.rearm_at IS NULL THEN r.attempts ELSE 0 END,
-            claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-          FROM input i
-          WHERE r.id = i.id AND r.claim_token = i.token AND r.state = 'pending'
-          RETURNING r.id, coalesce(r.retry_of->>'timerId', r.id) AS log_id),
-        o AS (INSERT INTO ${s}.lucent_timer_outcomes (timer_id, scheduled_for, outcome, node, at, detail)
-          SELECT t.log_id, (y->>'scheduledFor')::bigint, y->>'outcome', i.node, $2, y->'detail'
-          FROM input i JOIN t ON t.id = i.id CROSS JOIN LATERAL jsonb_array_elements(i.outcomes) AS y
-          ON CONFLICT DO NOTHING),
-        a AS (INSERT INTO ${t} (id, kind, handler, due_at, payload, owner, registered_at, retry_policy, retry_of)
-          SELECT y->>'id', y->>'kind', y->>'handler', (y->>'dueAt')::bigint, y->'payload', y->>'owner', $2, y->'retryPolicy', y->'retryOf'
-          FROM input i JOIN t ON t.id = i.id CROSS JOIN LATERAL jsonb_array_elements(i.arm) AS y
-          WHERE i.arm IS NOT NULL
-          ON CONFLICT (id) DO NOTHING)
-        SELECT id FROM t`,
-      renew: `UPDATE ${t} AS r SET claimed_until = greatest(r.claimed_until, $2::bigint)
-        FROM jsonb_to_recordset($1::jsonb) AS c(id text, token text)
-        WHERE r.id = c.id AND r.claim_token = c.token AND r.state = 'pending'
-        RETURNING r.id`,
-      release: `UPDATE ${t} AS r SET claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-        FROM jsonb_to_recordset($1::jsonb) AS c(id text, token text)
-        WHERE r.id = c.id AND r.claim_token = c.token AND r.state = 'pending'`,
-      retry: `UPDATE ${t} SET due_at = $3, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL, claim_token = NULL
-        WHERE id = $1 AND claim_token = $2 AND state = 'pending' RETURNING id`,
-      match: `UPDATE ${t} SET match = $2::jsonb, due_at = $3
-        WHERE id = $1 AND state = 'pending' AND kind IN ('external', 'condition') AND match IS NULL
-          AND claim_token IS NULL AND $3 < deadline RETURNING id`,
-      deliver: `SELECT status, timer_id, arrived_at, payload, duplicate FROM ${s}.lucent_timer_deliver($1, $2, $3::jsonb, $4)`,
-      nextDue: `SELECT least(
-          (SELECT due_at FROM ${t} WHERE state = 'pending' AND claim_token IS NULL ORDER BY due_at LIMIT 1),
-          (SELECT claimed_until FROM ${t} WHERE state = 'pending' AND claim_token IS NOT NULL ORDER BY claimed_until LIMIT 1)) AS next`,
-      outcomes: `SELECT * FROM ${s}.lucent_timer_outcomes WHERE timer_id = $1 ORDER BY scheduled_for, at, outcome`,
-      arrivals: `SELECT * FROM ${s}.lucent_external_arrivals WHERE key = $1 ORDER BY arrived_at, arrival_id`,
-    };
+    this.s = checkSchemaName(options.schema ?? 'lucent');
+    this.sql = timerStatements(this.s);
   }
 
   /** Open a store on `client`, migrating its schema first. */
@@ -244,25 +67,6 @@ export class SqlTimerStore implements TimerStore {
     return this.client.query<T>(this.sql[statement] as string, params, this.name(statement));
   }
 
-  private insertParams(timer: NewTimer, now: number): unknown[] {
-    return [
-      timer.id,
-      timer.kind,
-      timer.handler,
-      timer.timeoutHandler ?? null,
-      timer.dueAt,
-      JSON.stringify(timer.payload),
-      timer.owner ?? null,
-      timer.waitKey ?? null,
-      timer.cron ?? null,
-      timer.timezone ?? null,
-      timer.misfire ?? null,
-      now,
-      timer.retryPolicy === undefined ? null : JSON.stringify(timer.retryPolicy),
-      timer.retryOf === undefined ? null : JSON.stringify(timer.retryOf),
-    ];
-  }
-
   async schedule(timer: NewTimer, now: number): Promise<ScheduleResult> {
     if (timer.kind === 'external') {
       // Registration and the lookback check run in one function under the key's lock (see the migration).
@@ -270,14 +74,14 @@ export class SqlTimerStore implements TimerStore {
       const record = await this.get(timer.id);
       return { created: rows[0]?.created === true, timer: record as TimerRecord };
     }
-    const { rows } = await this.q<TimerRow>('insert', this.insertParams(timer, now));
+    const { rows } = await this.q<TimerRow>('insert', insertParams(timer, now));
     const row = rows[0];
     if (row) return { created: true, timer: toRecord(row) };
     return { created: false, timer: (await this.get(timer.id)) as TimerRecord };
   }
 
   async replace(timer: NewTimer, now: number): Promise<TimerRecord> {
-    const { rows } = await this.q<TimerRow>('replace', this.insertParams(timer, now));
+    const { rows } = await this.q<TimerRow>('replace', insertParams(timer, now));
     return toRecord(rows[0] as TimerRow);
   }
 
@@ -401,14 +205,7 @@ export class SqlTimerStore implements TimerStore {
 
   async outcomes(timerId: string): Promise<TimerOutcomeRecord[]> {
     const { rows } = await this.q<OutcomeRow>('outcomes', [timerId]);
-    return rows.map((r) => ({
-      timerId: r.timer_id,
-      scheduledFor: Number(r.scheduled_for),
-      outcome: r.outcome,
-      node: r.node,
-      at: Number(r.at),
-      ...(r.detail !== null ? { detail: r.detail } : {}),
-    }));
+    return rows.map(toOutcome);
   }
 
   async arrivals(key: string): Promise<ArrivalRecord[]> {
