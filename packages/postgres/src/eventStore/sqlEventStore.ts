@@ -1,7 +1,6 @@
 // Event store over PostgreSQL or PGlite: one SQL schema, one append function, gap-safe global order.
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
-import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError, ValidationError } from '@lucent/core';
 import {
   CatchUpSubscription,
   checkReadAll,
@@ -16,7 +15,6 @@ import {
   prepareAppend,
   type AppendOptions,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type NewEvent,
   type PreparedEvent,
@@ -26,57 +24,11 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@lucent/runtime';
-import { checkSchemaName, eventIdIndex, migrateEventStore, notifyChannel } from './migrations.js';
+import { appendErrorOf, lostIdempotencyRace } from './appendErrors.js';
+import { eventStatements, toStored, type AppendRow, type EventRow, type EventStatement } from './eventStatements.js';
+import { checkSchemaName, migrateEventStore, notifyChannel } from './migrations.js';
 import { openPgliteClient, PgSqlClient, type SqlClient } from './sqlClient.js';
 import { CommitNotifier } from './commitNotifier.js';
-
-interface EventRow {
-  global_position: string | number;
-  stream_id: string;
-  stream_version: string | number;
-  event_id: string;
-  type: string;
-  data: unknown;
-  metadata: EventMetadata;
-  ts: string | number;
-}
-
-interface AppendRow {
-  next_version: string | number;
-  last_position: string | number;
-  duplicate: boolean;
-}
-
-const columns = `global_position, stream_id, stream_version, event_id, type, data, metadata,
-  (extract(epoch from created_at) * 1000)::float8 AS ts`;
-
-function toStored(r: EventRow): StoredEvent {
-  return {
-    id: r.event_id,
-    stream: r.stream_id,
-    type: r.type,
-    data: r.data,
-    metadata: r.metadata,
-    streamVersion: Number(r.stream_version),
-    globalPosition: Number(r.global_position),
-    timestamp: Math.round(Number(r.ts)),
-  };
-}
-
-/** The DETAIL of LU410: the stream the key was first used on, and why it is refused. */
-function parseDetail(detail: string | undefined): { stream?: string; reason?: string } {
-  try {
-    return JSON.parse(detail ?? '{}') as { stream?: string; reason?: string };
-  } catch {
-    return {};
-  }
-}
-
-/** The repeated id, from the DETAIL of the unique violation ("Key (stream_id, event_id)=(s, id) already exists."). */
-function duplicateIdOf(detail: string | undefined, prepared: readonly PreparedEvent[]): string {
-  const found = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\s+already exists/i.exec(detail ?? '');
-  return found?.[1] ?? (prepared.length === 1 ? (prepared[0] as PreparedEvent).id : '(one of the batch)');
-}
 
 /** While events are held back, look again every ms for this long (most holds are another commit's fsync)... */
 const heldBackFastForMs = 200;
@@ -104,7 +56,7 @@ export class SqlEventStore implements EventStore {
   private readonly notifier: CommitNotifier;
   /** Since when subscriptions have found events held back by a running transaction (undefined: not held back). */
   private heldBackSince: number | undefined;
-  private readonly sql: Record<'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'heldBack' | 'version', string>;
+  private readonly sql: Record<EventStatement, string>;
 
   private constructor(
     private readonly client: SqlClient,
@@ -113,22 +65,7 @@ export class SqlEventStore implements EventStore {
     this.s = checkSchemaName(options.schema ?? 'lucent');
     this.maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
     const s = this.s;
-    this.sql = {
-      append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4, $5)`,
-      appendOne: `SELECT ${s}.lucent_append_one($1, $2, $3, $4, $5, $6, $7, $8) AS r`,
-      readFwd: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version >= $2
-        ORDER BY stream_version LIMIT $3`,
-      readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2
-        ORDER BY stream_version DESC LIMIT $3`,
-      // Only positions below the read horizon (migration 5): every transaction that could still
-      // commit an event there has ended, so this range read never passes over one still to commit.
-      readAll: `SELECT ${columns} FROM ${s}.lucent_events
-        WHERE global_position > $1 AND global_position < ${s}.lucent_read_horizon() ORDER BY global_position LIMIT $2`,
-      // Whether committed events wait above the horizon (a transaction below them is still running).
-      heldBack: `SELECT EXISTS (SELECT 1 FROM ${s}.lucent_events
-        WHERE global_position > $1 AND global_position >= ${s}.lucent_read_horizon()) AS held`,
-      version: `SELECT version FROM ${s}.lucent_streams WHERE stream_id = $1`,
-    };
+    this.sql = eventStatements(s);
     const channel = notifyChannel(s);
     this.notifier = new CommitNotifier(
       async () => {
@@ -179,26 +116,8 @@ export class SqlEventStore implements EventStore {
         if (!result.duplicate) this.notifier.committed();
         return result;
       } catch (error) {
-        const e = error as { code?: string; detail?: string; constraint?: string };
-        if (e.code === 'LU409') {
-          throw new ConcurrencyError(stream, options?.expectedVersion ?? 'any', Number(e.detail ?? 0));
-        }
-        if (e.code === 'LU413') {
-          throw new ValidationError('input', 'append', [
-            { path: 'events', message: 'a transaction appends at most 65,536 events (positions are per transaction id)' },
-          ]);
-        }
-        if (e.code === 'LU410' && key !== null) {
-          const first = parseDetail(e.detail);
-          throw new IdempotencyKeyReusedError(key, first.stream ?? '(unknown)', stream, first.reason === 'stream' ? 'stream' : 'events');
-        }
-        if (e.code === '23505') {
-          // Two appends with one new idempotency key raced: the loser retries once and finds the winner's result.
-          // (The key row goes in before the events, so the loser trips over the key, not over an event id.)
-          if (key !== null && attempt === 0 && String(e.constraint ?? '').includes('idempotency')) continue;
-          if (e.constraint === eventIdIndex) throw new DuplicateEventIdError(stream, duplicateIdOf(e.detail, prepared));
-        }
-        throw error;
+        if (key !== null && attempt === 0 && lostIdempotencyRace(error)) continue;
+        throw appendErrorOf(error, stream, options?.expectedVersion, key, prepared) ?? error;
       }
     }
   }
@@ -403,5 +322,3 @@ export async function createPgliteEventStore(options: PgliteEventStoreOptions = 
     throw error;
   });
 }
-
-
