@@ -24,7 +24,7 @@ interface StepState {
 }
 
 /** The workflow as a Lucent saga: each step's success issues the next and records its undo; a refused confirm fails it. */
-const durableSaga = defineSaga<{ n: number }, StepState, StepCommand>({
+export const durableSaga = defineSaga<{ n: number }, StepState, StepCommand>({
   type: 'bench.durable',
   initialState: (input) => ({ n: input.n, done: 0 }),
   react(state, event): SagaReaction<StepState, StepCommand> {

@@ -98,21 +98,19 @@ async function register(adminUrl: string, endpointUrl: string, child: ChildProce
   throw new Error(`restate-server did not take the deployment within ${startTimeoutMs} ms: ${last}`);
 }
 
-export async function startRestateSide(): Promise<WorkflowSide> {
+/** A restate-server from the npm package, on free loopback ports, its data in a temp directory. */
+export interface RestateServer {
+  readonly ingressUrl: string;
+  /** Register an endpoint (an HTTP/2 server of Restate services) with the server, retrying until the server takes it. */
+  register(endpointUrl: string): Promise<void>;
+  /** Stop the server by its pid (SIGTERM, SIGKILL after 15 s) and remove its directory. */
+  stop(): Promise<void>;
+}
+
+export async function startRestateServer(): Promise<RestateServer> {
   const binary = serverBinary();
   const dir = await mkdtemp(join(tmpdir(), 'lucent-bench-restate-'));
   const [ingress, admin, fabric] = [await freePort(), await freePort(), await freePort()];
-  // Errors only: the default transport writes a line per invocation, work the other sides do not do.
-  const logger: restate.LoggerTransport = (meta, message, ...rest) => {
-    if (String(meta.level) === 'error') console.error('[restate]', message, ...rest);
-  };
-  const endpoint = createHttp2Server(restate.createEndpointHandler({ services: [benchWorkflow], logger }));
-  await new Promise<void>((resolve, reject) => {
-    endpoint.once('error', reject);
-    endpoint.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = endpoint.address();
-  const endpointPort = typeof address === 'object' && address !== null ? address.port : 0;
   const log = join(dir, 'server.log');
   const out = createWriteStream(log);
   const child = spawn(binary, ['--base-dir', join(dir, 'data'), '--listen-mode', 'tcp', '--no-logo', '--node-name', 'bench'], {
@@ -127,20 +125,48 @@ export async function startRestateSide(): Promise<WorkflowSide> {
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', () => resolve());
-    child.once('error', reject);
-  });
   const stop = async (): Promise<void> => {
     await stopProcess(child);
-    endpoint.close();
     out.end();
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await spawned;
-    await register(`http://127.0.0.1:${admin}`, `http://127.0.0.1:${endpointPort}`, child, log);
-    const ingressUrl = `http://127.0.0.1:${ingress}`;
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', reject);
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    ingressUrl: `http://127.0.0.1:${ingress}`,
+    register: (endpointUrl) => register(`http://127.0.0.1:${admin}`, endpointUrl, child, log),
+    stop,
+  };
+}
+
+/** Errors only: the default transport writes a line per invocation, work the other sides do not do. */
+export const quietLogger: restate.LoggerTransport = (meta, message, ...rest) => {
+  if (String(meta.level) === 'error') console.error('[restate]', message, ...rest);
+};
+
+export async function startRestateSide(): Promise<WorkflowSide> {
+  const server = await startRestateServer();
+  const endpoint = createHttp2Server(restate.createEndpointHandler({ services: [benchWorkflow], logger: quietLogger }));
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    endpoint.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      endpoint.once('error', reject);
+      endpoint.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = endpoint.address();
+    const endpointPort = typeof address === 'object' && address !== null ? address.port : 0;
+    await server.register(`http://127.0.0.1:${endpointPort}`);
+    const ingressUrl = server.ingressUrl;
     let seq = 0;
     const run = async (n: number): Promise<string> => {
       const key = `w${++seq}`;

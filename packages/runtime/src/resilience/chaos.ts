@@ -118,17 +118,20 @@ export class Chaos {
     this.listeners.push(listener);
   }
 
-  /** The faults a call of `name` served by shard `shardId` meets, drawn now (the function's, then the shard's); undefined for none. */
-  forCall(name: string, shardId: string): CallFaults | undefined {
+  /**
+   * The faults a call of `name` meets, drawn now: the function's, then (served by shard `shardId`)
+   * the shard's; undefined for none. Without a shard id only the function's apply (a call run in process).
+   */
+  forCall(name: string, shardId?: string): CallFaults | undefined {
     if (!this.on) return undefined;
     const ofFunction = chaosFaultFor(this.document, 'function', name);
-    const ofShard = chaosFaultFor(this.document, 'shard', shardId);
+    const ofShard = shardId === undefined ? undefined : chaosFaultFor(this.document, 'shard', shardId);
     if (ofFunction === undefined && ofShard === undefined) return undefined;
     let latencyMs = 0;
     let chosen: CallFaults | undefined;
     for (const [scope, target, fault] of [
       ['function', name, ofFunction],
-      ['shard', shardId, ofShard],
+      ['shard', shardId ?? '', ofShard],
     ] as const) {
       if (fault === undefined) continue;
       latencyMs += this.latency(scope, target, fault);

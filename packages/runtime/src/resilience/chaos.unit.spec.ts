@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { FunctionFailedError } from '@lucent/core';
+import { z } from 'zod';
+import { defineFunction, FunctionFailedError } from '@lucent/core';
+import { FunctionManager } from '../functionManager/functionManager.js';
 import type { RemoteCall, RemoteReply } from '../transport/transport.js';
 import { InProcessTransport } from '../transport/inProcessTransport.js';
 import { LucentMetrics } from '../observability/metrics.js';
 import { Chaos, chaosAllowed, chaosError, isChaosFault, type InjectedFault } from './chaos.js';
 import { chaosOutcome, parseChaosDocument, withChaosFault } from './chaosDocument.js';
+import { ChaosInvoker } from './chaosInvoker.js';
 import { chaosTransport } from './chaosTransport.js';
+import { GuardedInvoker } from './guardedInvoker.js';
 import { isTransient } from './failureKinds.js';
 import { Resilience } from './resilience.js';
 
@@ -114,5 +118,32 @@ describe('Chaos', () => {
     expect(isChaosFault(injected)).toBe(true);
     expect(isTransient(injected)).toBe(true);
     expect(isTransient(new FunctionFailedError('quote', new Error('bug')))).toBe(false);
+  });
+});
+
+describe('ChaosInvoker (functions run in this process)', () => {
+  let ran = 0;
+  const quote = defineFunction({ name: 'test.quote', version: '1.0.0', input: z.object({}), output: z.object({ n: z.number() }) }, () => ({ n: ++ran }));
+  const manager = new FunctionManager().register(quote);
+
+  it("meets the function's faults, not the shards' ones; a retry policy over it sees the answer", async () => {
+    let n = 0;
+    const chaos = new Chaos({ document: { functions: { 'test.quote': { errorRate: 0.5 } }, shards: { '*': { unreachable: true } } }, random: () => (n++ % 2 === 0 ? 0.1 : 0.9) });
+    const invoker = new ChaosInvoker(manager, chaos);
+    expect(await outcome(invoker.invoke('test.quote', {}))).toBe('FUNCTION_FAILED');
+    expect(await outcome(invoker.invoke('test.quote', {}))).toBe('ok');
+    const resilience = new Resilience({ functions: { 'test.quote': { retry: { retries: 2, initialDelayMs: 1 }, circuit: false } } });
+    const guarded = new GuardedInvoker(invoker, { resilience });
+    for (let i = 0; i < 4; i++) expect(await outcome(guarded.invoke('test.quote', {}))).toBe('ok');
+  });
+
+  it('a dropped answer runs the function and then holds the call until its timeout', async () => {
+    const invoker = new ChaosInvoker(manager, new Chaos({ document: { functions: { 'test.quote': { dropRate: 1 } } } }));
+    const before = ran;
+    const started = Date.now();
+    const error = await invoker.invoke('test.quote', {}, { timeoutMs: 40 }).catch((e: { code: string; details: Record<string, unknown> }) => e);
+    expect(error).toMatchObject({ code: 'DEADLINE_EXCEEDED', details: { chaos: 'drop' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    expect(ran).toBe(before + 1);
   });
 });

@@ -10,3 +10,4 @@ export * from './resilientStores.js';
 export * from './chaosDocument.js';
 export * from './chaos.js';
 export * from './chaosTransport.js';
+export * from './chaosInvoker.js';
