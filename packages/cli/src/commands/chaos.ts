@@ -105,7 +105,13 @@ export const chaosCommand: Command = {
     const url = values.nats ?? (process.env['LUCENT_NATS_URL'] || 'nats://127.0.0.1:4222');
     const connection = await connect({ servers: url, name: 'lucent-cli' });
     try {
-      const kv = await KvChaos.open({ connection, bucket: values.bucket ?? chaosBucketFor(values.prefix) });
+      const bucket = values.bucket ?? chaosBucketFor(values.prefix);
+      // show and clear create no bucket: without one there is no document, and chaos is off.
+      const kv = action === 'set' ? await KvChaos.open({ connection, bucket }) : await KvChaos.open({ connection, bucket, bindOnly: true });
+      if (kv === undefined) {
+        console.log(values.json ? '{}' : 'chaos off: no faults in force');
+        return 0;
+      }
       if (action === 'set') {
         if (chosen !== undefined) {
           if (Object.keys(fault).length === 0) {

@@ -104,6 +104,13 @@ describe('chaos switched through NATS KV', () => {
     expect(await failures(client, 100)).toBe(0);
   }, 60_000);
 
+  it('a read-only open of a cluster without a chaos bucket finds none and creates none', async () => {
+    const bucket = chaosBucketFor(`${prefix}-none`);
+    expect(await KvChaos.open({ connection: control, bucket, bindOnly: true })).toBeUndefined();
+    const jsm = await control.jetstreamManager();
+    expect(await jsm.streams.info(`KV_${bucket}`).then(() => 'exists', () => 'absent')).toBe('absent');
+  });
+
   it('a shard that does not allow chaos refuses the document and keeps serving', async () => {
     const refusing = new Chaos({ allowed: false });
     const follower = await KvChaos.open({ connection: control, bucket: chaosBucketFor(prefix) });

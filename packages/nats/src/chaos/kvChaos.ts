@@ -1,6 +1,7 @@
 // The chaos document kept in a NATS KV key and watched by every node: `lucent chaos set` reaches each node's Chaos without a restart.
 import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
 import type { Logger } from '@lucent/core';
+import { streamExists } from '../transport/streamNotFound.js';
 import { parseChaosDocument, type Chaos, type ChaosDocument } from '@lucent/runtime';
 
 export interface KvChaosOptions {
@@ -11,6 +12,8 @@ export interface KvChaosOptions {
   readonly key?: string;
   /** Where changes are logged, and documents refused (malformed, or chaos not allowed here). */
   readonly logger?: Logger;
+  /** Never create the bucket (read-only looks): open resolves undefined when it does not exist. */
+  readonly bindOnly?: boolean;
 }
 
 /** KV bucket of a cluster's chaos document: `lucent-chaos` for the default prefix `lucent`. */
@@ -35,8 +38,14 @@ export class KvChaos {
     private readonly logger: Logger | undefined,
   ) {}
 
-  static async open(options: KvChaosOptions): Promise<KvChaos> {
-    const kv = await options.connection.jetstream().views.kv(options.bucket ?? 'lucent-chaos', { history: 16 });
+  /** Open (creating when missing) the bucket. */
+  static async open(options: KvChaosOptions & { readonly bindOnly?: false }): Promise<KvChaos>;
+  /** Open the bucket if it exists; undefined when it does not (no document: chaos off), and nothing is created. */
+  static async open(options: KvChaosOptions & { readonly bindOnly: true }): Promise<KvChaos | undefined>;
+  static async open(options: KvChaosOptions): Promise<KvChaos | undefined> {
+    const bucket = options.bucket ?? 'lucent-chaos';
+    if (options.bindOnly === true && !(await streamExists(options.connection, `KV_${bucket}`))) return undefined;
+    const kv = await options.connection.jetstream().views.kv(bucket, { history: 16 });
     return new KvChaos(kv, options.key ?? 'chaos', options.logger);
   }
 
