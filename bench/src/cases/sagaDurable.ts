@@ -10,7 +10,7 @@ import { LatencyRecorder } from '../harness/latencyRecorder.js';
 import { wants, type BenchArea, type BenchOptions, type BenchResult } from '../harness/types.js';
 import { startDbosSide } from './sagaDurableDbos.js';
 import { startRestateSide } from './sagaDurableRestate.js';
-import { ioLatencyMs, simulatedIo, workflow, type WorkflowSide } from './sagaDurableWork.js';
+import { adminValue, ioLatencyMs, simulatedIo, workflow, type WorkflowSide } from './sagaDurableWork.js';
 
 /** Workflows in flight per side, as the issue asks. */
 const inFlight = 64;
@@ -72,6 +72,13 @@ async function startLucentSide(options: BenchOptions, tag: string): Promise<Work
       return id;
     },
     check: async (id) => (await runner.get(id)).status,
+    storedBytes: () =>
+      adminValue(
+        options.postgresUrl,
+        `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname IN ($1, $2) AND c.relkind IN ('r', 'm')`,
+        [schema, `${schema}_timers`],
+      ),
     stop: async () => {
       await runner.close();
       await scheduler.stop();
@@ -117,6 +124,9 @@ interface SideTotals {
   ms: number;
 }
 
+/** Workflows each side ran in all, warm-up included, for the bytes stored per workflow. */
+const ranInAll = new Map<string, number>();
+
 /** `inFlight` loops, each starting a workflow and awaiting its completion, for `windowMs`. */
 async function window(side: WorkflowSide, windowMs: number, totals: SideTotals | undefined, next: () => number): Promise<string | undefined> {
   let done = 0;
@@ -132,6 +142,7 @@ async function window(side: WorkflowSide, windowMs: number, totals: SideTotals |
     }
   };
   await Promise.all(Array.from({ length: inFlight }, loop));
+  ranInAll.set(side.name, (ranInAll.get(side.name) ?? 0) + done);
   if (totals !== undefined) {
     totals.workflows += done;
     totals.ms += performance.now() - start;
@@ -171,6 +182,9 @@ async function durable(options: BenchOptions): Promise<BenchResult[]> {
   sides.push(directSide());
   const totals = new Map(sides.map((s) => [s.name, { latency: new LatencyRecorder(), workflows: 0, ms: 0 } satisfies SideTotals]));
   const checked: string[] = [];
+  const bytesBefore = new Map<string, number>();
+  const kbPerWorkflow = new Map<string, number>();
+  for (const side of sides) if (side.storedBytes !== undefined) bytesBefore.set(side.name, await side.storedBytes());
   let n = 0;
   try {
     await alternate(
@@ -187,6 +201,11 @@ async function durable(options: BenchOptions): Promise<BenchResult[]> {
         }
       },
     );
+    for (const side of sides) {
+      const before = bytesBefore.get(side.name);
+      if (side.storedBytes === undefined || before === undefined) continue;
+      kbPerWorkflow.set(side.name, ((await side.storedBytes()) - before) / 1024 / (ranInAll.get(side.name) ?? Number.NaN));
+    }
   } finally {
     for (const side of sides) {
       await side.stop().catch((error: unknown) => console.error(`[bench] saga.durable: stopping ${side.name}: ${String(error)}`));
@@ -211,6 +230,17 @@ async function durable(options: BenchOptions): Promise<BenchResult[]> {
     { case: 'saga.durable', metric: 'sagas_per_s', higherIsBetter: true, ...of((t) => (t.workflows * 1000) / t.ms), floors, note },
     { case: 'saga.durable', metric: 'p50_ms', higherIsBetter: false, ...of((t) => t.latency.percentileMs(50)), floors, note },
     { case: 'saga.durable', metric: 'p99_ms', higherIsBetter: false, ...of((t) => t.latency.percentileMs(99)), floors, note },
+    {
+      case: 'saga.durable',
+      metric: 'kb_per_op',
+      higherIsBetter: false,
+      lucent: kbPerWorkflow.get('lucent') ?? Number.NaN,
+      baselines: Object.fromEntries([...kbPerWorkflow].filter(([name]) => name !== 'lucent')),
+      note:
+        'kB stored per workflow: growth over the whole case (warm-up included) divided by the workflows run. Lucent: its schemas\' ' +
+        'tables and indexes; dbos: pg_database_size of its database; restate: its data directory on disk (RocksDB WALs and ' +
+        'files, memtables not yet flushed show only in the WAL). PostgreSQL\'s own WAL is not counted for either PostgreSQL side.',
+    },
   ];
 }
 

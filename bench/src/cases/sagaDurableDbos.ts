@@ -1,7 +1,7 @@
 // saga.durable's DBOS side: the workflow as a DBOS Transact workflow of runStep steps, in its own database on the same PostgreSQL server.
 import pg from 'pg';
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { simulatedIo, workflow, type WorkflowSide } from './sagaDurableWork.js';
+import { adminValue, simulatedIo, workflow, type WorkflowSide } from './sagaDurableWork.js';
 
 /** A step: the decision, then the I/O; DBOS checkpoints its output before the workflow goes on. */
 const step = <T>(name: string, decide: () => T): Promise<T> =>
@@ -65,6 +65,7 @@ export async function startDbosSide(adminUrl: string, tag: string, poolSize: num
         const status = await DBOS.getWorkflowStatus(id);
         return status?.status === 'SUCCESS' ? String(await DBOS.retrieveWorkflow<string>(id).getResult()) : String(status?.status);
       },
+      storedBytes: () => adminValue(adminUrl, 'SELECT pg_database_size($1)::bigint AS v', [database]),
       stop: async () => {
         await DBOS.shutdown();
         await drop();

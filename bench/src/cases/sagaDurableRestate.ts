@@ -2,7 +2,7 @@
 // started here on free loopback ports with its data in a temp directory, and stopped by its pid at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as createNetServer } from 'node:net';
@@ -103,8 +103,18 @@ export interface RestateServer {
   readonly ingressUrl: string;
   /** Register an endpoint (an HTTP/2 server of Restate services) with the server, retrying until the server takes it. */
   register(endpointUrl: string): Promise<void>;
+  /** Bytes in its data directory now (RocksDB WALs and files). */
+  diskBytes(): Promise<number>;
   /** Stop the server by its pid (SIGTERM, SIGKILL after 15 s) and remove its directory. */
   stop(): Promise<void>;
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath ?? entry.path, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }
 
 export async function startRestateServer(): Promise<RestateServer> {
@@ -142,6 +152,7 @@ export async function startRestateServer(): Promise<RestateServer> {
   return {
     ingressUrl: `http://127.0.0.1:${ingress}`,
     register: (endpointUrl) => register(`http://127.0.0.1:${admin}`, endpointUrl, child, log),
+    diskBytes: () => directoryBytes(join(dir, 'data')),
     stop,
   };
 }
@@ -197,6 +208,7 @@ export async function startRestateSide(): Promise<WorkflowSide> {
         const res = await fetch(`${ingressUrl}/restate/workflow/${serviceName}/${key}/output`);
         return res.ok ? String(JSON.parse(await res.text())) : `HTTP ${res.status}`;
       },
+      storedBytes: () => server.diskBytes(),
       stop,
     };
   } catch (error) {

@@ -1,4 +1,5 @@
 // The work every side of saga.durable runs: five small pure decisions and a simulated I/O call of fixed latency.
+import pg from 'pg';
 
 /** Latency of one simulated I/O call (a ledger or exchange call), the same for every side. */
 export const ioLatencyMs = 1;
@@ -20,5 +21,18 @@ export interface WorkflowSide {
   run(n: number): Promise<string>;
   /** The engine's own record of how the workflow ended (`completed` or `compensated`), read back by what `run` returned. */
   check(ref: string): Promise<string>;
+  /** Bytes the engine holds on disk for everything run so far (tables and indexes, or its data directory), where measurable. */
+  storedBytes?(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** One number from the server, on a connection of its own (sizes are read outside the measured windows). */
+export async function adminValue(url: string, sql: string, params: unknown[]): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ v: string }>(sql, params)).rows[0]?.v ?? Number.NaN);
+  } finally {
+    await client.end();
+  }
 }

@@ -12,6 +12,7 @@ export function formatValue(metric: Metric, value: number): string {
   if (metric.endsWith('_us')) return value >= 10_000 ? `${sig3(value / 1000)} ms` : `${sig3(value)} µs`;
   if (metric.endsWith('_ms')) return `${sig3(value)} ms`;
   if (metric === 'mb') return `${sig3(value)} MB`;
+  if (metric === 'kb_per_op') return `${sig3(value)} kB`;
   const unit = metric.replace(/^.*?_per_s$/, (m) => `${m.slice(0, -6)}/s`);
   const scaled = value >= 1e6 ? `${sig3(value / 1e6)}M` : value >= 1e3 ? `${sig3(value / 1e3)}k` : sig3(value);
   return `${scaled} ${unit}`;

@@ -1,6 +1,6 @@
 // The shape every benchmark area shares: options in, one result row per (case, metric) out, as BENCHMARKS.md's JSON.
 
-export type Metric = 'ops_per_s' | 'events_per_s' | 'sagas_per_s' | 'p50_us' | 'p99_us' | 'p50_ms' | 'p99_ms' | 'mb';
+export type Metric = 'ops_per_s' | 'events_per_s' | 'sagas_per_s' | 'p50_us' | 'p99_us' | 'p50_ms' | 'p99_ms' | 'mb' | 'kb_per_op';
 
 export interface BenchResult {
   /** Case name such as `invoke.inprocess`; `--filter PREFIX` matches on it. */
