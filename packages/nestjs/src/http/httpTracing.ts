@@ -9,8 +9,9 @@ const spans = new WeakMap<object, OpenSpan>();
 
 /**
  * Makes the request's span the active one while its handler runs (interceptors run after the guards,
- * inside the route's async chain): the function calls, commands and appends it makes are its children.
- * Nest calls the next handler as soon as `handle()` is called, so that call is what runs in the span.
+ * inside the route's async chain), for the app's own spans and instrumentations; Lucent's calls
+ * follow the traceparent header instead. Nest calls the next handler as soon as `handle()` is
+ * called, so that call is what runs in the span.
  */
 @Injectable()
 export class HttpSpanInterceptor implements NestInterceptor {
@@ -33,14 +34,18 @@ export function installHttpTracing(app: NestFastifyApplication): void {
     if (tracingActive()) {
       const route = request.routeOptions.url;
       const header = request.headers['traceparent'];
-      spans.set(
-        request,
-        openServerSpan(`${request.method} ${route ?? 'unmatched'}`, typeof header === 'string' ? header : undefined, {
-          'http.request.method': request.method,
-          'url.path': request.url.split('?', 1)[0] ?? '',
-          ...(route !== undefined && { 'http.route': route }),
-        }),
-      );
+      // None when the caller sampled its trace out: the header then tells every call made for it the same.
+      const span = openServerSpan(`${request.method} ${route ?? 'unmatched'}`, typeof header === 'string' ? header : undefined, {
+        'http.request.method': request.method,
+        'url.path': request.url.split('?', 1)[0] ?? '',
+        ...(route !== undefined && { 'http.route': route }),
+      });
+      if (span !== undefined) {
+        spans.set(request, span);
+        // The handler's calls, commands and events take the request's traceparent from this header
+        // (the call context): from here on it names this span, sampled out or not.
+        request.headers['traceparent'] = span.traceparent;
+      }
     }
     done();
   });

@@ -21,7 +21,7 @@ import {
   type TypedInvoke,
 } from '@lucent/core';
 import type { FunctionInfo, InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
-import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
+import { businessAttributes, inSpan, parentContext, sampledOut, SpanKind, spanParent, traceparentOf, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import type { RemoteCall, RemoteReply, Transport } from '../transport/transport.js';
 import { isTransportFailure, reviveError, shardUnavailable } from '../transport/wireErrors.js';
 import { isPlainCall, routingCallFor } from './callRouting.js';
@@ -170,6 +170,10 @@ export class ClusterClient implements Invoker {
    */
   invoke(name: string, input: unknown, options: RemoteInvokeOptions = {}): Promise<InvocationResult<unknown>> {
     if (tracingActive()) return this.traced(name, input, options);
+    return this.invokeUntraced(name, input, options);
+  }
+
+  private invokeUntraced(name: string, input: unknown, options: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
     try {
       return this.start(name, input, options);
     } catch (error) {
@@ -182,10 +186,18 @@ export class ClusterClient implements Invoker {
    * the shard's server span is its child. The shard that answered and the version it ran are set on it.
    */
   private traced(name: string, input: unknown, options: RemoteInvokeOptions): Promise<InvocationResult<unknown>> {
+    if (sampledOut(options.traceparent, true)) return this.invokeUntraced(name, input, options);
+    const caller = parentContext(options.traceparent);
+    const parent = spanParent(caller, true);
+    if (parent === undefined) {
+      // Sampled out: the call carries its trace's traceparent, so the shard skips its spans too.
+      const traceparent = traceparentOf(caller, options.traceparent);
+      return this.invokeUntraced(name, input, traceparent === options.traceparent ? options : { ...options, traceparent });
+    }
     const correlationId = options.correlationId ?? this.idPrefix + (++this.sequence).toString(36);
     const attributes = () =>
       businessAttributes(options.business, { 'lucent.function.name': name, 'lucent.correlation_id': correlationId, ...(options.version !== undefined && { 'lucent.function.version': options.version }) });
-    return inSpan(`call ${name}`, SpanKind.CLIENT, parentContext(options.traceparent), attributes, (span) => {
+    return inSpan(`call ${name}`, SpanKind.CLIENT, parent, attributes, (span) => {
       const given = options.placed;
       const placed = !span.isRecording()
         ? given

@@ -1,7 +1,7 @@
 // A shard: serves a FunctionManager's functions on its own transport address and publishes load reports about once a second.
 import { LucentError, ValidationError, type LoadReport, type ResourceClass, type ShardInfo } from '@lucent/core';
 import type { FunctionManager } from '../functionManager/functionManager.js';
-import { inSpan, markFailed, remoteContext, SpanKind, tracingActive } from '../observability/tracing.js';
+import { inSpan, markFailed, remoteContext, sampledOut, SpanKind, spanParent, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import type { RemoteCall, RemoteReply, Served, Transport } from '../transport/transport.js';
 import { serializeError } from '../transport/wireErrors.js';
 import { FunctionStats } from './functionStats.js';
@@ -86,7 +86,7 @@ export class Shard {
   async start(): Promise<void> {
     this.load = new ProcessLoad();
     this.peers = new ShardDirectory(this.transport, { clock: this.clock });
-    this.served = await this.transport.serve(this.id, (call) => (tracingActive() ? this.tracedHandle(call) : this.handle(call)));
+    this.served = await this.transport.serve(this.id, (call) => (tracingActive() && !sampledOut(call.traceparent, true) ? this.tracedHandle(call) : this.handle(call)));
     this.publish();
   }
 
@@ -179,8 +179,11 @@ export class Shard {
   /** `handle` in a server span whose parent is the caller's span, named by the call's traceparent. */
   private tracedHandle(call: RemoteCall): Promise<RemoteReply> {
     const attributes = () => ({ 'lucent.function.name': String(call.name), 'lucent.shard': this.id, 'lucent.correlation_id': String(call.correlationId) });
-    return inSpan(`serve ${String(call.name)}`, SpanKind.SERVER, remoteContext(call.traceparent), attributes, async (span) => {
-      const reply = await this.handle(call);
+    // Sampled out by the caller: no span here either (the call's traceparent says so to whatever it calls).
+    const parent = spanParent(remoteContext(call.traceparent), true);
+    if (parent === undefined) return this.handle(call);
+    return inSpan(`serve ${String(call.name)}`, SpanKind.SERVER, parent, attributes, async (span) => {
+      const reply = await this.handle({ ...call, traceparent: traceparentOfSpan(span) });
       if (!reply.ok) markFailed(span, reply.error);
       return reply;
     });

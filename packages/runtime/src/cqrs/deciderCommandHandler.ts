@@ -14,7 +14,7 @@ import {
 } from '@lucent/core';
 import type { EventStore, NewEvent } from '../eventStore/eventStore.js';
 import type { Invoker } from '../invoker/invoker.js';
-import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
+import { businessAttributes, inSpan, parentContext, SpanKind, spanParent, traceparentOf, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { decisionMetadataKey, type DecisionRecord } from './decisionRecord.js';
 
 export interface DeciderCommandHandlerOptions<C, E extends DomainEvent, S> {
@@ -106,6 +106,12 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
 
   /** The command in a `command <decision>` span: the decision's call and the append are its children, and the events carry its traceparent. */
   private traced(command: C, options: CommandOptions): Promise<CommandResult<E>> {
+    const caller = parentContext(options.traceparent);
+    const parent = spanParent(caller, true);
+    if (parent === undefined) {
+      const traceparent = traceparentOf(caller, options.traceparent);
+      return this.run(command, traceparent === options.traceparent ? options : { ...options, traceparent });
+    }
     const type = (command as { type?: unknown } | null)?.type;
     const attributes = () =>
       businessAttributes(options.business, {
@@ -113,7 +119,7 @@ export class DeciderCommandHandler<C, E extends DomainEvent, S> {
         ...(typeof type === 'string' && { 'lucent.command.type': type }),
         ...(options.correlationId !== undefined && { 'lucent.correlation_id': options.correlationId }),
       });
-    return inSpan(`command ${this.options.decision}`, SpanKind.INTERNAL, parentContext(options.traceparent), attributes, async (span) => {
+    return inSpan(`command ${this.options.decision}`, SpanKind.INTERNAL, parent, attributes, async (span) => {
       const result = await this.run(command, { ...options, traceparent: traceparentOfSpan(span) });
       if (span.isRecording()) span.setAttributes({ 'lucent.stream': result.stream, 'lucent.attempts': result.attempts, 'lucent.duplicate': result.duplicate });
       return result;

@@ -21,7 +21,7 @@ import {
   type TypedInvoke,
 } from '@lucent/core';
 import type { InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
-import { businessAttributes, inSpan, parentContext, SpanKind, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
+import { businessAttributes, endWhenSettled, parentContext, sampledOut, SpanKind, spanParent, startSpan, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { AsyncCall } from './asyncCall.js';
 import { DeadlineWatch } from './deadlineWatch.js';
 import type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowObserver } from './functionManagerOptions.js';
@@ -145,23 +145,33 @@ export class FunctionManager extends FunctionTable implements Invoker {
     return this.untraced(fn, input, options);
   }
 
-  /** The call in a `function <name>` span; the function sees that span as ctx.span and its traceparent (its log lines and the calls it makes name it). */
+  /**
+   * The call in a `function <name>` span; the function sees that span as ctx.span and its
+   * traceparent (its log lines name it). The span is not made active: a pure function opens no
+   * span of its own. A call outside any trace, or in one sampled out, runs as if tracing were off.
+   */
   private traced(fn: AnyFunctionDefinition, input: unknown, options: InvokeOptions | undefined): Promise<InvocationResult<unknown>> {
+    // Joins the trace its call names: every Lucent caller passes its traceparent, and a call that
+    // names none (outside any trace) costs one check here, not a lookup of the active context.
+    const given = options?.traceparent;
+    if (given === undefined || sampledOut(given, false)) return this.untraced(fn, input, options);
+    const caller = parentContext(given);
+    if (spanParent(caller, false) === undefined) return this.untraced(fn, input, options);
+    const span = startSpan(`function ${fn.name}`, SpanKind.INTERNAL, caller);
+    if (!span.isRecording()) return this.untraced(fn, input, options);
     const correlationId = options?.correlationId ?? this.nextCorrelationId();
-    const attributes = () => {
-      const shard = this.shard === undefined ? 'local' : typeof this.shard === 'function' ? this.shard().id : this.shard.id;
-      return businessAttributes(options?.business, {
+    const shard = this.shard === undefined ? 'local' : typeof this.shard === 'function' ? this.shard().id : this.shard.id;
+    span.setAttributes(
+      businessAttributes(options?.business, {
         'lucent.function.name': fn.name,
         'lucent.function.version': fn.version,
         'lucent.shard': shard,
         'lucent.correlation_id': correlationId,
         ...(options?.attempt !== undefined && { 'lucent.attempt': options.attempt }),
-      });
-    };
-    return inSpan(`function ${fn.name}`, SpanKind.INTERNAL, parentContext(options?.traceparent), attributes, (span) =>
-      // ctx.span is this span unless the caller gave its own: what the function sets on it is exported.
-      this.untraced(fn, input, { ...options, correlationId, traceparent: traceparentOfSpan(span), span: options?.span ?? span }),
+      }),
     );
+    // ctx.span is this span unless the caller gave its own: what the function sets on it is exported.
+    return endWhenSettled(span, this.untraced(fn, input, { ...options, correlationId, traceparent: traceparentOfSpan(span), span: options?.span ?? span }));
   }
 
   private untraced(fn: AnyFunctionDefinition, input: unknown, options: InvokeOptions | undefined): Promise<InvocationResult<unknown>> {

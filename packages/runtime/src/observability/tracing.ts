@@ -33,6 +33,8 @@ import { parseTraceparent, type BusinessMetadata } from '@lucent/core';
 export { SpanKind };
 
 let tracer: Tracer | undefined;
+/** The sampler keeps a sampled-out parent's children out too (the default `parentbased_*` ones). */
+let followsParent = false;
 
 /**
  * True once `startTracing` registered a provider. Every span site checks this one boolean first and
@@ -45,12 +47,22 @@ export function tracingActive(): boolean {
 export interface TracingOptions {
   /** Where finished spans go (an `InMemorySpanExporter` in tests), besides what the variables name. */
   readonly exporter?: SpanExporter;
+  /** Hand `exporter` spans in batches (a BatchSpanProcessor, as OTLP gets them) instead of each as it ends. */
+  readonly batch?: boolean;
   /** `service.name` when OTEL_SERVICE_NAME is unset. */
   readonly serviceName?: string;
   /** More resource attributes (e.g. `lucent.shard.id`); OTEL_RESOURCE_ATTRIBUTES wins over them. */
   readonly attributes?: Attributes;
   /** The sampler; by default the SDK's, from OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. */
   readonly sampler?: Sampler;
+  /**
+   * Register OpenTelemetry's AsyncLocalStorage context manager (default true; false with
+   * LUCENT_TRACES_ACTIVE_CONTEXT=off), so the app's own spans nest under the active one. On Node 20
+   * it hooks every promise of the process once any span is made active or exported (the SDK's batch
+   * export does): `observability.overhead` measures what that costs. Lucent's own spans pass
+   * traceparents explicitly and need no active context.
+   */
+  readonly activeContext?: boolean;
 }
 
 export interface Tracing {
@@ -73,7 +85,7 @@ export function startTracing(options: TracingOptions = {}): Tracing | undefined 
   if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
   if (tracer !== undefined) throw new Error('Tracing is already started in this process: shut the running one down first');
   const processors: SpanProcessor[] = [];
-  if (options.exporter !== undefined) processors.push(new SimpleSpanProcessor(options.exporter));
+  if (options.exporter !== undefined) processors.push(options.batch === true ? new BatchSpanProcessor(options.exporter) : new SimpleSpanProcessor(options.exporter));
   const file = env['LUCENT_TRACES_FILE'];
   if (file !== undefined && file !== '') processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(file)));
   for (const name of (env['OTEL_TRACES_EXPORTER'] ?? '').split(',').map((s) => s.trim().toLowerCase())) {
@@ -85,9 +97,13 @@ export function startTracing(options: TracingOptions = {}): Tracing | undefined 
     detectResources({ detectors: [envDetector] }),
   );
   const provider = new NodeTracerProvider({ resource, spanProcessors: processors, ...(options.sampler !== undefined && { sampler: options.sampler }) });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator too.
-  provider.register();
+  // Registers the W3C trace-context propagator, and the AsyncLocalStorage context manager unless asked not to.
+  const activeContext = options.activeContext ?? env['LUCENT_TRACES_ACTIVE_CONTEXT']?.trim().toLowerCase() !== 'off';
+  provider.register(activeContext ? {} : { contextManager: null });
   tracer = trace.getTracer('lucent');
+  // A sampler given in code may do anything; of the variable's, the parentbased_* ones (and the default) follow the parent.
+  const sampler = env['OTEL_TRACES_SAMPLER']?.trim().toLowerCase() ?? '';
+  followsParent = options.sampler === undefined && (sampler === '' || sampler.startsWith('parentbased_'));
   let stopped = false;
   return {
     flush: () => provider.forceFlush(),
@@ -105,8 +121,46 @@ export function startTracing(options: TracingOptions = {}): Tracing | undefined 
 
 /** The `traceparent` naming `span` (what a call or event made inside it carries). */
 export function traceparentOfSpan(span: Span): string {
-  const { traceId, spanId, traceFlags } = span.spanContext();
+  return traceparentOfIds(span.spanContext());
+}
+
+function traceparentOfIds({ traceId, spanId, traceFlags }: SpanContext): string {
   return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}`;
+}
+
+/** The `traceparent` of the span `ctx` holds, or `fallback` when it holds none. */
+export function traceparentOf(ctx: Context, fallback?: string): string | undefined {
+  const ids = trace.getSpanContext(ctx);
+  return ids === undefined ? fallback : traceparentOfIds(ids);
+}
+
+/**
+ * A quick `spanParent(parentContext(traceparent), root) === undefined` for hot sites, true only when
+ * it is sure, without parsing: a version-00 traceparent whose flags say sampled out while the
+ * sampler follows parents, or none at all and no active span at a site that starts no trace. The
+ * site then runs untraced with the traceparent as it came. False means: ask `spanParent`.
+ */
+export function sampledOut(traceparent: string | undefined, root: boolean): boolean {
+  if (traceparent === undefined) return !root && trace.getSpan(context.active()) === undefined;
+  if (!followsParent || traceparent.length !== 55 || traceparent.charCodeAt(1) !== 48) return false;
+  // The last hex digit of the flags holds the sampled bit.
+  const c = traceparent.charCodeAt(54);
+  const digit = c <= 57 ? c - 48 : (c | 32) - 87;
+  return (digit & 1) === 0;
+}
+
+/**
+ * The parent a span site should open its span under, or undefined when it should open none and run
+ * untraced: the parent was sampled out and the sampler follows parents (it would make a span that
+ * records nothing, which costs id generation and a context switch per call for nothing), or there
+ * is no parent and the site does not start traces (`root` false: a function run, an append, which
+ * join the trace of whatever called them). A site that skips passes the parent's traceparent on,
+ * so the processes it calls skip too.
+ */
+export function spanParent(parent: Context, root: boolean): Context | undefined {
+  const ids = trace.getSpanContext(parent);
+  if (ids === undefined) return root ? parent : undefined;
+  return followsParent && (ids.traceFlags & TraceFlags.SAMPLED) !== TraceFlags.SAMPLED ? undefined : parent;
 }
 
 /** The remote span a `traceparent` names, or undefined when it is malformed. */
@@ -132,18 +186,23 @@ export function linksTo(traceparents: readonly string[]): Link[] {
   return links;
 }
 
-/** The active context when it holds a span (this process's own span wins), else the caller's `traceparent`, else a new root. */
+/**
+ * The span the caller names by `traceparent` (Lucent passes each call's explicitly, hop by hop),
+ * else the active context (a span the app's own code made active, the HTTP request's), else a new root.
+ */
 export function parentContext(traceparent: string | undefined): Context {
-  const current = context.active();
-  if (trace.getSpan(current) !== undefined) return current;
-  return remoteContext(traceparent);
+  const named = spanContextOf(traceparent);
+  return named === undefined ? context.active() : trace.setSpanContext(ROOT_CONTEXT, named);
 }
 
 /**
- * Run `work` in a new span, child of `parent`, with the span active (spans opened inside are its
- * children). `attributes` is called only when the span records (a sampled-out span costs no
- * attribute building). The span ends when `work` settles, with an ERROR status, the exception and
- * its `lucent.error.code` recorded when it throws. Call only when `tracingActive()`.
+ * Run `work` in a new span, child of `parent`. The span is not made active: `work` passes its
+ * traceparent (`traceparentOfSpan(span)`) to what it calls, as every Lucent hop does. On Node 20 an
+ * active context costs every promise of the process a hook from the first `context.with` on, which
+ * halved remote calls in `observability.overhead`; explicit traceparents cost nothing of the kind.
+ * `attributes` is called only when the span records (a sampled-out span costs no attribute
+ * building). The span ends when `work` settles, with an ERROR status, the exception and its
+ * `lucent.error.code` recorded when it throws. Call only when `tracingActive()`.
  */
 export function inSpan<T>(
   name: string,
@@ -154,38 +213,66 @@ export function inSpan<T>(
   links?: Link[],
 ): Promise<T> {
   const span = (tracer ?? trace.getTracer('lucent')).startSpan(name, { kind, ...(links !== undefined && links.length > 0 && { links }) }, parent);
-  if (attributes !== undefined && span.isRecording()) span.setAttributes(attributes());
-  return context.with(trace.setSpan(parent, span), async () => {
-    try {
-      return await work(span);
-    } catch (error) {
-      markFailed(span, error);
-      throw error;
-    } finally {
+  let pending: Promise<T>;
+  try {
+    if (!span.isRecording()) return work(span);
+    if (attributes !== undefined) span.setAttributes(attributes());
+    pending = work(span);
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  return endWhenSettled(span, pending);
+}
+
+/**
+ * Start a span that is not made active: for a site that opens no span inside it (a pure function
+ * makes no calls), which saves the context switch. Call only when `tracingActive()`; a span the
+ * sampler dropped is not recording (`isRecording()`), and a site may then skip it altogether.
+ */
+export function startSpan(name: string, kind: SpanKind, parent: Context): Span {
+  return (tracer ?? trace.getTracer('lucent')).startSpan(name, { kind }, parent);
+}
+
+/** End `span` once `pending` settles, a rejection marked on it; the outcome passes through unchanged. */
+export function endWhenSettled<T>(span: Span, pending: Promise<T>): Promise<T> {
+  return pending.then(
+    (value) => {
       span.end();
-    }
-  });
+      return value;
+    },
+    (error: unknown) => {
+      markFailed(span, error);
+      span.end();
+      throw error;
+    },
+  );
 }
 
 /** A span opened by one hook and ended by another (an HTTP request's), for code that does not see OpenTelemetry's types. */
 export interface OpenSpan {
+  /** What the work done for it passes on (sampled out: a traceparent that says so). */
   readonly traceparent: string;
-  /** Run `work` with this span active: spans opened inside (and their calls' traceparents) are its children. */
+  /** Run `work` with this span active, for the app's own code and instrumentations (only if it records: see `inSpan` on Node 20's cost). */
   run<T>(work: () => T): T;
   set(attributes: Readonly<Record<string, string | number | boolean>>): void;
   fail(error: unknown): void;
   end(): void;
 }
 
-/** Open a server span whose parent is the caller's `traceparent` (an incoming request's header). Call only when `tracingActive()`. */
-export function openServerSpan(name: string, traceparent: string | undefined, attributes: Readonly<Record<string, string | number | boolean>>): OpenSpan {
-  const parent = remoteContext(traceparent);
+/**
+ * Open a server span whose parent is the caller's `traceparent` (an incoming request's header), or
+ * none (undefined) when the caller sampled its trace out. Call only when `tracingActive()`.
+ */
+export function openServerSpan(name: string, traceparent: string | undefined, attributes: Readonly<Record<string, string | number | boolean>>): OpenSpan | undefined {
+  const parent = spanParent(remoteContext(traceparent), true);
+  if (parent === undefined) return undefined;
   const span = (tracer ?? trace.getTracer('lucent')).startSpan(name, { kind: SpanKind.SERVER }, parent);
   if (span.isRecording()) span.setAttributes(attributes);
   const active = trace.setSpan(parent, span);
+  const recording = span.isRecording();
   return {
     traceparent: traceparentOfSpan(span),
-    run: (work) => context.with(active, work),
+    run: (work) => (recording ? context.with(active, work) : work()),
     set: (more) => {
       if (span.isRecording()) span.setAttributes(more);
     },

@@ -87,7 +87,7 @@ describe('tracing', () => {
     try {
       await expect(c.client.invoke('prices.quote', { pair: 42 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       const manager = new FunctionManager().register(registry);
-      await expect(manager.invoke('prices.quote', { pair: 7 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(manager.invoke('prices.quote', { pair: 7 }, { traceparent: caller })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       const spans = exporter.getFinishedSpans();
       expect(spans.map((s) => [s.name, s.status.code, s.attributes['lucent.error.code']])).toEqual([
         ['call prices.quote', 2, 'VALIDATION_FAILED'],
@@ -108,6 +108,25 @@ describe('tracing', () => {
     expect(span?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     expect(span?.attributes).toMatchObject({ 'lucent.stream': 's-1', 'lucent.events': 1, 'lucent.next_version': 1 });
     expect((await store.readStream('s-1'))[0]?.metadata.traceparent).toBe(caller);
+  });
+
+  it('makes no span for a call in a trace its caller sampled out, nor for a function run outside any trace, and passes the trace on', async () => {
+    const exporter = new InMemorySpanExporter();
+    const saved = process.env['OTEL_TRACES_SAMPLER'];
+    delete process.env['OTEL_TRACES_SAMPLER'];
+    tracing = startTracing({ exporter });
+    const c = await cluster();
+    try {
+      const unsampled = caller.replace(/-01$/, '-00');
+      const r = await c.client.invoke('prices.quote', { pair: 'BTC-USD' }, { traceparent: unsampled });
+      expect((r.output as { traceparent: string }).traceparent).toBe(unsampled);
+      const manager = new FunctionManager().register(registry);
+      expect((await manager.invoke('prices.quote', { pair: 'BTC-USD' })).output).toEqual({});
+      expect(exporter.getFinishedSpans()).toEqual([]);
+    } finally {
+      await c.stop();
+      if (saved !== undefined) process.env['OTEL_TRACES_SAMPLER'] = saved;
+    }
   });
 
   it('follows the sampler: a trace sampled out exports nothing, yet its calls still carry a traceparent saying so', async () => {

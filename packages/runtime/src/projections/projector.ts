@@ -1,7 +1,7 @@
 // Projector: follows the event store's global order and keeps one projection's views and checkpoint in a ProjectionStore.
 import { keysOf, projectBatch, type DomainEvent, type ProjectedEvent, type Projection } from '@lucent/core';
 import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
-import { inSpan, linksTo, remoteContext, SpanKind, tracingActive } from '../observability/tracing.js';
+import { inSpan, linksTo, remoteContext, SpanKind, spanParent, tracingActive } from '../observability/tracing.js';
 import type { ProjectionStore } from './projectionStore.js';
 
 export interface ProjectorOptions<V, E extends DomainEvent> {
@@ -60,7 +60,8 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
    */
   private tracedApply(generation: number, batch: readonly StoredEvent[]): Promise<void> {
     const producers = [...new Set(batch.map((e) => e.metadata.traceparent).filter((t): t is string => typeof t === 'string'))];
-    const parent = remoteContext(producers[producers.length - 1]);
+    const parent = spanParent(remoteContext(producers[producers.length - 1]), true);
+    if (parent === undefined) return this.commit(generation, batch);
     // At most 32 links: a catch-up batch of 500 events from 500 requests would make a huge span.
     const links = linksTo(producers.slice(-33, -1));
     const attributes = () => ({

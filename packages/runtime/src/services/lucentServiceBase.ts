@@ -1,6 +1,6 @@
 // LucentServiceBase: what a service class (the imperative shell) inherits — typed, traced, logged calls into the core, in a request's scope.
 import { randomUUID } from 'node:crypto';
-import { context, propagation, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { trace, type Tracer } from '@opentelemetry/api';
 import {
   isLucentError,
   LucentError,
@@ -15,6 +15,7 @@ import {
 } from '@lucent/core';
 import type { AppendOptions, AppendResult, EventMetadata, EventStore, NewEvent } from '../eventStore/eventStore.js';
 import type { InvokeOptions, Invoker } from '../invoker/invoker.js';
+import { businessAttributes, inSpan, parentContext, SpanKind, spanParent, traceparentOf, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { boundLogger } from './boundLogger.js';
 import type { ScopedService, ServiceLookup, ServiceMap } from './serviceDirectory.js';
 import { businessFields, rootScope, serviceScope, type ScopeInit, type ServiceScope } from './serviceScope.js';
@@ -103,31 +104,39 @@ export abstract class LucentServiceBase<R extends FunctionMap, S extends Service
     options: ServiceCallOptions = {},
   ): Promise<InvocationResult<OutputOf<R[K]>>> {
     const business = { ...this.scope.business, ...options.business };
-    return this.tracer.startActiveSpan(`lucent.invoke ${name}`, async (span) => {
-      for (const [key, value] of Object.entries(businessFields(business))) span.setAttribute(`lucent.business.${key}`, value);
-      const carrier: Record<string, string> = {};
-      propagation.inject(context.active(), carrier);
-      // An installed OpenTelemetry SDK's active span wins; without one the caller's traceparent passes through.
-      const traceparent = carrier['traceparent'] ?? this.scope.traceparent;
-      try {
-        const result = (await this.invoker.invoke(name, input, {
-          ...options,
-          business,
-          ...(this.scope.correlationId !== undefined && { correlationId: this.scope.correlationId }),
-          ...(this.scope.causationId !== undefined && { causationId: this.scope.causationId }),
-          ...(traceparent !== undefined && { traceparent }),
-        })) as InvocationResult<OutputOf<R[K]>>;
-        span.setAttribute('lucent.events', result.events.length);
-        return result;
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        const code = isLucentError(error) ? error.code : 'UNKNOWN';
-        this.log.warn('function call failed', { function: name, code, message: error instanceof Error ? error.message : String(error) });
-        throw error;
-      } finally {
-        span.end();
-      }
+    const given = this.scope.traceparent;
+    if (!tracingActive()) return this.invokeLogged(name, input, options, business, given);
+    const caller = parentContext(given);
+    const parent = spanParent(caller, true);
+    if (parent === undefined) return this.invokeLogged(name, input, options, business, traceparentOf(caller, given));
+    const attributes = () => businessAttributes(business, { 'lucent.service': this.serviceName });
+    return inSpan(`lucent.invoke ${name}`, SpanKind.INTERNAL, parent, attributes, async (span) => {
+      const result = await this.invokeLogged(name, input, options, business, traceparentOfSpan(span));
+      if (span.isRecording()) span.setAttribute('lucent.events', result.events.length);
+      return result;
     });
+  }
+
+  private async invokeLogged<K extends FunctionName<R>>(
+    name: K,
+    input: InputOf<R[K]>,
+    options: ServiceCallOptions,
+    business: BusinessMetadata,
+    traceparent: string | undefined,
+  ): Promise<InvocationResult<OutputOf<R[K]>>> {
+    try {
+      return (await this.invoker.invoke(name, input, {
+        ...options,
+        business,
+        ...(this.scope.correlationId !== undefined && { correlationId: this.scope.correlationId }),
+        ...(this.scope.causationId !== undefined && { causationId: this.scope.causationId }),
+        ...(traceparent !== undefined && { traceparent }),
+      })) as InvocationResult<OutputOf<R[K]>>;
+    } catch (error) {
+      const code = isLucentError(error) ? error.code : 'UNKNOWN';
+      this.log.warn('function call failed', { function: name, code, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
   }
 
   /**
