@@ -3,6 +3,7 @@ import type { BenchArea } from '../harness/types.js';
 import { eventStoreArea } from './eventStore.js';
 import { invokeArea, invokeValidatedArea } from './invoke.js';
 import { remoteArea } from './remote.js';
+import { observabilityArea } from './observability.js';
 import { registryArea } from './registry.js';
 import { killSwitchArea } from './killSwitch.js';
 import { routingArea } from './routing.js';
@@ -17,6 +18,7 @@ export const areas: BenchArea[] = [
   invokeArea,
   invokeValidatedArea,
   remoteArea,
+  observabilityArea,
   eventStoreArea,
   registryArea,
   killSwitchArea,
