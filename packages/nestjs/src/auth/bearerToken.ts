@@ -1,12 +1,12 @@
-// Verifies a bearer JWT with a key from the admin module's key resolution and returns its claims, or a typed 401.
+// Verifies a bearer JWT with a key resolved by verifyKey.ts and returns its claims, or a typed 401.
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { LucentError } from '@lucent/core';
-import type { AdminAuthOptions, resolveVerifyKey } from '../admin/adminAuth.js';
+import type { TokenVerifyOptions, VerifyKey } from './verifyKey.js';
 
 /** A resolved verification key and its accepted algorithms (resolved once, at start-up). */
-export type BearerKey = ReturnType<typeof resolveVerifyKey>;
+export type BearerKey = VerifyKey;
 
-export type BearerVerifyOptions = Pick<AdminAuthOptions, 'issuer' | 'audience' | 'clockToleranceSec' | 'maxTokenLifetimeSec'>;
+export type BearerVerifyOptions = Pick<TokenVerifyOptions, 'issuer' | 'audience' | 'clockToleranceSec' | 'maxTokenLifetimeSec'>;
 
 /** A token may live a day at most unless configured otherwise. */
 const defaultMaxLifetimeSec = 86_400;

@@ -1,5 +1,5 @@
 // LucentAuth: how LucentModule verifies callers' bearer tokens and which claims carry identity and jurisdiction.
-import type { AdminAuthOptions } from '../admin/adminAuth.js';
+import type { TokenVerifyOptions } from './verifyKey.js';
 
 /** Names of the token claims a call context is built from. */
 export interface LucentClaimNames {
@@ -15,10 +15,9 @@ export interface LucentClaimNames {
 
 /**
  * Token verification is the admin module's (same key, algorithm, issuer, audience and skew
- * settings); only the role gate differs: any verified caller may call functions.
+ * settings, see verifyKey.ts); only the role gate differs: any verified caller may call functions.
  */
-export interface LucentAuthOptions
-  extends Pick<AdminAuthOptions, 'secret' | 'publicKey' | 'algorithms' | 'issuer' | 'audience' | 'clockToleranceSec' | 'maxTokenLifetimeSec'> {
+export interface LucentAuthOptions extends TokenVerifyOptions {
   readonly claims?: LucentClaimNames;
   /**
    * Let calls without an Authorization header through with no identity (default false: 401).

@@ -1,6 +1,6 @@
 // Builds a request's CallContext from its headers: the bearer token (when auth is configured), correlation id and traceparent.
 import { LucentError, ValidationError, type BusinessMetadata } from '@lucent/core';
-import { resolveVerifyKey } from '../admin/adminAuth.js';
+import { resolveVerifyKey } from '../auth/verifyKey.js';
 import { verifyBearerToken, type BearerKey } from '../auth/bearerToken.js';
 import { callerFromClaims, type LucentCaller } from '../auth/callerFromClaims.js';
 import { resolveClaimNames, type LucentAuthOptions, type ResolvedClaimNames } from '../auth/lucentAuth.js';

@@ -5,7 +5,7 @@ import { LucentError, ValidationError, validate, type Contract } from '@lucent/c
 import { callContextKey, type CallContext, type RequestWithCallContext } from '../callContext/callContext.js';
 import type { CallContextResolver } from '../callContext/callContextResolver.js';
 import { CALL_CONTEXT_RESOLVER } from '../tokens.js';
-import { ROUTE_SPEC, type RegisteredRoute } from './lucentRoute.js';
+import { ROUTE_SPEC, type RegisteredRoute } from './routeSpec.js';
 
 type RouteRequest = RequestWithCallContext & { body?: unknown; params?: unknown; query?: unknown };
 
