@@ -4,15 +4,10 @@ import type { FunctionContext } from '../context/functionContext.js';
 import type { Contract } from '../contracts/contract.js';
 import type { JurisdictionRules } from '../registry/functionRules.js';
 import { normaliseJurisdictionRules } from '../registry/jurisdictions.js';
-import type { CallFact } from '../routing/routingCall.js';
+import type { CallFact } from '../routing/callFact.js';
+import type { Priority, ResourceClass } from './functionTraits.js';
 
-export type Priority = 'low' | 'normal' | 'high' | 'critical';
-
-/** Relative weights (1 = light, 10 = heaviest) a router matches against shard capacity. */
-export interface ResourceClass {
-  readonly cpu: number;
-  readonly memory: number;
-}
+export type { Priority, ResourceClass } from './functionTraits.js';
 
 /** @deprecated The same type as the registry's: use `JurisdictionRules`. */
 export type JurisdictionRule = JurisdictionRules;

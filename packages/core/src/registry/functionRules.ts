@@ -1,6 +1,6 @@
 // The registry's rule types: what operators set per function (versions, weights, shadow, switches, jurisdictions, placement).
-import type { Priority } from '../functions/defineFunction.js';
-import type { FunctionRoute } from '../routing/routingRules.js';
+import type { Priority } from '../functions/functionTraits.js';
+import type { FunctionRoute } from '../routing/routingRule.js';
 
 /** sha256 fingerprints of a version's contracts, as `lucent generate` writes them in the manifest. */
 export interface ContractFingerprint {

@@ -1,9 +1,10 @@
 // The routing policy's inputs and outputs: the call to place, the caller's own view of each shard, the decision.
-import type { AnyFunctionDefinition, Priority, ResourceClass } from '../functions/defineFunction.js';
+import type { AnyFunctionDefinition } from '../functions/defineFunction.js';
+import type { Priority, ResourceClass } from '../functions/functionTraits.js';
 import type { PlacementRules } from '../registry/functionRules.js';
+import type { CallFact } from './callFact.js';
 
-/** A fact about one call that placement rules may test, e.g. `notional: 2_500_000` or `tradingPair: 'ETH-USDC'`. */
-export type CallFact = string | number | boolean;
+export type { CallFact } from './callFact.js';
 
 /** What the router knows about the call it places. */
 export interface RoutingCall {
