@@ -20,6 +20,8 @@ export interface SagaCommandMessage<C extends SagaCommand = SagaCommand> {
   readonly attempt: number;
   /** Epoch ms after which the saga stops waiting for this try. */
   readonly deadline: number;
+  /** While tracing is on, the attempt's span: a handler passes it to the calls and commands it makes. */
+  readonly traceparent?: string;
 }
 
 /** Runs one saga command; resolves to a small JSON result the saga records, rejects with a (preferably typed) error. */

@@ -10,6 +10,7 @@ import {
   type SagaWork,
 } from '@lucent/core';
 import type { SagaWorkContext } from './sagaStepExecution.js';
+import { runSagaCommand } from './sagaTracing.js';
 
 type Compensate = Extract<SagaWork, { kind: 'compensate' }>;
 
@@ -27,7 +28,7 @@ export async function compensate(
   work: Compensate,
 ): Promise<SagaRecord> {
   const deadlineMs = definition.compensation?.deadlineMs ?? defaultStepDeadlineMs;
-  const outcome = await ctx.runCommand({
+  const outcome = await runSagaCommand(ctx, {
     command: work.command,
     sagaId: instance.id,
     sagaType: instance.type,

@@ -11,6 +11,7 @@ import {
 } from '@lucent/core';
 import type { CommandOutcome } from './sagaCommandRun.js';
 import type { SagaCommandMessage } from './sagaCommandMessage.js';
+import { runSagaCommand } from './sagaTracing.js';
 
 /** What the saga's work needs from its runner. */
 export interface SagaWorkContext {
@@ -46,7 +47,7 @@ export function stepDeadlinePassed(work: StepDeadline, now: number): StoredTrigg
  * (SagaStepAttemptFailed); one it gives up on goes to the reducer (StepFailed).
  */
 export async function executeStep(ctx: SagaWorkContext, definition: AnySagaDefinition, instance: SagaInstance, work: Execute): Promise<StepResult> {
-  const outcome = await ctx.runCommand({
+  const outcome = await runSagaCommand(ctx, {
     command: work.command,
     sagaId: instance.id,
     sagaType: instance.type,
