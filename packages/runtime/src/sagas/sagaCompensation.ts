@@ -28,7 +28,7 @@ export async function compensate(
   work: Compensate,
 ): Promise<SagaRecord> {
   const deadlineMs = definition.compensation?.deadlineMs ?? defaultStepDeadlineMs;
-  const outcome = await runSagaCommand(ctx, {
+  const outcome = await runSagaCommand(ctx.runCommand, {
     command: work.command,
     sagaId: instance.id,
     sagaType: instance.type,

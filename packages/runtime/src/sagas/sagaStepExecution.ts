@@ -47,7 +47,7 @@ export function stepDeadlinePassed(work: StepDeadline, now: number): StoredTrigg
  * (SagaStepAttemptFailed); one it gives up on goes to the reducer (StepFailed).
  */
 export async function executeStep(ctx: SagaWorkContext, definition: AnySagaDefinition, instance: SagaInstance, work: Execute): Promise<StepResult> {
-  const outcome = await runSagaCommand(ctx, {
+  const outcome = await runSagaCommand(ctx.runCommand, {
     command: work.command,
     sagaId: instance.id,
     sagaType: instance.type,

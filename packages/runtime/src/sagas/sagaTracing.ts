@@ -2,7 +2,6 @@
 import { inSpan, markFailed, parentContext, SpanKind, spanParent, traceparentOf, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import type { CommandOutcome } from './sagaCommandRun.js';
 import type { SagaCommandMessage } from './sagaCommandMessage.js';
-import type { SagaWorkContext } from './sagaStepExecution.js';
 
 /**
  * Run one attempt of a saga command, in a `saga <type> <step|compensation> <command>` span when
@@ -10,13 +9,13 @@ import type { SagaWorkContext } from './sagaStepExecution.js';
  * the saga, so the span starts its own trace (sampled as any root). A failed attempt is an error
  * on its span, with the error's code.
  */
-export function runSagaCommand(ctx: SagaWorkContext, message: SagaCommandMessage): Promise<CommandOutcome> {
-  if (!tracingActive()) return ctx.runCommand(message);
+export function runSagaCommand(runCommand: (message: SagaCommandMessage) => Promise<CommandOutcome>, message: SagaCommandMessage): Promise<CommandOutcome> {
+  if (!tracingActive()) return runCommand(message);
   const caller = parentContext(undefined);
   const parent = spanParent(caller, true);
   if (parent === undefined) {
     const traceparent = traceparentOf(caller);
-    return ctx.runCommand(traceparent === undefined ? message : { ...message, traceparent });
+    return runCommand(traceparent === undefined ? message : { ...message, traceparent });
   }
   const attributes = () => ({
     'lucent.saga.id': message.sagaId,
@@ -28,7 +27,7 @@ export function runSagaCommand(ctx: SagaWorkContext, message: SagaCommandMessage
     'lucent.idempotency_key': message.idempotencyKey,
   });
   return inSpan(`saga ${message.sagaType} ${message.kind} ${message.command.type}`, SpanKind.INTERNAL, parent, attributes, async (span) => {
-    const outcome = await ctx.runCommand({ ...message, traceparent: traceparentOfSpan(span) });
+    const outcome = await runCommand({ ...message, traceparent: traceparentOfSpan(span) });
     if (!outcome.ok) markFailed(span, outcome.error);
     return outcome;
   });

@@ -23,7 +23,7 @@ function context(): { seen: SagaCommandMessage[]; ctx: Parameters<typeof runSaga
     seen.push(m);
     return Promise.resolve(m.attempt === 1 ? { ok: false, error: { code: 'UNAVAILABLE', message: 'the exchange is down' } } : { ok: true, result: null });
   };
-  return { seen, ctx: { clock: () => 0, random: () => 0, runCommand } };
+  return { seen, ctx: runCommand };
 }
 
 let tracing: Tracing | undefined;
