@@ -16,14 +16,6 @@ function isTestSupport(file: string): boolean {
   return /\.spec\.ts$/.test(file) || /Contract\.ts$/.test(file) || /TestKit/.test(file) || file.split('/').includes('testing');
 }
 
-/**
- * Files over the limit that another change in flight is editing; each names why, and is split
- * once that change has landed. Remove an entry as soon as its file is back under the limit.
- */
-const pendingSplits: Readonly<Record<string, string>> = {
-  'packages/runtime/src/cluster/clusterClient.ts': 'span sites being added by the tracing work (issue 15); split once it has landed',
-};
-
 function sourceFiles(): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -86,15 +78,10 @@ describe('source structure', () => {
 
   it(`has no source file over ${maxLines} lines in packages/*/src (test support aside)`, () => {
     const over = files
-      .filter((f) => !isTestSupport(f) && pendingSplits[f] === undefined)
+      .filter((f) => !isTestSupport(f))
       .map((f) => ({ file: f, lines: lineCount(readFileSync(join(root, f), 'utf8')) }))
       .filter((f) => f.lines > maxLines);
     expect(over).toEqual([]);
-  });
-
-  it('lists no pending split that is already under the limit', () => {
-    const done = Object.keys(pendingSplits).filter((f) => !files.includes(f) || lineCount(readFileSync(join(root, f), 'utf8')) <= maxLines);
-    expect(done).toEqual([]);
   });
 
   it('has no circle of relative imports in packages/*/src', () => {
