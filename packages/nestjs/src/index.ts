@@ -23,3 +23,4 @@ export * from './health/lucentHealthModule.js';
 export * from './openapi/apiDocsController.js';
 export * from './metrics/lucentMetricsModule.js';
 export * from './rateLimit/rateLimitInterceptor.js';
+export * from './console/index.js';
