@@ -1,0 +1,61 @@
+// Lays out a saga's timeline for the SVG picture (pure): one row per entry, x from the first entry's time.
+import type { TimelineEntry, TimelineKind } from './types.js';
+
+export const kindColours: Record<TimelineKind, string> = {
+  started: '#4a5560',
+  step: '#1f5fbf',
+  wait: '#8a6d00',
+  retry: '#c2410c',
+  compensation: '#6b3fa0',
+  completed: '#1b7a3a',
+  failed: '#b3261e',
+  compensated: '#9c2c77',
+};
+
+export interface Mark {
+  kind: TimelineKind;
+  name: string;
+  detail: string | null;
+  at: number;
+  durationMs: number | null;
+  x: number;
+  width: number;
+  y: number;
+}
+
+export interface Layout {
+  marks: Mark[];
+  ticks: { x: number; label: string }[];
+  width: number;
+  height: number;
+  plotLeft: number;
+  plotRight: number;
+  top: number;
+  rowHeight: number;
+}
+
+/** "+0 ms", "+850 ms", "+2.5 s", "+3 min": offsets from the saga's start. */
+export function offsetLabel(ms: number): string {
+  if (ms < 1000) return `+${Math.round(ms)} ms`;
+  if (ms < 120_000) return `+${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  if (ms < 7_200_000) return `+${Math.round(ms / 60_000)} min`;
+  return `+${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+export function layoutTimeline(entries: readonly TimelineEntry[], width = 900, rowHeight = 26): Layout {
+  const plotLeft = 220;
+  const plotRight = width - 20;
+  const top = 30;
+  const times = entries.map((e) => new Date(e.at).getTime()).filter((t) => Number.isFinite(t));
+  const start = times.length === 0 ? 0 : Math.min(...times);
+  const end = entries.reduce((max, e) => Math.max(max, new Date(e.at).getTime() + (e.durationMs ?? 0)), start);
+  const span = Math.max(1, end - start);
+  const scale = (plotRight - plotLeft) / span;
+  const marks = entries.map((e, i) => {
+    const at = new Date(e.at).getTime();
+    const x = plotLeft + (Number.isFinite(at) ? at - start : 0) * scale;
+    return { kind: e.kind, name: e.name, detail: e.detail, at, durationMs: e.durationMs, x, width: e.durationMs === null ? 0 : Math.max(3, e.durationMs * scale), y: top + i * rowHeight };
+  });
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: plotLeft + f * (plotRight - plotLeft), label: offsetLabel(f * span) }));
+  return { marks, ticks, width, height: top + entries.length * rowHeight + 10, plotLeft, plotRight, top, rowHeight };
+}

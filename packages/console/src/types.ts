@@ -1,0 +1,171 @@
+// The JSON shapes of /console/api/* and the admin API, as the console reads them.
+
+export interface Session {
+  auth: 'on' | 'off';
+  subject: string | null;
+  roles: string[];
+  admin: boolean;
+}
+
+export interface StoreStatus {
+  name: string;
+  status: 'up' | 'down' | 'absent';
+  detail?: string;
+}
+
+export interface Overview {
+  service: { name: string; version: string; startedAt: string; uptimeSec: number; mode: string };
+  stores: StoreStatus[];
+}
+
+export interface Shard {
+  id: string;
+  tags: string[];
+  status: 'healthy' | 'draining' | 'suspect' | 'down';
+  cpu: number;
+  memoryMb: number;
+  eventLoopLagMs: number;
+  inFlight: number;
+  callsPerSec: number;
+  versions: string[];
+  breaker: 'closed' | 'open' | 'half-open';
+}
+
+export interface Cluster {
+  gateway: { id: string; callsPerSec: number; inFlight: number } | null;
+  shards: Shard[];
+}
+
+export interface VersionStats {
+  version: string;
+  weight: number;
+  active: boolean;
+  callsPerSec: number;
+  errorRate: number;
+  p99Ms: number | null;
+}
+
+export interface JurisdictionRules {
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface FunctionInfo {
+  name: string;
+  versions: VersionStats[];
+  shadow: { version: string; percent: number } | null;
+  disabled: boolean;
+  jurisdictions: JurisdictionRules | null;
+  placement: Record<string, unknown> | null;
+}
+
+export interface CallRecord {
+  at: string;
+  function: string;
+  version: string;
+  shard: string;
+  outcome: 'ok' | 'error';
+  code: string | null;
+  message: string | null;
+  correlationId: string;
+  traceId: string | null;
+  user: string | null;
+  durationMs: number;
+}
+
+export interface Bundle {
+  name: string;
+  version: string;
+  status: string;
+  reason: string | null;
+}
+
+/** The registry's stored rules (GET /admin/registry/:name), the parts the console reads. */
+export interface RulesEntry {
+  name: string;
+  revision: number;
+  rules: {
+    active: string;
+    weights: Record<string, number>;
+    shadow?: string;
+    enabled: boolean;
+    versions: Record<string, { version: string; fingerprint: { input: string; output: string } }>;
+    jurisdictions?: JurisdictionRules;
+  };
+}
+
+export interface RulesChange {
+  revision: number;
+  who: string;
+  why: string;
+  forced: boolean;
+  at: number;
+  old: Record<string, unknown> | null;
+  new: Record<string, unknown>;
+}
+
+export interface ShadowPair {
+  live: string;
+  shadow: string;
+  agreed: number;
+  diverged: number;
+  failed: number;
+  skipped: number;
+  sampledOut: number;
+  agreementRate: number | null;
+  examples: { at: number; correlationId?: string; input: unknown; liveOutput: unknown; shadowOutput: unknown }[];
+}
+
+export interface SagaSummary {
+  id: string;
+  type: string;
+  state: string;
+  startedAt: string;
+  updatedAt: string;
+  step: string | null;
+}
+
+export type TimelineKind = 'started' | 'step' | 'wait' | 'retry' | 'compensation' | 'completed' | 'failed' | 'compensated';
+
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind;
+  name: string;
+  durationMs: number | null;
+  detail: string | null;
+}
+
+export interface SagaDetail {
+  id: string;
+  type: string;
+  state: string;
+  timeline: TimelineEntry[];
+}
+
+export interface Schedules {
+  crons: { name: string; expression: string; nextAt: string | null; last: { at: string; outcome: string; error: string | null }[] }[];
+  timers: { id: string; name: string; dueAt: string; attempts: number }[];
+  waits: { id: string; event: string; deadlineAt: string | null; fallback: string | null }[];
+}
+
+export interface StoredEvent {
+  position: number | string;
+  streamId: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  at: string;
+}
+
+export interface Projection {
+  name: string;
+  checkpoint: number | string;
+  head: number | string;
+  lag: number;
+}
+
+export interface ReplayResult {
+  decisions: number;
+  diverged: { position: number | string; expected: unknown; actual: unknown }[];
+}
