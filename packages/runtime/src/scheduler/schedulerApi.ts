@@ -23,6 +23,8 @@ export interface TimerFiring<P = JsonValue> {
   readonly now: number;
   /** How many earlier attempts of this run failed: 0 on the first try, 1 on the first retry… */
   readonly attempt: number;
+  /** While tracing is on: the traceparent of this run's `timer …` span, to hand to the commands and calls it makes. */
+  readonly traceparent?: string;
 }
 
 export type TimerHandler<P = JsonValue> = (firing: TimerFiring<P>) => Promise<void> | void;

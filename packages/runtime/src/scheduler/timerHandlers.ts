@@ -3,6 +3,7 @@ import { ScheduleInvalidError, ValidationError, jsonValueIssues, validate, type 
 import { withTimeout } from '../resilience/handlerTimeout.js';
 import type { HandlerOptions, TimerFiring, TimerHandler } from './schedulerApi.js';
 import type { ClaimedTimer } from './timerStore.js';
+import { traceFiring } from './timerTracing.js';
 
 interface HandlerEntry {
   readonly fn: TimerHandler<unknown>;
@@ -49,23 +50,29 @@ export class TimerHandlers {
   async invoke(name: string | undefined, claim: ClaimedTimer, scheduledFor: number, run: RunOf = {}): Promise<string | undefined> {
     const entry = name === undefined ? undefined : this.entries.get(name);
     if (entry === undefined) return `no handler named ${String(name)} is registered on node ${this.nodeId}`;
-    try {
-      const payload = entry.contract ? await validate(entry.contract, claim.payload, 'input', `timer ${claim.id}`) : claim.payload;
-      const firing: TimerFiring<unknown> = {
-        timer: claim,
-        payload,
-        reason: claim.reason,
-        scheduledFor,
-        firingKey: run.firingKey ?? `${claim.id}@${scheduledFor}`,
-        ...(claim.match !== undefined ? { match: claim.match } : {}),
-        now: this.clock(),
-        attempt: run.attempt ?? claim.attempts,
-      };
-      await withTimeout(entry.fn(firing), this.timeoutMs, `timer handler ${String(name)}`);
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
+    const firingKey = run.firingKey ?? `${claim.id}@${scheduledFor}`;
+    const attempt = run.attempt ?? claim.attempts;
+    const now = this.clock();
+    return traceFiring(claim, name, { scheduledFor, firingKey, attempt, startedAt: now }, async (traceparent) => {
+      try {
+        const payload = entry.contract ? await validate(entry.contract, claim.payload, 'input', `timer ${claim.id}`) : claim.payload;
+        const firing: TimerFiring<unknown> = {
+          timer: claim,
+          payload,
+          reason: claim.reason,
+          scheduledFor,
+          firingKey,
+          ...(claim.match !== undefined ? { match: claim.match } : {}),
+          now,
+          attempt,
+          ...(traceparent !== undefined ? { traceparent } : {}),
+        };
+        await withTimeout(entry.fn(firing), this.timeoutMs, `timer handler ${String(name)}`);
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    });
   }
 
   private entry(name: unknown, field: string): HandlerEntry {
