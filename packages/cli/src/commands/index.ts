@@ -9,6 +9,7 @@ import { shardCommand } from './shard.js';
 import { clusterCommand } from './cluster.js';
 import { replayCommand } from './replay.js';
 import { chaosCommand } from './chaos.js';
+import { tokenCommand } from './token.js';
 
 export const commands: Record<string, Command> = {
   generate: generateCommand,
@@ -20,4 +21,5 @@ export const commands: Record<string, Command> = {
   cluster: clusterCommand,
   replay: replayCommand,
   chaos: chaosCommand,
+  token: tokenCommand,
 };
