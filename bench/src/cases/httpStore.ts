@@ -56,10 +56,11 @@ async function startLucent(config: StoreConfig): Promise<number> {
   const { RedisProjectionStore } = await import('@lucent/redis');
   const { PortfolioManager } = await import('@lucent/example-crypto-trading/dist/managers/portfolio-manager.js');
   const { PositionsModule } = await import('@lucent/example-crypto-trading/dist/controllers/positions.controller.js');
+  const { functionRegistry } = await import('@lucent/example-crypto-trading/dist/registry/function-registry.js');
   const { Module } = await import('@nestjs/common');
   const events = await createPostgresEventStore({ connectionString: config.pgUrl, schema: config.schema, maxConnections: poolSize });
   const views = new RedisProjectionStore({ url: config.redisUrl, prefix: config.redisPrefix });
-  const functions = new FunctionManager();
+  const functions = new FunctionManager().register(functionRegistry);
   const portfolio = new PortfolioManager(events, views, functions);
   await portfolio.start();
   // The query case's portfolios: one position each with one deposit, projected before the server listens.
