@@ -34,7 +34,10 @@ export function mergeCalls(live: readonly CallRecord[], fetched: readonly CallRe
 /** Share of calls per function@version among the given calls, largest first. */
 export function versionSplit(calls: readonly CallRecord[]): { key: string; count: number; share: number }[] {
   const counts = new Map<string, number>();
-  for (const c of calls) counts.set(`${c.function}@${c.version}`, (counts.get(`${c.function}@${c.version}`) ?? 0) + 1);
+  for (const c of calls) {
+    const key = `${c.function}@${c.version ?? '(none)'}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   return [...counts.entries()]
     .map(([key, count]) => ({ key, count, share: count / calls.length }))
     .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));

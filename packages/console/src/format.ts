@@ -44,3 +44,10 @@ export function codeList(text: string): string[] {
     .map((c) => c.trim().toUpperCase())
     .filter((c) => c !== '');
 }
+
+/** A value in one short line: strings as they are, anything else as compact JSON, cut at `max` characters. */
+export function brief(value: unknown, max = 160): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

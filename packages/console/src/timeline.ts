@@ -15,7 +15,7 @@ export const kindColours: Record<TimelineKind, string> = {
 export interface Mark {
   kind: TimelineKind;
   name: string;
-  detail: string | null;
+  detail: unknown;
   at: number;
   durationMs: number | null;
   x: number;
@@ -54,7 +54,7 @@ export function layoutTimeline(entries: readonly TimelineEntry[], width = 900, r
   const marks = entries.map((e, i) => {
     const at = new Date(e.at).getTime();
     const x = plotLeft + (Number.isFinite(at) ? at - start : 0) * scale;
-    return { kind: e.kind, name: e.name, detail: e.detail, at, durationMs: e.durationMs, x, width: e.durationMs === null ? 0 : Math.max(3, e.durationMs * scale), y: top + i * rowHeight };
+    return { kind: e.kind, name: e.name, detail: e.detail, at, durationMs: e.durationMs, x, width: e.durationMs === null || e.durationMs <= 0 ? 0 : Math.max(3, e.durationMs * scale), y: top + i * rowHeight };
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: plotLeft + f * (plotRight - plotLeft), label: offsetLabel(f * span) }));
   return { marks, ticks, width, height: top + entries.length * rowHeight + 10, plotLeft, plotRight, top, rowHeight };

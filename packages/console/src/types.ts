@@ -57,13 +57,15 @@ export interface FunctionInfo {
   disabled: boolean;
   jurisdictions: JurisdictionRules | null;
   placement: Record<string, unknown> | null;
+  revision?: number | null;
 }
 
 export interface CallRecord {
   at: string;
   function: string;
-  version: string;
-  shard: string;
+  /** Null when no version could be named (a call refused before selection). */
+  version: string | null;
+  shard: string | null;
   outcome: 'ok' | 'error';
   code: string | null;
   message: string | null;
@@ -73,11 +75,14 @@ export interface CallRecord {
   durationMs: number;
 }
 
+/** A function version a bundle brought, or a bundle a node refused and why. */
 export interface Bundle {
   name: string;
-  version: string;
+  version: string | null;
   status: string;
   reason: string | null;
+  bundle?: string;
+  node?: string;
 }
 
 /** The registry's stored rules (GET /admin/registry/:name), the parts the console reads. */
@@ -123,6 +128,8 @@ export interface SagaSummary {
   startedAt: string;
   updatedAt: string;
   step: string | null;
+  failure?: string | null;
+  runner?: string;
 }
 
 export type TimelineKind = 'started' | 'step' | 'wait' | 'retry' | 'compensation' | 'completed' | 'failed' | 'compensated';
@@ -132,20 +139,27 @@ export interface TimelineEntry {
   kind: TimelineKind;
   name: string;
   durationMs: number | null;
-  detail: string | null;
+  /** A note or an object (command, timer, error…). */
+  detail: unknown;
 }
 
-export interface SagaDetail {
-  id: string;
-  type: string;
-  state: string;
+export interface SagaDetail extends SagaSummary {
+  failure?: string | null;
   timeline: TimelineEntry[];
 }
 
 export interface Schedules {
-  crons: { name: string; expression: string; nextAt: string | null; last: { at: string; outcome: string; error: string | null }[] }[];
-  timers: { id: string; name: string; dueAt: string; attempts: number }[];
-  waits: { id: string; event: string; deadlineAt: string | null; fallback: string | null }[];
+  crons: {
+    name: string;
+    expression: string;
+    timezone?: string;
+    misfire?: string | null;
+    state?: string;
+    nextAt: string | null;
+    last: { at: string; scheduledFor?: string; outcome: string; error: string | null }[];
+  }[];
+  timers: { id: string; name: string; dueAt: string; attempts: number; retryOf?: { timerId: string; scheduledFor: string } | null }[];
+  waits: { id: string; event: string; kind?: string; deadlineAt: string | null; fallback: string | null; matched?: boolean }[];
 }
 
 export interface StoredEvent {
@@ -167,5 +181,14 @@ export interface Projection {
 
 export interface ReplayResult {
   decisions: number;
-  diverged: { position: number | string; expected: unknown; actual: unknown }[];
+  events?: number;
+  diverged: {
+    position: number | string;
+    toPosition?: number;
+    /** Where the events first differ, null when the candidate failed instead. */
+    path?: string | null;
+    expected: unknown;
+    actual: unknown;
+    error?: { code: string; message: string } | null;
+  }[];
 }

@@ -71,9 +71,9 @@ export function Badge({ value, tone }: { value: string; tone?: 'good' | 'warn' |
 
 /** Green for healthy words, amber for in-between ones, red for failures. */
 export function toneOf(value: string): 'good' | 'warn' | 'bad' | 'plain' {
-  if (['up', 'healthy', 'closed', 'ok', 'completed', 'live', 'enabled', 'loaded', 'running'].includes(value)) return 'good';
-  if (['draining', 'suspect', 'half-open', 'absent', 'waiting', 'compensating', 'reconnecting', 'compensated'].includes(value)) return 'warn';
-  if (['down', 'open', 'error', 'failed', 'disabled', 'refused'].includes(value)) return 'bad';
+  if (['up', 'healthy', 'closed', 'ok', 'completed', 'live', 'enabled', 'loaded', 'running', 'fired', 'active'].includes(value)) return 'good';
+  if (['draining', 'suspect', 'half-open', 'absent', 'waiting', 'compensating', 'reconnecting', 'compensated', 'retrying', 'skipped', 'cancelled'].includes(value)) return 'warn';
+  if (['down', 'open', 'error', 'failed', 'disabled', 'refused', 'rejected'].includes(value)) return 'bad';
   return 'plain';
 }
 

@@ -12,14 +12,14 @@ const limit = 200;
 export function CallsView() {
   const [draft, setDraft] = useState<CallFilter>({ function: '', code: '', user: '', failedOnly: false });
   const [filter, setFilter] = useState<CallFilter>(draft);
-  const fetched = useFetch<{ calls: CallRecord[] }>(`/console/api/calls${query({ function: filter.function, code: filter.code, user: filter.user, limit })}`);
+  const fetched = useFetch<{ calls: CallRecord[] }>(`/console/api/calls${query({ function: filter.function, code: filter.code, user: filter.user, outcome: filter.failedOnly ? 'error' : undefined, limit })}`);
   const live = useStore((s) => s.liveCalls);
   const calls = mergeCalls(live, fetched.data?.calls ?? [], filter, limit);
   const split = versionSplit(calls);
 
   const apply = (e: Event): void => {
     e.preventDefault();
-    setFilter({ ...draft, function: draft.function.trim(), code: draft.code.trim(), user: draft.user.trim() });
+    setFilter({ ...draft, function: draft.function.trim(), code: draft.code.trim().toUpperCase(), user: draft.user.trim() });
   };
   const field = (key: 'function' | 'code' | 'user', label: string) => (
     <label>
@@ -70,11 +70,11 @@ export function CallsView() {
           </thead>
           <tbody>
             {calls.map((c) => (
-              <tr key={`${c.correlationId}|${c.at}|${c.function}|${c.version}`} data-testid="call-row" data-outcome={c.outcome} data-function={c.function} data-version={c.version}>
+              <tr key={`${c.correlationId}|${c.at}|${c.function}|${c.version}`} data-testid="call-row" data-outcome={c.outcome} data-function={c.function} data-version={c.version ?? ''}>
                 <td>{time(c.at)}</td>
                 <th scope="row">{c.function}</th>
-                <td>{c.version}</td>
-                <td>{c.shard}</td>
+                <td>{c.version ?? '—'}</td>
+                <td>{c.shard ?? '—'}</td>
                 <td><Badge value={c.outcome} /></td>
                 <td>{c.code === null ? '—' : <><code>{c.code}</code> {c.message}</>}</td>
                 <td class="small mono">

@@ -69,7 +69,7 @@ export function ClusterView() {
                   <th scope="row">{s.id}</th>
                   <td>{s.tags.length === 0 ? '—' : s.tags.map((t) => <span key={t} class="tag">{t}</span>)}</td>
                   <td><Badge value={s.status} /></td>
-                  <td class="n">{num(s.cpu <= 1 ? s.cpu * 100 : s.cpu, 0)}%</td>
+                  <td class="n">{num(s.cpu * 100, 0)}%</td>
                   <td class="n">{num(s.memoryMb, 0)} MB</td>
                   <td class="n">{ms(s.eventLoopLagMs)}</td>
                   <td class="n">{s.inFlight}</td>

@@ -35,7 +35,7 @@ function Browser() {
           <input name="streamId" value={streamId} onInput={(e) => setStreamId(e.currentTarget.value)} placeholder="all streams" />
         </label>
         <label>
-          From position
+          From (global position; stream version with a stream id)
           <input name="from" inputMode="numeric" value={from} onInput={(e) => setFrom(e.currentTarget.value)} placeholder="start" />
         </label>
         <button type="submit">Show events</button>
@@ -169,7 +169,7 @@ function Replay() {
       {result && (
         <div data-testid="replay-result">
           <p>
-            {result.decisions} decisions replayed; {result.diverged.length === 0 ? 'none diverged.' : `${result.diverged.length} diverged:`}
+            {result.events === undefined ? '' : `${result.events} events, `}{result.decisions} decisions of {form.function} replayed with the candidate; {result.diverged.length === 0 ? 'none diverged.' : `${result.diverged.length} diverged:`}
           </p>
           {result.diverged.length > 0 && (
             <table>
@@ -177,6 +177,7 @@ function Replay() {
               <thead>
                 <tr>
                   <th scope="col" class="n">Position</th>
+                  <th scope="col">Where</th>
                   <th scope="col">Recorded</th>
                   <th scope="col">Candidate</th>
                 </tr>
@@ -184,7 +185,8 @@ function Replay() {
               <tbody>
                 {result.diverged.map((d) => (
                   <tr key={String(d.position)} data-testid="diverged-row">
-                    <td class="n">{String(d.position)}</td>
+                    <td class="n">{String(d.position)}{d.toPosition !== undefined && d.toPosition !== d.position ? `–${d.toPosition}` : ''}</td>
+                    <td class="mono small">{d.error ? <><code>{d.error.code}</code> {d.error.message}</> : (d.path ?? '—')}</td>
                     <td><pre>{json(d.expected)}</pre></td>
                     <td><pre>{json(d.actual)}</pre></td>
                   </tr>

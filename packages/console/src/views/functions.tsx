@@ -74,8 +74,8 @@ export function FunctionsView({ name, canEdit, session }: { name: string | null;
 }
 
 function Bundles() {
-  const bundles = useFetch<{ bundles: Bundle[] }>('/console/api/bundles');
-  const absent = bundles.error !== undefined && bundles.error.status === 404;
+  const bundles = useFetch<{ deployer?: boolean; bundles: Bundle[] }>('/console/api/bundles');
+  const absent = bundles.data?.deployer === false || bundles.error?.status === 404;
   return (
     <>
       <h2>Bundles and refusals</h2>
@@ -84,25 +84,29 @@ function Bundles() {
       ) : (
         <ErrorAlert error={bundles.error} what="Bundles" />
       )}
-      {bundles.data && bundles.data.bundles.length === 0 && <p class="muted">No published bundles.</p>}
+      {!absent && bundles.data && bundles.data.bundles.length === 0 && <p class="muted">No published bundles.</p>}
       {bundles.data && bundles.data.bundles.length > 0 && (
         <table data-testid="bundles">
           <caption class="sr-only">Published bundles and why any were refused</caption>
           <thead>
             <tr>
-              <th scope="col">Bundle</th>
+              <th scope="col">Function or bundle</th>
               <th scope="col">Version</th>
               <th scope="col">Status</th>
               <th scope="col">Reason</th>
+              <th scope="col">Bundle</th>
+              <th scope="col">Node</th>
             </tr>
           </thead>
           <tbody>
             {bundles.data.bundles.map((b) => (
-              <tr key={`${b.name}@${b.version}`} data-testid="bundle-row">
+              <tr key={`${b.node}/${b.bundle}/${b.name}@${b.version}`} data-testid="bundle-row" data-status={b.status}>
                 <th scope="row">{b.name}</th>
-                <td>{b.version}</td>
+                <td>{b.version ?? '—'}</td>
                 <td><Badge value={b.status} /></td>
                 <td>{b.reason ?? '—'}</td>
+                <td class="mono small">{b.bundle ?? '—'}</td>
+                <td>{b.node ?? '—'}</td>
               </tr>
             ))}
           </tbody>

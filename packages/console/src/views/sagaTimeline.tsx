@@ -1,5 +1,5 @@
 // One saga's timeline as a picture: a time axis from its start, one mark per step, wait, retry or compensation, coloured by kind.
-import { ms, time } from '../format.js';
+import { brief, ms, time } from '../format.js';
 import { kindColours, layoutTimeline } from '../timeline.js';
 import type { TimelineEntry, TimelineKind } from '../types.js';
 
@@ -30,7 +30,7 @@ export function SagaTimeline({ entries, title }: { entries: TimelineEntry[]; tit
           const cy = m.y + layout.rowHeight / 2;
           return (
             <g key={i} data-kind={m.kind} data-name={m.name}>
-              <title>{`${m.kind}: ${m.name} at ${time(m.at)}${m.durationMs === null ? '' : `, ${ms(m.durationMs)}`}${m.detail ? ` — ${m.detail}` : ''}`}</title>
+              <title>{`${m.kind}: ${m.name} at ${time(m.at)}${m.durationMs === null ? '' : `, ${ms(m.durationMs)}`}${brief(m.detail) === '' || brief(m.detail) === '{}' ? '' : ` — ${brief(m.detail)}`}`}</title>
               <text x={layout.plotLeft - 10} y={cy + 4} text-anchor="end" font-size="12" fill="#1a1a1a">
                 {m.name.length > 28 ? `${m.name.slice(0, 27)}…` : m.name}
               </text>

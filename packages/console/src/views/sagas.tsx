@@ -1,7 +1,7 @@
 // Sagas: counts by state, the list filtered by state and type, and one saga's timeline.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { query } from '../api.js';
-import { ms, relative, time } from '../format.js';
+import { brief, ms, relative, time } from '../format.js';
 import { href } from '../router.js';
 import type { SagaDetail, SagaSummary } from '../types.js';
 import { Badge, ErrorAlert, Loading, useFetch } from '../ui.js';
@@ -104,7 +104,11 @@ function SagaPanel({ id }: { id: string }) {
       <ErrorAlert error={saga.error} what="Saga" />
       {saga.data && (
         <>
-          <p>Type {saga.data.type}, {saga.data.timeline.length} entries.</p>
+          <p>
+            Type {saga.data.type}, started {time(saga.data.startedAt)}, updated {relative(saga.data.updatedAt)}
+            {saga.data.step ? `, at step ${saga.data.step}` : ''}; {saga.data.timeline.length} timeline entries.
+          </p>
+          {saga.data.failure && <p class="bad">Failure: {saga.data.failure}</p>}
           <SagaTimeline entries={saga.data.timeline} title={`Timeline of saga ${id} (${saga.data.type})`} />
           <details>
             <summary>Timeline as a table</summary>
@@ -126,7 +130,7 @@ function SagaPanel({ id }: { id: string }) {
                     <td>{e.kind}</td>
                     <th scope="row">{e.name}</th>
                     <td class="n">{ms(e.durationMs)}</td>
-                    <td>{e.detail ?? '—'}</td>
+                    <td class="small mono">{brief(e.detail, 400) || '—'}</td>
                   </tr>
                 ))}
               </tbody>

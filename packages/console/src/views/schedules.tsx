@@ -31,12 +31,17 @@ export function SchedulesView() {
             {data.crons.map((c) => (
               <tr key={c.name} data-testid="cron-row">
                 <th scope="row">{c.name}</th>
-                <td><code>{c.expression}</code></td>
+                <td>
+                  <code>{c.expression}</code>
+                  {c.timezone && <span class="small muted"> {c.timezone}</span>}
+                  {c.misfire && <div class="small muted">misfire: {c.misfire}</div>}
+                  {c.state && c.state !== 'active' && <div><Badge value={c.state} /></div>}
+                </td>
                 <td>{c.nextAt === null ? '—' : `${time(c.nextAt)} (${relative(c.nextAt)})`}</td>
                 <td>
                   {c.last.length === 0 ? '—' : c.last.map((l, i) => (
                     <span key={i} title={`${time(l.at)}${l.error ? `: ${l.error}` : ''}`}>
-                      <Badge value={l.outcome} /> <span class="small">{time(l.at)}{l.error ? ` ${l.error}` : ''}</span>{' '}
+                      <Badge value={l.outcome} /> <span class="small">{time(l.scheduledFor ?? l.at)}{l.error ? ` ${l.error}` : ''}</span>{' '}
                     </span>
                   ))}
                 </td>
@@ -63,7 +68,10 @@ export function SchedulesView() {
             {timers.map((t) => (
               <tr key={t.id} data-testid="timer-row" class={new Date(t.dueAt).getTime() < Date.now() ? 'late' : ''}>
                 <td>{time(t.dueAt)} ({relative(t.dueAt)})</td>
-                <th scope="row">{t.name}</th>
+                <th scope="row">
+                  {t.name}
+                  {t.retryOf && <div class="small muted">retry of the {time(t.retryOf.scheduledFor)} run</div>}
+                </th>
                 <td class="mono small">{t.id}</td>
                 <td class="n">{t.attempts > 1 ? <Badge value={`${t.attempts} (retried)`} tone="warn" /> : t.attempts}</td>
               </tr>
@@ -88,7 +96,9 @@ export function SchedulesView() {
           <tbody>
             {data.waits.map((w) => (
               <tr key={w.id} data-testid="wait-row">
-                <th scope="row">{w.event}</th>
+                <th scope="row">
+                  {w.event} {w.kind === 'condition' && <span class="small muted">(condition)</span>} {w.matched && <Badge value="matched" tone="good" />}
+                </th>
                 <td class="mono small">{w.id}</td>
                 <td>{w.deadlineAt === null ? 'none' : `${time(w.deadlineAt)} (${relative(w.deadlineAt)})`}</td>
                 <td>{w.fallback ?? '—'}</td>
