@@ -8,3 +8,4 @@ export * from './stepRetry.js';
 export * from './compensationOrder.js';
 export * from './waitMatch.js';
 export * from './sagaErrors.js';
+export * from './sagaTimeline.js';
