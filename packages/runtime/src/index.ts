@@ -14,6 +14,7 @@ export * from './eventStore/eventStore.js';
 export * from './eventStore/memoryEventStore.js';
 export * from './eventStore/catchUpSubscription.js';
 export * from './eventStore/appendInput.js';
+export * from './eventStore/readableHead.js';
 export * from './cqrs/deciderCommandHandler.js';
 export * from './cqrs/decisionRecord.js';
 export * from './cqrs/replay.js';

@@ -2,4 +2,5 @@
 export * from './sagaCommandMessage.js';
 export * from './sagaScheduling.js';
 export * from './sagaRunner.js';
+export * from './sagaCatalog.js';
 export * from './sagaTestKit.js';
