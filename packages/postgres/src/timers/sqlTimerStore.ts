@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import type { JsonValue } from '@lucent/core';
 import {
+  checkOutcomeQuery,
   finalOutcome,
   type ArrivalRecord,
   type ArrivalStatus,
@@ -15,6 +16,7 @@ import {
   type ExternalMatch,
   type NewArrival,
   type NewTimer,
+  type OutcomeQuery,
   type ScheduleResult,
   type TimerOutcomeRecord,
   type TimerQuery,
@@ -203,8 +205,9 @@ export class SqlTimerStore implements TimerStore {
     return next === null || next === undefined ? undefined : Number(next);
   }
 
-  async outcomes(timerId: string): Promise<TimerOutcomeRecord[]> {
-    const { rows } = await this.q<OutcomeRow>('outcomes', [timerId]);
+  async outcomes(timerId: string, options: OutcomeQuery = {}): Promise<TimerOutcomeRecord[]> {
+    checkOutcomeQuery(options);
+    const { rows } = await this.q<OutcomeRow>('outcomes', [timerId, options.latest ?? null]);
     return rows.map(toOutcome);
   }
 

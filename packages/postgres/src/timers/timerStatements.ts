@@ -91,7 +91,9 @@ export function timerStatements(s: string): Record<string, string> {
     nextDue: `SELECT least(
           (SELECT due_at FROM ${t} WHERE state = 'pending' AND claim_token IS NULL ORDER BY due_at LIMIT 1),
           (SELECT claimed_until FROM ${t} WHERE state = 'pending' AND claim_token IS NOT NULL ORDER BY claimed_until LIMIT 1)) AS next`,
-    outcomes: `SELECT * FROM ${s}.lucent_timer_outcomes WHERE timer_id = $1 ORDER BY scheduled_for, at, outcome`,
+    // LIMIT NULL is no limit; the newest rows come through the primary key (timer_id, scheduled_for, outcome) read backwards.
+    outcomes: `SELECT * FROM (SELECT * FROM ${s}.lucent_timer_outcomes WHERE timer_id = $1
+        ORDER BY scheduled_for DESC, at DESC, outcome DESC LIMIT $2) AS latest ORDER BY scheduled_for, at, outcome`,
     arrivals: `SELECT * FROM ${s}.lucent_external_arrivals WHERE key = $1 ORDER BY arrived_at, arrival_id`,
   };
 }

@@ -11,6 +11,7 @@ import type {
   ExternalMatch,
   NewArrival,
   NewTimer,
+  OutcomeQuery,
   ScheduleResult,
   TimerOutcomeKind,
   TimerOutcomeRecord,
@@ -19,6 +20,7 @@ import type {
   TimerStore,
   TimerStoreListener,
 } from './timerStore.js';
+import { checkOutcomeQuery } from './timerStore.js';
 
 interface Row {
   timer: NewTimer;
@@ -310,8 +312,12 @@ export class MemoryTimerStore implements TimerStore {
     return best;
   }
 
-  async outcomes(timerId: string): Promise<TimerOutcomeRecord[]> {
-    return this.outcomeLog.filter((o) => o.timerId === timerId).map(copy);
+  async outcomes(timerId: string, options: OutcomeQuery = {}): Promise<TimerOutcomeRecord[]> {
+    checkOutcomeQuery(options);
+    const log = this.outcomeLog
+      .filter((o) => o.timerId === timerId)
+      .sort((a, b) => a.scheduledFor - b.scheduledFor || a.at - b.at || (a.outcome < b.outcome ? -1 : a.outcome > b.outcome ? 1 : 0));
+    return (options.latest === undefined ? log : log.slice(-options.latest)).map(copy);
   }
 
   async arrivals(key: string): Promise<ArrivalRecord[]> {

@@ -1,5 +1,5 @@
 // The durable timer store port: schedule, cancel, claim due timers with a lease, complete, record outcomes and arrivals.
-import type { JsonValue, MisfirePolicy, RetryPolicy, TimerKind } from '@lucent/core';
+import { ValidationError, type JsonValue, type MisfirePolicy, type RetryPolicy, type TimerKind } from '@lucent/core';
 
 /** A timer to store. Times are epoch ms from the scheduler's clock. */
 export interface NewTimer {
@@ -155,6 +155,19 @@ export interface TimerStoreListener {
   readonly dropped: (claimToken: string) => void;
 }
 
+export interface OutcomeQuery {
+  /** Only the newest this many (an integer >= 1), still oldest first: a cron's last runs without its whole history. */
+  readonly latest?: number;
+}
+
+/** Every store checks an outcome query the same way before any I/O: a ValidationError whose issue path names the option. */
+export function checkOutcomeQuery(query: OutcomeQuery): void {
+  const { latest } = query;
+  if (latest !== undefined && (!Number.isInteger(latest) || latest < 1)) {
+    throw new ValidationError('input', 'timer outcomes query', [{ path: 'latest', message: 'must be an integer >= 1' }]);
+  }
+}
+
 export interface TimerQuery {
   readonly owner?: string;
   readonly kind?: TimerKind;
@@ -223,7 +236,8 @@ export interface TimerStore {
   list(query: TimerQuery): Promise<TimerRecord[]>;
   /** Earliest dueAt among pending timers (matched ones count as due now), to plan the next wake-up. */
   nextDueAt(): Promise<number | undefined>;
-  outcomes(timerId: string): Promise<TimerOutcomeRecord[]>;
+  /** A timer's outcome log, oldest first (by scheduledFor, then time); `latest` keeps only the newest entries. */
+  outcomes(timerId: string, options?: OutcomeQuery): Promise<TimerOutcomeRecord[]>;
   arrivals(key: string): Promise<ArrivalRecord[]>;
   /**
    * Optional: be told at once when another process arms a timer due soon or cancels a claimed

@@ -114,6 +114,24 @@ export function timerStoreContract(name: string, makeStore: () => Promise<TimerS
       expect(log[2]?.detail).toEqual({ count: 0 });
     });
 
+    it('gives a cron job\'s latest runs, oldest first, without the rest of its log; a bad `latest` is refused', async () => {
+      const id = `latest-${tag()}`;
+      const base = t0 + 3_500_000;
+      await store.schedule({ id, kind: 'cron', handler: 'tick', dueAt: base + 1_000, payload: null, cron: '* * * * * *', misfire: 'skip' }, base);
+      for (let n = 1; n <= 4; n++) {
+        const [claim] = await claimMine(id, base + n * 1_000);
+        const outcome = n === 3 ? 'failed' : 'fired';
+        await store.complete(claim!, { outcomes: [{ outcome, scheduledFor: base + n * 1_000 }], rearmAt: base + (n + 1) * 1_000 }, base + n * 1_000 + 1);
+      }
+      const latest = await store.outcomes(id, { latest: 2 });
+      expect(latest.map((o) => [o.outcome, o.scheduledFor])).toEqual([
+        ['failed', base + 3_000],
+        ['fired', base + 4_000],
+      ]);
+      expect(await store.outcomes(id, { latest: 10 })).toEqual(await store.outcomes(id));
+      await expect(store.outcomes(id, { latest: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'latest' }] } });
+    });
+
     it('retries a failed run later and counts the attempt', async () => {
       const id = `retry-${tag()}`;
       const base = t0 + 4_000_000;
