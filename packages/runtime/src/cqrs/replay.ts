@@ -64,6 +64,8 @@ export interface ReplayOptions {
    * against history before it is activated.
    */
   readonly version?: string;
+  /** With `version`: run it only for this function's decisions; the others replay with the version that recorded them. */
+  readonly function?: string;
 }
 
 type AnyDecider = Pick<Decider<unknown, DomainEvent, unknown>, 'initialState' | 'evolve'>;
@@ -169,7 +171,8 @@ export async function replayStream<C, E extends DomainEvent, S>(
     if (record === undefined) {
       batches.push({ ...range, status: 'not-recorded' });
     } else {
-      const version = options.version ?? record.version;
+      const candidate = options.function === undefined || options.function === record.function;
+      const version = candidate ? (options.version ?? record.version) : record.version;
       const outcome = await replayBatch(functions, record, state, events, version);
       batches.push({ ...range, function: record.function, recordedVersion: record.version, replayedVersion: version, ...outcome });
     }

@@ -141,6 +141,15 @@ describe('replayStream', () => {
     expect(report.batches[0]!.error).toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
   });
 
+  it('applies the candidate version to the named function only: the others replay with the version that recorded them', async () => {
+    const { store } = await recordedStream();
+    const functions = new FunctionManager().register(v1, v2);
+    const elsewhere = await replayStream(store, functions, orders(1), 'order-o1', { version: '2.0.0', function: 'fees.decide' });
+    expect(elsewhere.batches.map((b) => [b.replayedVersion, b.status])).toEqual([['1.0.0', 'same'], ['1.0.0', 'same'], ['1.0.0', 'same']]);
+    const here = await replayStream(store, functions, orders(1), 'order-o1', { version: '2.0.0', function: 'orders.decide' });
+    expect(here).toMatchObject({ same: 0, diverged: 3 });
+  });
+
   it('marks events appended without a record as not-recorded and still folds them into later state', async () => {
     const store = new MemoryEventStore();
     // Written by other code: the order is already open, so the recorded decision emits a single fill.
