@@ -9,6 +9,7 @@ import { shardCommand } from './shard.js';
 import { clusterCommand } from './cluster.js';
 import { replayCommand } from './replay.js';
 import { chaosCommand } from './chaos.js';
+import { sagasCommand } from './sagas.js';
 import { tokenCommand } from './token.js';
 
 export const commands: Record<string, Command> = {
@@ -21,5 +22,6 @@ export const commands: Record<string, Command> = {
   cluster: clusterCommand,
   replay: replayCommand,
   chaos: chaosCommand,
+  sagas: sagasCommand,
   token: tokenCommand,
 };

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { isFunctionDefinition, isLucentError, type AnyFunctionDefinition, type Decider, type DomainEvent, type FunctionMap } from '@lucent/core';
-import { FunctionManager, replayStream, type BatchReplay, type EventStore, type ReplayInvoker, type StreamReplay } from '@lucent/runtime';
+import { FunctionManager, replayStream, type BatchReplay, type ReplayInvoker, type StreamReplay } from '@lucent/runtime';
 import { parseCommandArgs, type Command } from './command.js';
+import { openEventStore, UsageError, type OpenedStore } from './openEventStore.js';
 
 const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --data-dir DIR) [options]
   --module FILE    a module (.ts or .js) exporting { functions, decider } under --export (default \`replay\`):
@@ -19,8 +20,6 @@ const usage = `usage: lucent replay <stream>... --module <file> (--pg URL | --da
   --json           print the reports as JSON
 exit codes: 0 every recorded batch replays the same, 1 a batch diverged, 2 usage, 3 a stream has no events,
             4 the data directory is in use by another process (its lock names it)`;
-
-class UsageError extends Error {}
 
 type AnyDecider = Pick<Decider<unknown, DomainEvent, unknown>, 'initialState' | 'evolve'>;
 
@@ -67,40 +66,6 @@ async function loadTarget(file: string, exportName: string): Promise<ReplayTarge
     throw new UsageError(`${file}: \`${exportName}.decider\` needs initialState() and evolve()`);
   }
   return { functions: invokerOf(source['functions'], file), decider: decider as unknown as AnyDecider };
-}
-
-interface OpenedStore {
-  readonly store: EventStore;
-  readonly where: string;
-  /** Close the store (and the PGlite directory under its lock). */
-  close(): Promise<void>;
-}
-
-async function openStore(values: { pg?: string; 'data-dir'?: string; schema?: string }): Promise<OpenedStore> {
-  if (values.pg !== undefined && values['data-dir'] !== undefined) throw new UsageError('give either --pg or --data-dir, not both');
-  const schema = values.schema === undefined ? {} : { schema: values.schema };
-  // Loaded on demand: the database clients are not worth loading for every `lucent` command.
-  const { createPgliteEventStore, createPostgresEventStore, openPgliteDirectory } = await import('@lucent/postgres');
-  if (values.pg !== undefined) {
-    const store = await createPostgresEventStore({ connectionString: values.pg, ...schema });
-    return { store, where: 'PostgreSQL', close: () => store.close() };
-  }
-  if (values['data-dir'] !== undefined) {
-    const dir = path.resolve(values['data-dir']);
-    // A service's data directory keeps PGlite in db/; a bare PGlite directory holds PG_VERSION itself.
-    const dataDir = existsSync(path.join(dir, 'db', 'PG_VERSION')) ? path.join(dir, 'db') : dir;
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) throw new UsageError(`no PGlite database in ${dir} or ${path.join(dir, 'db')}`);
-    // Under the directory's lock, as the service opens it: refused while the service (or another replay) has it.
-    const pglite = await openPgliteDirectory(dataDir);
-    try {
-      const store = await createPgliteEventStore({ db: pglite.db, ...schema });
-      return { store, where: dataDir, close: () => store.close().finally(() => pglite.close()) };
-    } catch (error) {
-      await pglite.close();
-      throw error;
-    }
-  }
-  throw new UsageError('say where the events are: --pg URL or --data-dir DIR');
 }
 
 function show(value: unknown): string {
@@ -155,7 +120,7 @@ export const replayCommand: Command = {
     let opened: OpenedStore;
     try {
       target = await loadTarget(values.module, values.export ?? 'replay');
-      opened = await openStore(values);
+      opened = await openEventStore(values);
     } catch (error) {
       if (isLucentError(error) && error.code === 'DATA_DIRECTORY_LOCKED') {
         console.error(`lucent replay: ${error.message}`);
