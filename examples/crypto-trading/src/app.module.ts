@@ -1,7 +1,7 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { LucentAdminModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAdminModuleOptions, type LucentAuthOptions, type RegisteredRoute } from '@lucent/nestjs';
+import { LucentAdminModule, LucentConsoleModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAdminModuleOptions, type LucentAuthOptions, type LucentConsoleOptions, type RegisteredRoute } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
@@ -44,6 +44,11 @@ export interface AppDependencies {
   readonly registry?: RegistryStore;
   /** Where the admin API's shadow-report reads (the topology: shards over NATS, in-process shards, or this process). */
   readonly shadowReports?: LucentAdminModuleOptions['shadowReports'];
+  /**
+   * The operator console at /console (see docs/console.md): read-only without auth; with auth every
+   * reader needs a token and admins change the registry through the admin API. Absent: not mounted.
+   */
+  readonly console?: LucentConsoleOptions;
 }
 
 /**
@@ -81,9 +86,16 @@ function adminModule(deps: AppDependencies): DynamicModule[] {
   return [LucentAdminModule.forRoot({ registry: deps.registry, auth, ...(deps.shadowReports === undefined ? {} : { shadowReports: deps.shadowReports }) })];
 }
 
+/** The console's sessions are `admin` only where the admin API is mounted to take their changes. */
+function consoleModule(deps: AppDependencies, adminApi: boolean): DynamicModule[] {
+  if (deps.console === undefined) return [];
+  return [LucentConsoleModule.forRoot({ ...deps.console, adminApi: adminApi ? { adminRole: 'admin' } : false })];
+}
+
 @Module({})
 export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
+    const admin = adminModule(deps);
     return {
       module: AppModule,
       imports: [
@@ -107,7 +119,8 @@ export class AppModule {
           },
         }),
         ...(deps.metrics === undefined ? [] : [LucentMetricsModule.forRoot({ metrics: deps.metrics })]),
-        ...adminModule(deps),
+        ...admin,
+        ...consoleModule(deps, admin.length > 0),
       ],
     };
   }

@@ -1,10 +1,12 @@
 // Builds the crypto trading service: infrastructure opened once, function manager, positions, deposits, scheduled work, NestJS on Fastify.
 import 'reflect-metadata';
-import { createLucentApp, drainHttp } from '@lucent/nestjs';
+import { CallLog, createLucentApp, drainHttp, recordCalls } from '@lucent/nestjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Chaos, LucentMetrics, RateLimits, Resilience, createLogger, resilientEventStore, resilientProjectionStore, traceEventStore, type FunctionManager, type Invoker } from '@lucent/runtime';
 import { openRedisRateLimits } from '@lucent/redis';
 import { AppModule } from './app.module.js';
+import { consoleSources } from './console.js';
+import { consoleHistorySources } from './consoleHistory.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
 import { createAnalysisServices } from './managers/analysis-services.js';
@@ -82,7 +84,10 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
     infrastructure.adopt(topology);
     // Service classes call functions through the invoker: on a gateway, the shard placement chooses.
-    const functions = topology.invoker;
+    // Every call it passes on lands in the console's call log (GET /console/api/calls), with the
+    // version the registry selected for the caller when the call failed.
+    const calls = new CallLog();
+    const functions = recordCalls(topology.invoker, calls, { versionFor: (name, business) => topology.local.versionFor(name, business) });
     // Rate limits (docs/resilience.md), counted in Redis when configured; the exchange feed and chain go behind their policies below.
     const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
     if ('close' in limits) infrastructure.adopt(limits);
@@ -109,11 +114,16 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       ...(config.priceMaxMove !== undefined && { guards: { maxMove: config.priceMaxMove } }),
     });
     // Risk, yield and arbitrage service classes: the routes a user reaches them by; they run functions through the invoker.
-    const analysis = createAnalysisServices({ functions: topology.invoker, infrastructure, logger });
+    const analysis = createAnalysisServices({ functions, infrastructure, logger });
     metrics.projection(portfolio.projector).sagas(deposits.runner);
     // Every handler, trigger and condition is registered: now timers may fire.
     infrastructure.start();
-    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: topology.invoker, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, shadowReports: (name) => topology.shadowReport(name), rateLimits: limits.limits }), {
+    // The operator console (/console): what it reads here, and the sagas, schedules, events and replays of its history views.
+    const consoleOptions = {
+      ...consoleSources({ topology, infrastructure, invoker: functions, calls }),
+      history: consoleHistorySources(infrastructure, { functions: topology.local, portfolio }),
+    };
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: functions, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, shadowReports: (name) => topology.shadowReport(name), rateLimits: limits.limits, console: consoleOptions }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });
@@ -122,7 +132,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     return {
       app,
       functions: topology.local,
-      invoker: topology.invoker,
+      invoker: functions,
       topology,
       infrastructure,
       portfolio,

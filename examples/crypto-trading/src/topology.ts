@@ -24,6 +24,7 @@ import {
   type ShadowPairReport,
   type Transport,
 } from '@lucent/runtime';
+import { bundleRows, type ConsoleBundle } from '@lucent/nestjs';
 import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';
 import { functionRegistry } from './registry/function-registry.js';
@@ -75,6 +76,10 @@ export interface Topology {
   readonly cluster?: ClusterClient;
   /** In-process shards by id (the demo stops one abruptly to show failover). */
   readonly shards: ReadonlyMap<string, Shard>;
+  /** A round trip to the NATS server (the console's store status); absent without NATS. */
+  readonly natsProbe?: () => Promise<unknown>;
+  /** What each in-process shard's bundle deployer made of the published bundles (the console's bundles view); absent without `bundleDir`. */
+  readonly bundles?: () => ConsoleBundle[];
   /** How `name`'s shadow versions compare where they run (the admin API's shadow-report), and where the counts come from. */
   shadowReport(name: string): Promise<{ readonly source: string; readonly pairs: readonly ShadowPairReport[] }>;
   close(): Promise<void>;
@@ -142,12 +147,15 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
     let description: TopologyDescription;
     const shards = new Map<string, Shard>();
     let shadowReport: Topology['shadowReport'];
+    let natsProbe: Topology['natsProbe'];
+    let bundles: Topology['bundles'];
     if (config.natsUrl !== undefined) {
       const prefix = config.natsPrefix ?? 'lucent';
       const connection = await connectNats({ url: config.natsUrl, name: 'lucent-gateway' });
       const nats = new NatsTransport({ connection, subjectPrefix: prefix, ownsConnection: true, logger });
       closers.push(() => nats.close());
       transport = nats;
+      natsProbe = () => connection.flush();
       const bucket = registryBucketFor(prefix);
       const kv = await KvRegistryStore.open({ connection, bucket, eventStore: deps.events });
       closers.push(() => kv.close());
@@ -189,6 +197,10 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
         });
       }
       const runners = [...shardRegistries];
+      if (config.bundleDir !== undefined && publicKey !== undefined) {
+        const ids = (config.inProcessShards ?? []).map((spec) => spec.id);
+        bundles = () => runners.flatMap((r, i) => (r.deployer === undefined ? [] : bundleRows(ids[i]!, r.deployer.states())));
+      }
       shadowReport = (name) =>
         Promise.resolve({ source: `${runners.length} in-process shards, since they started`, pairs: mergeShadowReports(runners.map((r) => r.shadow?.localReport(name) ?? [])) });
       description = {
@@ -215,7 +227,18 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
     // process hosts the selected version and the registry's placement lets an untagged process named
     // `gateway` take the call; everything else goes to the best shard.
     const invoker = new RoutedInvoker({ local, remote: cluster, id: 'gateway', tags: [], runHere: config.gatewayLocal ?? [] });
-    return { invoker, local, registry, cluster, shards, description, shadowReport, close };
+    return {
+      invoker,
+      local,
+      registry,
+      cluster,
+      shards,
+      description,
+      shadowReport,
+      ...(natsProbe === undefined ? {} : { natsProbe }),
+      ...(bundles === undefined ? {} : { bundles }),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
