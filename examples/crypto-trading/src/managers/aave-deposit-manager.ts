@@ -104,6 +104,9 @@ export interface AaveDepositManagerOptions {
   readonly confirmationTimeoutMs?: number;
 }
 
+/** The deposit saga runner's name: its streams are `aave-deposit-<id>`, its index `aave-deposit.index` (what the console and `lucent sagas --runner` read). */
+export const aaveDepositRunnerName = 'aave-deposit';
+
 /** The deposit service: the saga runner, its command handlers and the chain's callback; recorded positions carry its ids. */
 export class AaveDepositManager extends LucentServiceBase<FunctionRegistry> {
   readonly commands = new CommandBus<SagaCommands>();
@@ -128,7 +131,7 @@ export class AaveDepositManager extends LucentServiceBase<FunctionRegistry> {
       commands: this.commands,
       scheduling: new SagaScheduling(this.scheduler, 'aave'),
       sagas: [aaveDepositSaga],
-      name: 'aave-deposit',
+      name: aaveDepositRunnerName,
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.hooks !== undefined && { hooks: options.hooks }),
     });
