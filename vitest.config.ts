@@ -4,10 +4,11 @@ import { defineConfig } from 'vitest/config';
 
 const pkg = (name: string): string => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
 
-// `*.serial.int.spec.ts` files assert on latency percentiles: they run after the rest, one file at a
-// time, so the other suites' load (2 cores here) does not decide their outcome. `npm test` runs both.
+// `*.serial.int.spec.ts` files assert on latency percentiles, and `*.browser.spec.ts` files drive Chromium
+// and time the console's first load: they run after the rest, one file at a time, so the other suites'
+// load (2 cores here) does not decide their outcome. `npm test` runs both.
 const serial = process.env['LUCENT_TESTS'] === 'serial';
-const serialFiles = '**/*.serial.int.spec.ts';
+const serialFiles = ['**/*.serial.int.spec.ts', '**/*.browser.spec.ts'];
 
 export default defineConfig({
   resolve: {
@@ -22,9 +23,9 @@ export default defineConfig({
   },
   test: {
     include: serial
-      ? [`packages/*/src/${serialFiles}`, `examples/*/src/${serialFiles}`]
+      ? serialFiles.flatMap((files) => [`packages/*/src/${files}`, `examples/*/src/${files}`])
       : ['packages/*/src/**/*.spec.ts', 'examples/*/src/**/*.spec.ts', 'bench/src/**/*.spec.ts', 'test/**/*.spec.ts'],
-    exclude: serial ? ['**/node_modules/**'] : ['**/node_modules/**', serialFiles],
+    exclude: serial ? ['**/node_modules/**'] : ['**/node_modules/**', ...serialFiles],
     fileParallelism: !serial,
     testTimeout: 30_000,
     hookTimeout: 60_000,
