@@ -31,7 +31,7 @@ export function consoleSources(deps: {
         detail: infrastructure.description.projections === 'redis' ? 'Redis' : 'in memory',
       },
       { name: 'nats', ...(topology.natsProbe === undefined ? {} : { probe: topology.natsProbe }), detail: topology.description.transport },
-      { name: 'registry', probe: () => topology.registry.get('$console-probe'), detail: registry },
+      { name: 'registry', probe: () => topology.registry.get('console-probe'), detail: registry },
     ],
     ...(topology.bundles === undefined ? {} : { bundles: topology.bundles }),
     shadowReports: (name) => topology.shadowReport(name),

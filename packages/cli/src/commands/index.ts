@@ -11,6 +11,7 @@ import { replayCommand } from './replay.js';
 import { chaosCommand } from './chaos.js';
 import { sagasCommand } from './sagas.js';
 import { tokenCommand } from './token.js';
+import { consoleCommand } from './console.js';
 
 export const commands: Record<string, Command> = {
   generate: generateCommand,
@@ -24,4 +25,5 @@ export const commands: Record<string, Command> = {
   chaos: chaosCommand,
   sagas: sagasCommand,
   token: tokenCommand,
+  console: consoleCommand,
 };
