@@ -25,6 +25,10 @@ const titles: Record<View, string> = {
   events: 'Events',
 };
 
+/** Asked as soon as the script runs, before the first render: the first page (sign-in or a view) shows sooner. */
+const firstSession = api.get<Session>('/console/api/session');
+firstSession.catch(() => undefined);
+
 export const readOnlyBanner = 'read-only: the admin API is off (start the service with LUCENT_AUTH_SECRET to enable changes)';
 
 export function App() {
@@ -32,10 +36,10 @@ export function App() {
   const [problem, setProblem] = useState<ApiError | undefined>(undefined);
   const session = useStore((s) => s.session);
 
-  const loadSession = async (): Promise<void> => {
+  const loadSession = async (pending?: Promise<Session>): Promise<void> => {
     const hadToken = getToken() !== null;
     try {
-      const answer = await api.get<Session>('/console/api/session');
+      const answer = await (pending ?? api.get<Session>('/console/api/session'));
       update({ session: answer });
       setProblem(undefined);
       setPhase('ready');
@@ -54,7 +58,7 @@ export function App() {
   };
 
   useEffect(() => {
-    void loadSession();
+    void loadSession(firstSession);
     return onUnauthorized(() => {
       update({ session: null });
       setPhase('signin');

@@ -1,7 +1,6 @@
 // A uPlot line chart of one figure per shard over the last 5 minutes, fed by the store's cluster samples.
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import { num } from './format.js';
 import { windowSec, type Sample } from './store.js';
 
@@ -25,6 +24,10 @@ interface Props {
 
 export function LiveChart({ title, unit, samples, pick, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
+  const [UPlot, setUPlot] = useState<typeof uPlot | null>(null);
+  useEffect(() => {
+    void import('./uplot.js').then((m) => setUPlot(() => m.default));
+  }, []);
   const plot = useRef<{ chart: uPlot; keys: string } | null>(null);
   const { keys, data } = chartData(samples, pick);
   // The x range follows the newest sample; a ref, since uPlot keeps the range function it was built with.
@@ -33,12 +36,12 @@ export function LiveChart({ title, unit, samples, pick, testId }: Props) {
 
   useEffect(() => {
     const el = box.current;
-    if (el === null) return;
+    if (el === null || UPlot === null) return;
     const signature = keys.join('\n');
     const scales = { x: { time: true, range: (): [number, number] => [now.current - windowSec, now.current] }, y: { range: (_u: uPlot, _min: number, max: number): [number, number] => [0, Math.max(1, max * 1.1)] } };
     if (plot.current === null || plot.current.keys !== signature) {
       plot.current?.chart.destroy();
-      const chart = new uPlot(
+      const chart = new UPlot(
         {
           width: Math.max(280, el.clientWidth),
           height: 200,
