@@ -149,17 +149,17 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           )}
         </div>
       </header>
-      {session.auth === 'off' && (
-        <p class="banner" data-testid="read-only">
-          {readOnlyBanner}
-        </p>
-      )}
-      {session.auth === 'on' && !session.admin && (
-        <p class="banner" data-testid="read-only">
-          read-only: signed in without the admin role; changes need a token with the admin role
-        </p>
-      )}
       <main id="main">
+        {session.auth === 'off' && (
+          <p class="banner" data-testid="read-only">
+            {readOnlyBanner}
+          </p>
+        )}
+        {session.auth === 'on' && !session.admin && (
+          <p class="banner" data-testid="read-only">
+            read-only: signed in without the admin role; changes need a token with the admin role
+          </p>
+        )}
         {route.view === 'cluster' && <ClusterView />}
         {route.view === 'functions' && <FunctionsView name={route.param} canEdit={canEdit} session={session} />}
         {route.view === 'calls' && <CallsView />}

@@ -90,6 +90,8 @@ describe('saga timeline layout', () => {
     expect(layout.marks[1]!.width).toBeCloseTo((layout.plotRight - layout.plotLeft) / 4);
     expect(layout.marks[1]!.y).toBeGreaterThan(layout.marks[0]!.y);
     expect(layout.ticks.map((t) => t.label)).toEqual(['+0 ms', '+1.0 s', '+2.0 s', '+3.0 s', '+4.0 s']);
+    expect(layout.ticks[4]!.x).toBe(layout.plotRight);
+    expect(layoutTimeline([{ at: '2026-01-01T00:00:00.000Z', kind: 'wait', name: 'w', durationMs: 1530, detail: null }]).ticks.map((t) => t.label)).toEqual(['+0 ms', '+500 ms', '+1.0 s', '+1.5 s']);
     expect(offsetLabel(90_000)).toBe('+90 s');
   });
 });

@@ -42,6 +42,14 @@ export function offsetLabel(ms: number): string {
   return `+${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** A round step (1, 2 or 5 times a power of ten, in ms) giving at most 6 ticks over `span` ms. */
+export function tickStep(span: number): number {
+  const rough = span / 5;
+  const power = 10 ** Math.floor(Math.log10(Math.max(rough, 1)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
+  return Math.max(1, step);
+}
+
 export function layoutTimeline(entries: readonly TimelineEntry[], width = 900, rowHeight = 26): Layout {
   const plotLeft = 220;
   const plotRight = width - 20;
@@ -56,6 +64,8 @@ export function layoutTimeline(entries: readonly TimelineEntry[], width = 900, r
     const x = plotLeft + (Number.isFinite(at) ? at - start : 0) * scale;
     return { kind: e.kind, name: e.name, detail: e.detail, at, durationMs: e.durationMs, x, width: e.durationMs === null || e.durationMs <= 0 ? 0 : Math.max(3, e.durationMs * scale), y: top + i * rowHeight };
   });
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: plotLeft + f * (plotRight - plotLeft), label: offsetLabel(f * span) }));
+  const step = tickStep(span);
+  const ticks: Layout['ticks'] = [];
+  for (let t = 0; t <= span; t += step) ticks.push({ x: plotLeft + t * scale, label: offsetLabel(t) });
   return { marks, ticks, width, height: top + entries.length * rowHeight + 10, plotLeft, plotRight, top, rowHeight };
 }

@@ -90,13 +90,30 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest; o
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
+    // Focus moves into the dialog, stays there while it is open (Tab wraps), and goes back where it was.
+    const before = document.activeElement as HTMLElement | null;
     confirmRef.current?.focus();
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') onClose();
+      if (e.key !== 'Tab' || dialogRef.current === null) return;
+      const items = [...dialogRef.current.querySelectorAll<HTMLElement>('input, button:not([disabled])')];
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last?.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first?.focus();
+      }
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      before?.focus();
+    };
   }, []);
   const confirm = (e: Event): void => {
     e.preventDefault();
@@ -105,7 +122,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest; o
   };
   return (
     <div class="backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="confirm-title" class="dialog">
+      <div role="dialog" aria-modal="true" aria-labelledby="confirm-title" class="dialog" ref={dialogRef}>
         <form onSubmit={confirm}>
           <h2 id="confirm-title">{request.title}</h2>
           <div>{request.body}</div>
