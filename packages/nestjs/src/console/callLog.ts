@@ -60,6 +60,8 @@ export class CallLog {
   private readonly listeners = new Set<Listener>();
   private readonly windowMs: number;
   readonly clock: () => number;
+  /** When the log was made: a rate over a window longer than its life would be diluted by time nothing could be recorded in. */
+  private readonly since: number;
 
   constructor(options: CallLogOptions = {}) {
     this.capacity = options.capacity ?? 1_000;
@@ -68,6 +70,7 @@ export class CallLog {
     this.startedAt = new Array<number>(this.capacity).fill(0);
     this.windowMs = options.rateWindowMs ?? 60_000;
     this.clock = options.clock ?? Date.now;
+    this.since = this.clock();
   }
 
   add(record: CallRecord, startedAt = Date.parse(record.at)): void {
@@ -139,23 +142,25 @@ export class CallLog {
   }
 
   /**
-   * Visit the records of the window; `seconds` is the window, or the span the buffer still holds
-   * when it has wrapped within the window (a busy process), so a rate is never diluted by calls it forgot.
+   * Visit the records of the window; `seconds` is the window (or the log's life, when shorter), or
+   * the span the buffer still holds when it has wrapped within it (a busy process), so a rate is
+   * never diluted by calls it forgot.
    */
   private window(now: number, visit: (record: CallRecord) => void): { count: number; seconds: number } {
-    const from = now - this.windowMs;
+    const span = Math.max(1_000, Math.min(this.windowMs, now - this.since));
+    const from = now - span;
     let count = 0;
     let oldest = now;
     for (let i = 1; i <= this.size; i++) {
       const at = (this.next - i + this.capacity) % this.capacity;
       const t = this.startedAt[at]!;
-      if (t < from) return { count, seconds: this.windowMs / 1_000 };
+      if (t < from) return { count, seconds: span / 1_000 };
       visit(this.buffer[at]!);
       count++;
       oldest = t;
     }
     const wrapped = this.size === this.capacity;
-    return { count, seconds: wrapped ? Math.max(1, now - oldest) / 1_000 : this.windowMs / 1_000 };
+    return { count, seconds: wrapped ? Math.max(1, now - oldest) / 1_000 : span / 1_000 };
   }
 }
 

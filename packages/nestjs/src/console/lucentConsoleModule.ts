@@ -25,7 +25,12 @@ export class ConsoleLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     const instance = this.host.httpAdapter?.getInstance() as Partial<FastifyLike> | undefined;
-    if (typeof instance?.addHook === 'function') instance.addHook('preClose', () => this.runtime.live.close());
+    if (typeof instance?.addHook !== 'function') return;
+    try {
+      instance.addHook('preClose', () => this.runtime.live.close());
+    } catch {
+      // Fastify refuses hooks once it has started (an app initialised late): the streams then end at shutdown, after the drain.
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
