@@ -54,6 +54,20 @@ describe('NATS transport batches', () => {
     await served.close();
   });
 
+  it('sends the calls made by separate callbacks of one loop iteration as one message (an HTTP gateway\'s requests, each read from its own socket)', async () => {
+    const served = await server.serve('batch4', echo);
+    const seen = await watch('batch4');
+    // Timers due at the same moment run in one pass of the loop, each callback on its own (microtasks and ticks drained after each), like the request handlers of one poll.
+    const replies = await new Promise<Promise<RemoteReply>[]>((resolve) => {
+      const out: Promise<RemoteReply>[] = [];
+      for (let n = 0; n < 12; n++) setTimeout(() => out.push(caller.request('batch4', call(n), Date.now() + 3_000)), 0);
+      setTimeout(() => resolve(out), 0);
+    });
+    (await Promise.all(replies)).forEach((r, n) => expect(r).toEqual({ ok: true, output: { n }, events: [] }));
+    expect(seen).toEqual({ messages: 1, lines: 12 });
+    await served.close();
+  });
+
   it('splits a turn at maxBatch, and sends every call alone with maxBatch 1', async () => {
     const served = await server.serve('batch2', echo);
     const seen = await watch('batch2');
