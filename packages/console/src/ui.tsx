@@ -40,9 +40,24 @@ export function useFetch<T>(path: string | null, deps: readonly unknown[] = []):
   return { data, error, loading, reload: () => setTick((t) => t + 1) };
 }
 
-/** The service's refusal, shown in the page: code, message and the fields it names. */
-export function ErrorAlert({ error, what }: { error: ApiError | undefined; what?: string }) {
+/** This service does not offer the endpoint (not mounted, or its store not configured). */
+export function isAbsent(error: ApiError | undefined): boolean {
+  return error !== undefined && (error.status === 404 || error.status === 501 || error.code === 'UNAVAILABLE');
+}
+
+/**
+ * The service's refusal, shown in the page: code, message and the fields it names. With `absent`, an
+ * endpoint this service does not offer is a quiet note instead of an alert.
+ */
+export function ErrorAlert({ error, what, absent }: { error: ApiError | undefined; what?: string; absent?: string }) {
   if (error === undefined) return null;
+  if (absent !== undefined && isAbsent(error)) {
+    return (
+      <p class="muted" data-testid="absent">
+        {absent} ({error.message})
+      </p>
+    );
+  }
   const issues = Array.isArray(error.details?.['issues']) ? (error.details['issues'] as { path?: string; message?: string }[]) : [];
   return (
     <div role="alert" class="alert">

@@ -40,7 +40,7 @@ function Browser() {
         </label>
         <button type="submit">Show events</button>
       </form>
-      <ErrorAlert error={events.error} what="Events" />
+      <ErrorAlert error={events.error} what="Events" absent="This service has no event store here" />
       <Loading loading={events.loading} />
       {events.data && events.data.events.length === 0 && <p class="muted">No events there.</p>}
       {events.data && events.data.events.length > 0 && (
@@ -91,7 +91,7 @@ function Projections() {
   return (
     <>
       <h2>Projections</h2>
-      <ErrorAlert error={projections.error} what="Projections" />
+      <ErrorAlert error={projections.error} what="Projections" absent="No projections are read here" />
       {projections.data && projections.data.projections.length === 0 && <p class="muted">No projections.</p>}
       {projections.data && projections.data.projections.length > 0 && (
         <table data-testid="projections">

@@ -98,7 +98,7 @@ export function FunctionDetail({ name, info, known, canEdit, onChanged }: Props)
       )}
 
       <h3>Audit history</h3>
-      <ErrorAlert error={history.error} what="History" />
+      <ErrorAlert error={history.error} what="History" absent="No audit history here" />
       {history.data && history.data.changes.length === 0 && <p class="muted">No recorded changes.</p>}
       <ol class="audit" reversed>
         {(history.data?.changes ?? []).map((c) => (

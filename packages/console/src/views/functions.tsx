@@ -29,6 +29,7 @@ export function FunctionsView({ name, canEdit, session }: { name: string | null;
       )}
       <h2>All functions</h2>
       <Loading loading={list.loading && list.data === undefined} />
+      {list.data && functions.length === 0 && <p class="muted">No functions: no shard reported any, and the registry holds no rules.</p>}
       <div class="scroll">
         <table data-testid="functions">
           <caption class="sr-only">Functions, their versions and switches</caption>

@@ -49,7 +49,7 @@ export function SagasView({ id }: { id: string | null }) {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <ErrorAlert error={list.error} what="Sagas" />
+      <ErrorAlert error={list.error} what="Sagas" absent="This service keeps no saga history here" />
       <Loading loading={list.loading && list.data === undefined} />
       {list.data && list.data.sagas.length === 0 && <p class="muted">No sagas match.</p>}
       <div class="scroll">

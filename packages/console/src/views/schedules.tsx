@@ -11,7 +11,7 @@ export function SchedulesView() {
     <section data-testid="view-schedules" aria-labelledby="schedules-title">
       <h1 id="schedules-title">Schedules</h1>
       <button type="button" class="secondary" onClick={schedules.reload}>Refresh</button>
-      <ErrorAlert error={schedules.error} what="Schedules" />
+      <ErrorAlert error={schedules.error} what="Schedules" absent="This service has no timer store here" />
       <Loading loading={schedules.loading && data === undefined} />
 
       <h2>Cron schedules</h2>
