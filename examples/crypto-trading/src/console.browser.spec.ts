@@ -22,9 +22,10 @@ const cliBin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import
 const consoleIndex = fileURLToPath(new URL('../../../packages/console/dist/index.html', import.meta.url));
 const secret = 'console-browser-spec-secret-long-enough-32';
 
-/** Debian's chromium (Playwright's own browser download is not used); CHROMIUM_PATH overrides. */
+/** Debian's chromium (Playwright's own browser download is not used); CHROMIUM_PATH, when set, is the only one tried. */
 function chromiumPath(): string {
-  const candidates = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const chosen = process.env['CHROMIUM_PATH'];
+  const candidates = chosen ? [chosen] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
     throw new Error(
@@ -372,18 +373,33 @@ describe('the operator console in Chromium', () => {
   it('writes a screenshot of each view, and axe-core finds no serious or critical violation on any', async () => {
     const sagaId = (((await http('GET', '/console/api/sagas', adminToken)).json['sagas'] as { id: string }[] | undefined) ?? [])[0]?.id;
     expect(sagaId).toBeDefined();
-    const routes = ['cluster', 'functions', 'functions/yield.aprToApy', 'calls', 'sagas', `sagas/${encodeURIComponent(sagaId!)}`, 'schedules', 'events'];
+    // Each view with what it shows once its data is in (checked and pictured with data, not while loading).
+    const routes: [string, string][] = [
+      ['cluster', 'shard-row'],
+      ['functions', 'function-row'],
+      ['functions/yield.aprToApy', 'audit-entry'],
+      ['calls', 'call-row'],
+      ['sagas', 'saga-row'],
+      [`sagas/${encodeURIComponent(sagaId!)}`, 'saga-timeline'],
+      ['schedules', 'cron-row'],
+      ['events', 'event-row'],
+    ];
     const page = await newPage();
     await signIn(page, adminToken);
     const problems: string[] = [];
-    for (const route of routes) {
+    const took: string[] = [];
+    for (const [route, content] of routes) {
+      const start = performance.now();
       await open(page, route);
-      await page.screenshot({ path: `${artifacts}${route.replace(/[^a-z0-9.]+/gi, '-')}.png`, fullPage: true });
+      await page.getByTestId(content).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: `${artifacts}${route.split('/')[0]}${route.includes('/') ? '-detail' : ''}.png`, fullPage: true });
       const { violations } = await new AxeBuilder({ page }).analyze();
       for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
         problems.push(`#/${route}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       }
+      took.push(`${route.split('/')[0]}${route.includes('/') ? '/:id' : ''} ${(performance.now() - start).toFixed(0)} ms`);
     }
+    console.log(`screenshot and axe per view: ${took.join(', ')}`);
     expect(problems).toEqual([]);
   });
 });
