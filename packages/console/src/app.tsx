@@ -59,10 +59,14 @@ export function App() {
 
   useEffect(() => {
     void loadSession(firstSession);
-    return onUnauthorized(() => {
+    // A token refused later (expired, or the secret changed) ends the session with a reason on the sign-in page.
+    const ended = (): void => {
+      setToken(null);
       update({ session: null });
+      setProblem(new ApiError(401, 'UNAUTHORIZED', 'The service refused the token (expired or no longer valid); sign in again'));
       setPhase('signin');
-    });
+    };
+    return onUnauthorized(ended);
   }, []);
 
   useEffect(() => {
@@ -74,7 +78,9 @@ export function App() {
       onMessage: receiveLive,
       onStatus: (connection, retryInMs) => update({ connection, retryInMs: retryInMs ?? null }),
       onUnauthorized: () => {
+        setToken(null);
         update({ session: null });
+        setProblem(new ApiError(401, 'UNAUTHORIZED', 'The live stream refused the token (expired or no longer valid); sign in again'));
         setPhase('signin');
       },
     });
