@@ -252,6 +252,8 @@ describe('the operator console in Chromium', () => {
     await page.getByTestId('save-weights').click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
+    // Before confirming, the dialog gives the contract check's answer for the version that starts serving.
+    expect(await dialog.getByTestId('contract-check').textContent()).toMatch(/1\.1\.0: compatible/);
     await dialog.getByTestId('confirm').click();
     await expect.poll(async () => ((await http('GET', `/admin/registry/${fn}`, adminToken)).json['rules'] as { weights: Json }).weights, { timeout: 5_000 }).toEqual({ '1.1.0': 50 });
 
