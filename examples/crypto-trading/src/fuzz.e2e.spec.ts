@@ -29,7 +29,10 @@ const token = await new SignJWT({ roles: ['operator', 'chain'] })
   .sign(new TextEncoder().encode(secret));
 
 const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Record<string, unknown>;
-const operations = operationsOf(doc);
+// The console's live stream answers a well-formed request with a response that never ends, which an
+// injected request waits for; its refusals (400, 401) are asserted in packages/nestjs/src/console.
+const streams = new Set(['GET /console/api/live']);
+const operations = operationsOf(doc).filter((o) => !streams.has(`${o.method} ${o.path}`));
 
 const seed = process.env['LUCENT_FUZZ_SEED'] === undefined ? 20261204 : Number(process.env['LUCENT_FUZZ_SEED']);
 const replayPath = process.env['LUCENT_FUZZ_PATH'];

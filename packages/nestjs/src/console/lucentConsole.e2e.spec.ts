@@ -180,6 +180,7 @@ describe('LucentConsoleModule with auth on', () => {
       ['/console/api/calls?code=not-a-code', 'code'],
       ['/console/api/calls?shard=a', 'shard'],
       ['/console/api/cluster?verbose=1', 'verbose'],
+      ['/console/api/live?since=0', 'since'],
     ];
     for (const [path, field] of cases) {
       const { status, json } = await get(path, viewer);
