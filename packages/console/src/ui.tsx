@@ -10,8 +10,11 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GETs `path` (skipped when null) whenever it or one of `deps` changes; keeps the last data while reloading. */
-export function useFetch<T>(path: string | null, deps: readonly unknown[] = []): Loaded<T> {
+/**
+ * GETs `path` (skipped when null) whenever it or one of `deps` changes, and every `refreshMs` when
+ * given (figures that move without an event, such as rates); keeps the last data while reloading.
+ */
+export function useFetch<T>(path: string | null, deps: readonly unknown[] = [], refreshMs?: number): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [loading, setLoading] = useState(false);
@@ -37,6 +40,11 @@ export function useFetch<T>(path: string | null, deps: readonly unknown[] = []):
       current = false;
     };
   }, [path, tick, ...deps]);
+  useEffect(() => {
+    if (refreshMs === undefined || path === null) return;
+    const timer = setInterval(() => setTick((t) => t + 1), refreshMs);
+    return () => clearInterval(timer);
+  }, [path, refreshMs]);
   return { data, error, loading, reload: () => setTick((t) => t + 1) };
 }
 

@@ -10,7 +10,7 @@ const storeNames: Record<string, string> = { eventStore: 'Event store', projecti
 export function ClusterView() {
   const cluster = useStore((s) => s.cluster);
   const samples = useStore((s) => s.samples);
-  const overview = useFetch<Overview>('/console/api/overview');
+  const overview = useFetch<Overview>('/console/api/overview', [], 10_000);
   const service = overview.data?.service;
 
   return (

@@ -87,7 +87,7 @@ function Browser() {
 }
 
 function Projections() {
-  const projections = useFetch<{ projections: Projection[] }>('/console/api/projections');
+  const projections = useFetch<{ projections: Projection[] }>('/console/api/projections', [], 5_000);
   return (
     <>
       <h2>Projections</h2>

@@ -8,7 +8,7 @@ import { FunctionDetail } from './functionDetail.js';
 
 export function FunctionsView({ name, canEdit, session }: { name: string | null; canEdit: boolean; session: Session }) {
   const tick = useStore((s) => s.registryTick);
-  const list = useFetch<{ functions: FunctionInfo[] }>('/console/api/functions', [tick]);
+  const list = useFetch<{ functions: FunctionInfo[] }>('/console/api/functions', [tick], 5_000);
   const functions = list.data?.functions ?? [];
   const selected = name === null ? undefined : functions.find((f) => f.name === name);
 

@@ -11,7 +11,7 @@ export function SagasView({ id }: { id: string | null }) {
   const [state, setState] = useState('');
   const [type, setType] = useState('');
   const [typeDraft, setTypeDraft] = useState('');
-  const list = useFetch<{ counts: Record<string, number>; sagas: SagaSummary[] }>(`/console/api/sagas${query({ state, type, limit: 200 })}`);
+  const list = useFetch<{ counts: Record<string, number>; sagas: SagaSummary[] }>(`/console/api/sagas${query({ state, type, limit: 200 })}`, [], 5_000);
   const counts = list.data?.counts ?? {};
 
   return (

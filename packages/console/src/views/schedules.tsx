@@ -4,13 +4,13 @@ import type { Schedules } from '../types.js';
 import { Badge, ErrorAlert, Loading, useFetch } from '../ui.js';
 
 export function SchedulesView() {
-  const schedules = useFetch<Schedules>('/console/api/schedules');
+  const schedules = useFetch<Schedules>('/console/api/schedules', [], 5_000);
   const data = schedules.data;
   const timers = [...(data?.timers ?? [])].sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
   return (
     <section data-testid="view-schedules" aria-labelledby="schedules-title">
       <h1 id="schedules-title">Schedules</h1>
-      <button type="button" class="secondary" onClick={schedules.reload}>Refresh</button>
+      <p class="muted">Refreshed every 5 s. <button type="button" class="secondary" onClick={schedules.reload}>Refresh now</button></p>
       <ErrorAlert error={schedules.error} what="Schedules" absent="This service has no timer store here" />
       <Loading loading={schedules.loading && data === undefined} />
 
