@@ -51,3 +51,8 @@ export function brief(value: unknown, max = 160): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** "1 event", "3 events" ("1 entry", "2 entries" with the plural given). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}

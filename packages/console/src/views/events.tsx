@@ -1,7 +1,7 @@
 // Events: browse by stream id or global position, projections with checkpoint and lag, replay a stream against a candidate version.
 import { useState } from 'preact/hooks';
 import { ApiError, api, query } from '../api.js';
-import { json, time } from '../format.js';
+import { json, plural, time } from '../format.js';
 import type { FunctionInfo, Projection, ReplayResult, StoredEvent } from '../types.js';
 import { ErrorAlert, Loading, useFetch } from '../ui.js';
 
@@ -169,7 +169,7 @@ function Replay() {
       {result && (
         <div data-testid="replay-result">
           <p>
-            {result.events === undefined ? '' : `${result.events} events, `}{result.decisions} decisions of {form.function} replayed with the candidate; {result.diverged.length === 0 ? 'none diverged.' : `${result.diverged.length} diverged:`}
+            {result.events === undefined ? '' : `${plural(result.events, 'event')}, `}{plural(result.decisions, 'decision')} of {form.function} replayed with the candidate; {result.diverged.length === 0 ? 'none diverged.' : `${result.diverged.length} diverged:`}
           </p>
           {result.diverged.length > 0 && (
             <table>

@@ -1,7 +1,7 @@
 // Sagas: counts by state, the list filtered by state and type, and one saga's timeline.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { query } from '../api.js';
-import { brief, ms, relative, time } from '../format.js';
+import { brief, ms, plural, relative, time } from '../format.js';
 import { href } from '../router.js';
 import type { SagaDetail, SagaSummary } from '../types.js';
 import { Badge, ErrorAlert, Loading, useFetch } from '../ui.js';
@@ -106,7 +106,7 @@ function SagaPanel({ id }: { id: string }) {
         <>
           <p>
             Type {saga.data.type}, started {time(saga.data.startedAt)}, updated {relative(saga.data.updatedAt)}
-            {saga.data.step ? `, at step ${saga.data.step}` : ''}; {saga.data.timeline.length} timeline entries.
+            {saga.data.step ? `, at step ${saga.data.step}` : ''}; {plural(saga.data.timeline.length, 'timeline entry', 'timeline entries')}.
           </p>
           {saga.data.failure && <p class="bad">Failure: {saga.data.failure}</p>}
           <SagaTimeline entries={saga.data.timeline} title={`Timeline of saga ${id} (${saga.data.type})`} />
