@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ValidationError } from '@lucent/core';
 import { installHttpTracing } from './httpTracing.js';
-import { assertStorableStrings, jsonNestingExceeds } from './requestInput.js';
+import { assertStorableStrings, jsonNestingExceeds, jsonTextMayHoldBadStrings } from './requestInput.js';
 
 export interface LucentHttpOptions {
   /** Largest accepted body in bytes (default 1 MiB); a larger one is a 413. */
@@ -94,7 +94,7 @@ function installJsonParser(app: NestFastifyApplication, options: ResolvedHttpOpt
         return;
       }
       try {
-        assertStorableStrings(value, 'body');
+        if (jsonTextMayHoldBadStrings(text)) assertStorableStrings(value, 'body');
         done(null, value);
       } catch (refused) {
         done(refused as Error, undefined);
@@ -102,9 +102,16 @@ function installJsonParser(app: NestFastifyApplication, options: ResolvedHttpOpt
     });
   });
   // Path parameters and the query string are decoded by the router: `%00` arrives here as NUL.
-  fastify.addHook('preValidation', async (request) => {
-    assertStorableStrings(request.params, 'params');
-    assertStorableStrings(request.query, 'query');
+  // A callback hook, not an async one: a promise and a turn of its own per request for two small walks.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    try {
+      assertStorableStrings(request.params, 'params');
+      assertStorableStrings(request.query, 'query');
+    } catch (refused) {
+      done(refused as Error);
+      return;
+    }
+    done();
   });
 }
 

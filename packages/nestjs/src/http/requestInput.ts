@@ -35,6 +35,38 @@ function badStringReason(s: string): string | undefined {
   return undefined;
 }
 
+/**
+ * False when a JSON text cannot decode to a string `badStringIn` refuses, so the walk can be
+ * skipped: JSON itself refuses a raw NUL, so a NUL needs a `\u` escape, and so does a lone
+ * surrogate (UTF-8 cannot carry one; a decoded body holds surrogates only in pairs). A text with an
+ * escape or a surrogate pair is walked as before.
+ */
+export function jsonTextMayHoldBadStrings(text: string): boolean {
+  return text.includes('\\u') || anySurrogate.test(text);
+}
+
+const anySurrogate = /[\uD800-\uDFFF]/;
+
+/** Whether any string (value or key) in `value` is one `badStringReason` refuses: the walk without paths. */
+function holdsBadString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (badStringReason(node) !== undefined) return true;
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) stack.push(node[i]);
+    } else if (node !== null && typeof node === 'object') {
+      for (const key in node) {
+        if (!Object.hasOwn(node, key)) continue;
+        if (badStringReason(key) !== undefined) return true;
+        stack.push((node as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
 const joinPath = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 /**
@@ -42,6 +74,8 @@ const joinPath = (path: string, key: string): string => (path === '' ? key : `${
  * with its dotted path; undefined when every string is clean. Iterative, so depth costs no stack.
  */
 export function badStringIn(value: unknown, root = ''): FieldIssue | undefined {
+  // Clean input, the usual case, is walked once without building a path per node.
+  if (!holdsBadString(value)) return undefined;
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {
     const [node, path] = stack.pop() as [unknown, string];

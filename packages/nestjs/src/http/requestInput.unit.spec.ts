@@ -1,6 +1,6 @@
 // Raw-input checks: nesting depth on the text, storable strings with their paths.
 import { describe, expect, it } from 'vitest';
-import { badStringIn, jsonNestingExceeds } from './requestInput.js';
+import { badStringIn, jsonNestingExceeds, jsonTextMayHoldBadStrings } from './requestInput.js';
 
 describe('jsonNestingExceeds', () => {
   it('counts arrays and objects, not brackets inside strings or escaped quotes', () => {
@@ -21,5 +21,21 @@ describe('badStringIn', () => {
 
   it('accepts well-formed text, pairs of surrogates included', () => {
     expect(badStringIn({ emoji: '💩', text: 'é ü 中', nested: [[['fine']]] })).toBeUndefined();
+  });
+});
+
+describe('jsonTextMayHoldBadStrings', () => {
+  it('is true for every text whose parsed value badStringIn refuses (NUL and lone surrogates need an escape in JSON)', () => {
+    for (const text of ['{"a":"x\\u0000"}', '{"b":"\\udfff"}', '{"k\\ud800":1}', '["\\uD83D"]']) {
+      expect(badStringIn(JSON.parse(text))).toBeDefined();
+      expect(jsonTextMayHoldBadStrings(text)).toBe(true);
+    }
+  });
+
+  it('is false for plain text, so the walk is skipped, and true (walk kept) for any escape or surrogate pair', () => {
+    expect(jsonTextMayHoldBadStrings('{"collateral":[{"asset":"ETH","amount":10}],"note":"é ü 中 \\n"}')).toBe(false);
+    expect(jsonTextMayHoldBadStrings('{"e":"\\u00e9"}')).toBe(true);
+    expect(jsonTextMayHoldBadStrings('{"emoji":"💩"}')).toBe(true);
+    expect(badStringIn(JSON.parse('{"emoji":"💩","e":"\\u00e9"}'))).toBeUndefined();
   });
 });
