@@ -22,6 +22,16 @@ describe('the crypto service as a gateway to shard processes', () => {
     await cluster?.close();
   }, 60_000);
 
+  it('lists the shard processes in the console, with tags, health, versions and breakers, for any signed-in reader', async () => {
+    const r = await cluster.call('GET', '/console/api/cluster', { sub: 'viewer' });
+    expect(r.status).toBe(200);
+    expect(r.body['gateway']).toMatchObject({ id: 'gateway' });
+    const shards = r.body['shards'] as { id: string; tags: string[]; status: string; breaker: string; versions: string[] }[];
+    expect(shards.map((s) => s.id).sort()).toEqual(['aave-1', 'general-1', 'whale-1']);
+    expect(shards.find((s) => s.id === 'general-1')).toMatchObject({ tags: ['general', 'arbitrage'], status: 'healthy', breaker: 'closed' });
+    expect(shards.find((s) => s.id === 'aave-1')?.versions).toContain('risk.healthFactor@1.1.0');
+  });
+
   it('says where each call ran: an Aave call answers from the aave shard once the registry places it there, and follows a placement change', async () => {
     await cluster.admin().placement('risk.healthFactor', { requireTags: ['aave'] }, audit);
     await cluster.service.topology.registry.get('risk.healthFactor');
