@@ -238,11 +238,12 @@ describe('LucentConsoleModule with auth on', () => {
 
 describe('LucentConsoleModule with auth off (the embedded default)', () => {
   let h: Harness;
+  let closed = false;
   beforeAll(async () => {
     h = await start(undefined, { staticDir: emptyDir });
   });
   afterAll(async () => {
-    await h.close();
+    if (!closed) await h.close();
     rmSync(temp, { recursive: true, force: true });
   });
 
@@ -253,5 +254,16 @@ describe('LucentConsoleModule with auth off (the embedded default)', () => {
     expect(page.statusCode).toBe(503);
     expect(page.body).toContain('npm run build');
     expect(page.body).toContain(emptyDir);
+  });
+
+  it('ends open live streams when the app closes, so a graceful stop does not wait for them', async () => {
+    const res = await fetch(`${await h.app.getUrl()}/console/api/live`);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toMatch(/^event: cluster\n/);
+    const started = Date.now();
+    closed = true;
+    await h.close();
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
