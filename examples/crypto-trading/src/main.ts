@@ -30,6 +30,7 @@ console.log(`  event store   ${eventStore}`);
 console.log(`  projections   ${projections}`);
 console.log(`  transport     ${topology.transport}`);
 console.log(`  registry      ${topology.registry}${config.auth === undefined ? ' (admin API off: set LUCENT_AUTH_SECRET)' : ' (admin API /admin/registry, role admin)'}`);
+console.log(`  console       ${base}/console${config.auth === undefined ? ' (read-only; with LUCENT_AUTH_SECRET, sign in with a token)' : ' (sign in with a token; the admin role edits)'}`);
 console.log(`  curl ${base}/functions`);
 const post = (name: string, body: string): string =>
   `  curl -X POST ${base}/functions/${name} -H 'content-type: application/json' \\\n       -d '${body}'`;
