@@ -133,14 +133,23 @@ async function signIn(page: Page, token: string): Promise<void> {
   await form.locator('[name="token"]').fill(token);
   await form.locator('[name="token"]').press('Enter');
   await expect.poll(() => form.count(), { timeout: 10_000 }).toBe(0);
+  // Signed in once the header's live stream is up: by then the console also follows hash changes (it starts
+  // listening for them after its first render, and a hash set before that is missed; see the report).
+  await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('live');
 }
 
 /** Go to a hash route (`functions/<name>`, `sagas/<id>` open a detail panel in their view) and wait for it. */
 async function open(page: Page, route: string): Promise<void> {
   await page.goto(consoleUrl(route));
   const [view, param] = route.split('/');
-  await page.getByTestId(`view-${view}`).waitFor({ timeout: 10_000 });
-  if (param !== undefined) await page.getByTestId(view === 'functions' ? 'function-detail' : 'saga-detail').waitFor({ timeout: 10_000 });
+  try {
+    await page.getByTestId(`view-${view}`).waitFor({ timeout: 10_000 });
+    if (param !== undefined) await page.getByTestId(view === 'functions' ? 'function-detail' : 'saga-detail').waitFor({ timeout: 10_000 });
+  } catch (error) {
+    // Say what the page shows instead (an error banner, the sign-in form), not only that a selector timed out.
+    const shown = (await page.locator('body').innerText().catch(() => '(unreadable)')).slice(0, 600);
+    throw new Error(`#/${route} did not show its view: ${(error as Error).message.split('\n')[0]}\npage shows: ${shown}`);
+  }
 }
 
 /** Page-side code (this file is type-checked without the DOM library, so it is plain script text). */
@@ -356,6 +365,31 @@ describe('the operator console in Chromium', () => {
     expect(await alert.textContent()).toContain(body.message);
     expect(await alert.textContent()).toContain(body.code);
     expect((await http('GET', `/admin/registry/${fn}`, adminToken)).json).toEqual(before);
+  });
+
+  it('an admin action with a token that expired meanwhile is refused (401) and the page says why', async () => {
+    const fn = 'yield.impermanentLoss';
+    const page = await newPage();
+    await signIn(page, adminToken);
+    await open(page, `functions/${fn}`);
+    await page.getByTestId('kill-switch').waitFor();
+    // The token the tab holds expires while the page stays open: an admin token whose exp (plus the 5 s the
+    // service tolerates) has passed, put where the console keeps its token for this tab, rather than a minute's wait.
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ sub: 'olga', roles: ['admin'], iat: now - 120, exp: now - 60 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    await page.evaluate(`sessionStorage.setItem('lucent.console.token', ${JSON.stringify(expired)})`);
+    await page.getByTestId('kill-switch').click();
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/admin/registry/${fn}/disable`));
+    await page.getByRole('dialog').getByTestId('confirm').click();
+    const response = await answer;
+    const body = (await response.json()) as { code: string; details?: { reason?: string } };
+    expect([response.status(), body.code, body.details?.reason]).toEqual([401, 'UNAUTHORIZED', 'expired']);
+    // The session ends on the sign-in page, which says why.
+    const alert = page.getByTestId('signin').getByRole('alert');
+    await alert.waitFor({ timeout: 5_000 });
+    expect(await alert.textContent()).toContain(body.code);
+    expect(await alert.textContent()).toMatch(/expired/);
+    expect(((await http('GET', `/admin/registry/${fn}`, adminToken)).json['rules'] as { enabled: boolean }).enabled).toBe(true);
   });
 
   it('shows a lost connection as reconnecting, and live again once the service is reachable', async () => {
