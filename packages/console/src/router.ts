@@ -35,6 +35,8 @@ export function useRoute(): Route {
   useEffect(() => {
     const onChange = (): void => setRoute(parseHash(location.hash));
     window.addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and this effect (after paint): read it again.
+    onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return route;
