@@ -31,6 +31,8 @@ export interface AppDependencies {
   readonly auth?: LucentAuthOptions;
   /** The stores /health/ready asks. */
   readonly infrastructure: Pick<Infrastructure, 'events' | 'views'>;
+  /** Further probes /health/ready asks beside the stores: on a gateway, the NATS transport and the registry. */
+  readonly readiness?: Readonly<Record<string, () => Promise<unknown>>>;
   /** Where server errors are logged (every 5xx, with correlation id, route and stack). */
   readonly logger?: Logger;
   /** Served on GET /metrics. */
@@ -116,6 +118,7 @@ export class AppModule {
           probes: {
             eventStore: () => deps.infrastructure.events.streamVersion('$health'),
             projections: () => deps.infrastructure.views.get('$health', 'probe'),
+            ...deps.readiness,
           },
         }),
         ...(deps.metrics === undefined ? [] : [LucentMetricsModule.forRoot({ metrics: deps.metrics })]),

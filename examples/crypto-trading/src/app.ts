@@ -123,7 +123,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       ...consoleSources({ topology, infrastructure, invoker: functions, calls }),
       history: consoleHistorySources(infrastructure, { functions: topology.local, portfolio }),
     };
-    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: functions, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, shadowReports: (name) => topology.shadowReport(name), rateLimits: limits.limits, console: consoleOptions }), {
+    const app = await createLucentApp(AppModule.forRoot({ functions, invoker: functions, portfolio, deposits, scheduling, prices, analysis, infrastructure, auth: config.auth, logger, metrics, registry: topology.registry, shadowReports: (name) => topology.shadowReport(name), rateLimits: limits.limits, console: consoleOptions, readiness: readinessProbes(topology) }), {
       ...config.http,
       nestLogger: options.logs === false ? false : ['error', 'warn'],
     });
@@ -157,4 +157,10 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     await infrastructure.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** On a gateway, /health/ready also asks the NATS connection (a round trip to the server) and the registry (a KV read). */
+function readinessProbes(topology: Topology): Record<string, () => Promise<unknown>> {
+  if (topology.natsProbe === undefined) return {};
+  return { transport: topology.natsProbe, registry: () => topology.registry.get('health-probe') };
 }

@@ -1,5 +1,9 @@
-// /health/ready follows the event store: 503 naming it while a private PostgreSQL is stopped, 200 again once it is back; /health/live never asks.
+// /health/ready follows the event store (503 naming it while a private PostgreSQL is stopped, 200 again once it is back) and, on a gateway, NATS and the registry; /health/live never asks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PrivateNats } from '../../../packages/nats/src/testing/privateNats.js';
 import { PrivatePostgres } from '../../../packages/postgres/src/testing/privatePostgres.js';
 import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
@@ -36,5 +40,31 @@ describe('health', () => {
       again = await get('/health/ready');
     }
     expect(again.status).toBe(200);
+  }, 60_000);
+
+  it('on a gateway, is ready while NATS answers, 503 naming the transport and the registry while it is down, ready again after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lucent-health-nats-'));
+    const nats = await PrivateNats.create(['-js', '-sd', dir]);
+    const gateway = await createCryptoService(configFromEnv({ LUCENT_DATA_DIR: ':memory:', LUCENT_PRICE_CRON: 'off', LUCENT_NATS_URL: nats.url, LUCENT_NATS_PREFIX: 'lucent-health' }), { logs: false });
+    try {
+      const ready = async () => {
+        const res = await gateway.app.inject({ method: 'GET', url: '/health/ready' });
+        return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+      };
+      expect(await ready()).toMatchObject({ status: 200, json: { info: { eventStore: { status: 'up' }, transport: { status: 'up' }, registry: { status: 'up' } } } });
+      await nats.stop();
+      expect(await ready()).toMatchObject({ status: 503, json: { details: { error: { transport: { status: 'down' }, registry: { status: 'down' } } } } });
+      await nats.start();
+      let again = await ready();
+      for (let i = 0; i < 75 && again.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        again = await ready();
+      }
+      expect(again.status).toBe(200);
+    } finally {
+      await gateway.close().catch(() => undefined);
+      await nats.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
