@@ -1,7 +1,6 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
-import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { LucentAdminModule, LucentConsoleModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, ROUTE_SPEC, type HttpMethod, type LucentAdminModuleOptions, type LucentAuthOptions, type LucentConsoleOptions, type RegisteredRoute } from '@lucent/nestjs';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { documentNestRoutes, LucentAdminModule, LucentConsoleModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, type LucentAdminModuleOptions, type LucentAuthOptions, type LucentConsoleOptions } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
@@ -53,21 +52,9 @@ export interface AppDependencies {
   readonly console?: LucentConsoleOptions;
 }
 
-/**
- * The admin endpoints in GET /openapi.json: each handler of the admin controller that carries no
- * @LucentRoute spec gets one from its Nest route (documentation only: AdminGuard still decides).
- */
+/** The admin endpoints in GET /openapi.json (documentation only: AdminGuard still decides). */
 function documentAdminRoutes(): void {
-  const prototype = RegistryAdminController.prototype as unknown as Record<string, unknown>;
-  for (const name of Object.getOwnPropertyNames(prototype)) {
-    const handler = prototype[name];
-    if (name === 'constructor' || typeof handler !== 'function') continue;
-    const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-    const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod] as HttpMethod | undefined;
-    if (path === undefined || method === undefined || Reflect.getMetadata(ROUTE_SPEC, handler) !== undefined) continue;
-    const route: RegisteredRoute = { method, path, summary: `Registry admin: ${name} (role admin)`, tag: 'admin', roles: ['admin'] };
-    Reflect.defineMetadata(ROUTE_SPEC, route, handler);
-  }
+  documentNestRoutes([RegistryAdminController], (name) => ({ summary: `Registry admin: ${name} (role admin)`, tag: 'admin', roles: ['admin'] }));
 }
 
 /** The admin API verifies tokens with the service's own key; only the `admin` role may use it. */

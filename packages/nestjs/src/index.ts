@@ -21,6 +21,7 @@ export * from './http/requestInput.js';
 export * from './http/drainHttp.js';
 export * from './health/lucentHealthModule.js';
 export * from './openapi/apiDocsController.js';
+export * from './openapi/documentNestRoutes.js';
 export * from './metrics/lucentMetricsModule.js';
 export * from './rateLimit/rateLimitInterceptor.js';
 export * from './console/index.js';

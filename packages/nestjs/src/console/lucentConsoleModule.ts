@@ -1,8 +1,7 @@
 // LucentConsoleModule: the operator console at /console — the SPA, its read API under /console/api and the live stream; changes go through the admin API.
-import { Inject, Injectable, Module, RequestMethod, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ROUTE_SPEC, type HttpMethod, type RegisteredRoute } from '../routes/routeSpec.js';
+import { documentNestRoutes } from '../openapi/documentNestRoutes.js';
 import { ConsoleApiController } from './consoleApiController.js';
 import { ConsoleLiveController } from './consoleLiveController.js';
 import { CONSOLE_RUNTIME, type LucentConsoleOptions } from './consoleOptions.js';
@@ -39,25 +38,6 @@ export class ConsoleLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * The history endpoints in GET /openapi.json: a handler without a @LucentRoute spec gets one from
- * its Nest route (documentation only; its own guard still decides who reads).
- */
-function documentRoutes(controllers: readonly Type[]): void {
-  for (const controller of controllers) {
-    const prototype = controller.prototype as Record<string, unknown>;
-    for (const name of Object.getOwnPropertyNames(prototype)) {
-      const handler = prototype[name];
-      if (name === 'constructor' || typeof handler !== 'function') continue;
-      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod] as HttpMethod | undefined;
-      if (path === undefined || method === undefined || Reflect.getMetadata(ROUTE_SPEC, handler) !== undefined) continue;
-      const route: RegisteredRoute = { method, path, summary: `Console history: ${name} (any signed-in reader)`, tag: 'console' };
-      Reflect.defineMetadata(ROUTE_SPEC, route, handler);
-    }
-  }
-}
-
-/**
  * Mount with LucentModule (it resolves callers: the console reads tokens exactly as the service
  * does). With auth off the console is readable by anyone and read-only; with auth on every API call
  * needs a valid token, any verified one may read, and only the admin API changes anything.
@@ -66,7 +46,8 @@ function documentRoutes(controllers: readonly Type[]): void {
 export class LucentConsoleModule {
   static forRoot(options: LucentConsoleOptions): DynamicModule {
     const history = options.history;
-    if (history !== undefined) documentRoutes(consoleHistoryControllers);
+    // The history endpoints in GET /openapi.json (documentation only; their own guard decides who reads).
+    if (history !== undefined) documentNestRoutes(consoleHistoryControllers, (name) => ({ summary: `Console history: ${name} (any signed-in reader)`, tag: 'console' }));
     return {
       module: LucentConsoleModule,
       controllers: [ConsoleApiController, ConsoleLiveController, ConsoleStaticController, ...(history === undefined ? [] : consoleHistoryControllers)],
