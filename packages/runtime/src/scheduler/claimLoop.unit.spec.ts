@@ -57,6 +57,21 @@ describe('ClaimLoop', () => {
     expect(k.fired[0]?.at).toBeGreaterThanOrEqual(dueAt);
   });
 
+  it('does not fire early when the clock runs slower than the timers that wake it', async () => {
+    // A clock at half the speed of the system timers: a single setTimeout(dueAt - now) would wake when this clock
+    // reads only halfway to the due time (Node's own timers can wake a millisecond before Date.now reads it).
+    const startedAt = Date.now();
+    const slow = (): number => startedAt + (Date.now() - startedAt) / 2;
+    const k = kit(slow, { prefetchMs: 500, pollMs: 1_000 });
+    const dueAt = slow() + 60;
+    await k.arm('slow-clock', dueAt);
+    k.loop.start(Promise.resolve());
+    while (k.fired.length === 0 && slow() < dueAt + 2_000) await new Promise((r) => setTimeout(r, 5));
+    await k.loop.stop();
+    expect(k.fired).toHaveLength(1);
+    expect(k.fired[0]?.at).toBeGreaterThanOrEqual(dueAt);
+  });
+
   it('wakes from a long sleep for a timer announced as due before its planned wake-up', async () => {
     const k = kit(Date.now, { pollMs: 60_000 });
     k.loop.start(Promise.resolve());

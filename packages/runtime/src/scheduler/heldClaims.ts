@@ -80,9 +80,15 @@ export class HeldClaims {
         });
         void h.run.then(resolve);
       };
-      const delay = claim.dueAt - this.options.clock();
-      if (!defer || claim.reason !== 'due' || delay <= 0) start();
-      else h.timer = setTimeout(start, delay);
+      // A timer may wake a little before the clock reads its due time (Node rounds timer delays, and the
+      // clock may be a different source): look again and sleep the rest, so nothing fires early.
+      const startWhenDue = (): void => {
+        const delay = claim.dueAt - this.options.clock();
+        if (delay <= 0) start();
+        else h.timer = setTimeout(startWhenDue, delay);
+      };
+      if (!defer || claim.reason !== 'due') start();
+      else startWhenDue();
     });
   }
 

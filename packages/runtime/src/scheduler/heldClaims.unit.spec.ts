@@ -19,14 +19,14 @@ const claim = (id: string, dueAt = t0, reason: ClaimedTimer['reason'] = 'due'): 
   reason,
 });
 
-function kit(maxInFlight: number, batchSize = 4) {
+function kit(maxInFlight: number, batchSize = 4, clock: () => number = () => t0) {
   const started: string[] = [];
   const release = new Map<string, () => void>();
   let roomFreed = 0;
   const held = new HeldClaims({
     maxInFlight,
     batchSize,
-    clock: () => t0,
+    clock,
     fire: (c) => {
       started.push(c.id);
       return new Promise<void>((r) => release.set(c.id, r));
@@ -56,7 +56,9 @@ describe('HeldClaims', () => {
   });
 
   it('fires a claim taken ahead at its due time, not before', async () => {
-    const k = kit(2);
+    // A clock that moves with wall time from t0: the held claim waits until it reads the due time.
+    const startedAt = Date.now();
+    const k = kit(2, 4, () => t0 + (Date.now() - startedAt));
     const run = k.held.hold(claim('later', t0 + 40), true);
     await tick();
     expect(k.started).toEqual([]);
