@@ -4,7 +4,7 @@ import type { LoadReport } from './loadReport.js';
 import type { RoutingRule } from './routingRules.js';
 import type { CallerView, RoutingCall, RoutingDecision, RoutingPlan } from './routingCall.js';
 import { tuningWith, type RoutingTuning } from './routingTuning.js';
-import { referenceLatencyMs, shardScore } from './shardScore.js';
+import { referenceLatencyMs, referenceLinkDelayMs, shardScore } from './shardScore.js';
 
 /** Options of `rankShards` beyond the policy's inputs. */
 export interface RankOptions {
@@ -35,9 +35,13 @@ function pick(
   now: number,
   tuning: RoutingTuning,
 ): { chosen: string; score: (id: string) => number } {
+  if (eligible.length === 1) {
+    const only = eligible[0]!;
+    return { chosen: only, score: () => 0 };
+  }
   const reference = referenceLatencyMs(call, eligible, reports, tuning);
-  const score = (id: string): number => shardScore(id, call, reports.get(id), view, now, tuning, reference);
-  if (eligible.length === 1) return { chosen: eligible[0]!, score };
+  const referenceLink = referenceLinkDelayMs(eligible, view, now, tuning);
+  const score = (id: string): number => shardScore(id, call, reports.get(id), view, now, tuning, reference, referenceLink);
   // Sampling a few shards rather than taking the global best keeps many callers from herding
   // onto the same shard between two reports (see docs/routing.md).
   const k = Math.max(1, tuning.choices[call.priority ?? 'normal']);

@@ -41,8 +41,22 @@ describe('chooseShard: power of two choices', () => {
     const view = new CallerViewTracker();
     view.started('a');
     view.started('a');
-    // sample c then a: a scores (2+1)×2 = 6; c, 5× the median, counts as 2×5/1.5 ≈ 6.7.
+    // sample c then a: a scores (2+1)×2 = 6; c, 5× the median (beyond the tolerance), counts in full: 10.
     expect(shardOf(chooseShard(call, ids, reports, view, [], draws(0.9, 0.9), 0))).toBe('a');
+  });
+
+  it("moves calls off a shard whose link this caller sees as slow, and back once the estimate has decayed", () => {
+    const view = new CallerViewTracker();
+    // a and b answer about 0.3 ms beyond their service time; b's link now adds 100 ms.
+    view.linkSample('a', 0.3, 0, 2_000);
+    view.linkSample('b', 0.3, 0, 2_000);
+    view.linkSample('b', 100, 0, 2_000);
+    for (let i = 0; i < 3; i++) view.started('a');
+    // b's EWMA is 0.3 + 0.2 × 99.7 ≈ 20 ms; the median of two is their mean, ≈ 10. Sample a then b: a with three
+    // calls in flight scores 4 × 2 = 8; b, idle, 2 + ≈ 10 over the median ≈ 12.
+    expect(shardOf(chooseShard(call, ['a', 'b'], reports, view, [], draws(0, 0), 0))).toBe('a');
+    // Ten seconds without a reply from b: its estimate has halved five times, below the band, and b is idle again.
+    expect(shardOf(chooseShard(call, ['a', 'b'], reports, view, [], draws(0, 0), 10_000))).toBe('b');
   });
 
   it('never picks the worst shard with k=2 and samples three for high priority', () => {

@@ -78,6 +78,18 @@ export interface CallerView {
   readonly recentErrors: ReadonlyMap<string, readonly number[]>;
   /** When this caller first saw each shard alive (epoch ms): drives slow start. */
   readonly firstSeen: ReadonlyMap<string, number>;
+  /**
+   * The delay this caller sees on its link to each shard beyond the shard's own reported service
+   * time (a slow or lossy network path, a queue in front of the shard): an EWMA with the time of its
+   * last sample. Optional: a view without it routes on the shards' reports alone.
+   */
+  readonly linkDelay?: ReadonlyMap<string, LinkDelay>;
+}
+
+/** One shard's observed link delay: the EWMA in ms and when it was last sampled (epoch ms). */
+export interface LinkDelay {
+  readonly ms: number;
+  readonly at: number;
 }
 
 export const emptyCallerView: CallerView = Object.freeze({

@@ -31,6 +31,14 @@ export interface RoutingTuning {
   /** A shard first seen less than this long ago gets a share ramping up from `slowStartMinWeight`. */
   readonly slowStartMs: number;
   readonly slowStartMinWeight: number;
+  /** A caller's link-delay estimate for a shard halves every this many ms without a new reply from it. */
+  readonly linkHalfLifeMs: number;
+  /**
+   * A shard's link delay above the eligible shards' median counts in its score only beyond this
+   * many ms (or beyond the latency tolerance of the median, if larger): jitter of a millisecond
+   * between healthy links must not herd callers.
+   */
+  readonly linkMinExtraMs: number;
   /** Tags the function prefers: 'prefer' falls back to other shards, 'require' denies without them. */
   readonly affinity: 'prefer' | 'require';
 }
@@ -49,6 +57,8 @@ export const defaultRoutingTuning: RoutingTuning = Object.freeze({
   reportedErrorWeight: 4,
   slowStartMs: 10_000,
   slowStartMinWeight: 0.1,
+  linkHalfLifeMs: 1_000,
+  linkMinExtraMs: 2,
   affinity: 'prefer',
 });
 

@@ -1,5 +1,6 @@
 // The soft score of one eligible shard for one call: lower is better.
 import type { LoadReport } from './loadReport.js';
+import { decayedLinkDelayMs } from './callerViewTracker.js';
 import type { CallerView, RoutingCall } from './routingCall.js';
 import type { RoutingTuning } from './routingTuning.js';
 
@@ -64,9 +65,37 @@ export function effectiveLatencyMs(latency: number | undefined, reference: numbe
 }
 
 /**
- * (caller's in-flight on the shard + 1) × the shard's effective latency for this function — an
- * estimate of how long a new call would wait there — raised after errors and for slow start.
- * The +1 lets latency decide between idle shards.
+ * The typical link delay this caller sees across the eligible shards: the median of their decayed
+ * estimates (0 when the view keeps none). A shard is judged on how far its link is above this.
+ */
+export function referenceLinkDelayMs(eligible: readonly string[], view: CallerView, now: number, tuning: RoutingTuning): number {
+  const links = view.linkDelay;
+  if (links === undefined || links.size === 0) return 0;
+  const known: number[] = [];
+  for (const id of eligible) known.push(decayedLinkDelayMs(links.get(id), now, tuning.linkHalfLifeMs));
+  known.sort((a, b) => a - b);
+  const mid = known.length >> 1;
+  return known.length % 2 === 1 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+}
+
+/**
+ * What a shard's link adds to its latency in the score: its decayed delay above the reference,
+ * counted only beyond `linkMinExtraMs` (or the latency tolerance of the reference, if larger) so
+ * that jitter between healthy links herds nobody, and never below zero — a link faster than the
+ * median earns no bonus, or every caller would pile onto the one that answered quickest last.
+ */
+export function linkExtraMs(shardId: string, view: CallerView, now: number, tuning: RoutingTuning, referenceLink: number): number {
+  const d = view.linkDelay?.get(shardId);
+  if (d === undefined) return 0;
+  const extra = decayedLinkDelayMs(d, now, tuning.linkHalfLifeMs) - referenceLink;
+  const band = Math.max(tuning.linkMinExtraMs, (Math.max(1, tuning.latencyTolerance) - 1) * referenceLink);
+  return extra > band ? extra : 0;
+}
+
+/**
+ * (caller's in-flight on the shard + 1) × the shard's effective latency for this function, plus
+ * what its link adds — an estimate of how long a new call would wait there — raised after errors
+ * and for slow start. The +1 lets latency decide between idle shards.
  */
 export function shardScore(
   shardId: string,
@@ -76,6 +105,7 @@ export function shardScore(
   now: number,
   tuning: RoutingTuning,
   referenceLatency: number,
+  referenceLink = 0,
 ): number {
   const fn = report?.functions[call.functionName];
   const latency = effectiveLatencyMs(fn?.latencyEwmaMs, referenceLatency, tuning);
@@ -84,5 +114,7 @@ export function shardScore(
   const errorFactor =
     (1 + tuning.errorWeight * decayedErrors(view.recentErrors.get(shardId), now, tuning)) *
     (1 + tuning.reportedErrorWeight * reportedRate);
-  return ((inFlight + 1) * latency * errorFactor) / slowStartWeight(view.firstSeen.get(shardId), now, tuning);
+  // The link's delay is paid once per call, not once per call queued ahead of it.
+  const wait = (inFlight + 1) * latency + linkExtraMs(shardId, view, now, tuning, referenceLink);
+  return (wait * errorFactor) / slowStartWeight(view.firstSeen.get(shardId), now, tuning);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CallerView } from './routingCall.js';
 import { defaultRoutingTuning as t } from './routingTuning.js';
-import { decayedErrors, effectiveLatencyMs, referenceLatencyMs, shardScore, slowStartWeight } from './shardScore.js';
+import { CallerViewTracker, decayedLinkDelayMs } from './callerViewTracker.js';
+import { decayedErrors, effectiveLatencyMs, linkExtraMs, referenceLatencyMs, referenceLinkDelayMs, shardScore, slowStartWeight } from './shardScore.js';
 import { loadReport, reportMap } from './testReports.js';
 
 const fn = 'risk.score';
@@ -76,5 +77,49 @@ describe('shardScore', () => {
     const r = loadReport('new', { [fn]: { latencyEwmaMs: 2 } });
     // reference 2 = its own latency, so only the slow-start weight changes the score.
     expect(shardScore('new', call, r, view({ firstSeen: [['new', 0]] }), 0, t, 2)).toBeCloseTo(2 / t.slowStartMinWeight);
+  });
+
+  it("adds a shard's link delay above the median of the eligible shards, beyond a band, and never subtracts", () => {
+    const v = new CallerViewTracker();
+    v.linkSample('a', 1, 0, t.linkHalfLifeMs);
+    v.linkSample('b', 2, 0, t.linkHalfLifeMs);
+    v.linkSample('c', 50, 0, t.linkHalfLifeMs);
+    const reference = referenceLinkDelayMs(['a', 'b', 'c'], v, 0, t);
+    expect(reference).toBe(2);
+    // a is faster than the median: no bonus (callers would herd on it). b is the median. c is 48 ms over.
+    expect(linkExtraMs('a', v, 0, t, reference)).toBe(0);
+    expect(linkExtraMs('b', v, 0, t, reference)).toBe(0);
+    expect(linkExtraMs('c', v, 0, t, reference)).toBe(48);
+    // 1.9 ms over is jitter, inside the band of linkMinExtraMs.
+    const jitter = new CallerViewTracker();
+    jitter.linkSample('a', 0.5, 0, t.linkHalfLifeMs);
+    jitter.linkSample('b', 2.4, 0, t.linkHalfLifeMs);
+    expect(linkExtraMs('b', jitter, 0, t, 0.5)).toBe(0);
+    // In the score it is added to the shard's latency before the in-flight multiplier.
+    const r = loadReport('c', { [fn]: { latencyEwmaMs: 4 } });
+    expect(shardScore('c', call, r, v, 0, t, 4, reference)).toBe(52);
+    expect(shardScore('c', call, r, v, 0, t, 4)).toBe(54);
+    // Paid once per call: with two calls in flight, 3 × 4 + 48.
+    v.started('c');
+    v.started('c');
+    expect(shardScore('c', call, r, v, 0, t, 4, reference)).toBe(60);
+  });
+
+  it('keeps a link-delay EWMA per shard that decays by half-lives without new replies', () => {
+    const v = new CallerViewTracker(16, 0.5);
+    v.linkSample('a', 10, 0, 1_000);
+    expect(v.linkDelay.get('a')).toEqual({ ms: 10, at: 0 });
+    v.linkSample('a', 20, 0, 1_000);
+    expect(v.linkDelay.get('a')?.ms).toBe(15);
+    expect(decayedLinkDelayMs(v.linkDelay.get('a'), 2_000, 1_000)).toBeCloseTo(3.75);
+    // A new sample starts from the decayed value: a shard avoided for a while is judged on its newest reply.
+    v.linkSample('a', 0, 2_000, 1_000);
+    expect(v.linkDelay.get('a')?.ms).toBeCloseTo(1.875);
+    // Negative samples (a reported EWMA above this round trip) count as zero; a forgotten shard starts over.
+    v.linkSample('b', -3, 0, 1_000);
+    expect(v.linkDelay.get('b')?.ms).toBe(0);
+    v.forget('a');
+    expect(v.linkDelay.has('a')).toBe(false);
+    expect(decayedLinkDelayMs(undefined, 0, 1_000)).toBe(0);
   });
 });

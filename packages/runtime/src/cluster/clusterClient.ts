@@ -8,6 +8,7 @@ import {
   routingDeniedError,
   routingFactsOf,
   silentLogger,
+  tuningWith,
   validate,
   type AnyFunctionDefinition,
   type FunctionMap,
@@ -48,6 +49,7 @@ export class ClusterClient implements Invoker {
   private readonly rules: readonly RoutingRule[];
   private readonly registry: ClusterRegistry | undefined;
   private readonly tuning: Partial<RoutingTuning> | undefined;
+  private readonly linkHalfLifeMs: number;
   private readonly breakers: ShardBreakers;
   private readonly attemptTimeoutMs: number | undefined;
   private readonly maxAttempts: number;
@@ -68,6 +70,7 @@ export class ClusterClient implements Invoker {
     this.rules = options.rules ?? [];
     this.registry = options.registry;
     this.tuning = options.tuning;
+    this.linkHalfLifeMs = tuningWith(options.tuning).linkHalfLifeMs;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.breakers = new ShardBreakers(options.breaker);
@@ -292,14 +295,17 @@ export class ClusterClient implements Invoker {
   /** The shard answered: the result, or undefined when it said "not here" and another should be asked; throws the function's error. */
   private answered(p: CallProgress, shardId: string, reply: RemoteReply): InvocationResult<unknown> | undefined {
     this.breakers.succeeded(shardId);
+    const now = this.clock();
+    // What the link added: the round trip beyond the shard's own reported service time for the function.
+    const serviceMs = this.directory.reports.get(shardId)?.functions[p.call.name]?.latencyEwmaMs ?? 0;
+    this.directory.view.linkSample(shardId, now - p.attemptAt - serviceMs, now, this.linkHalfLifeMs);
     if (reply.ok) {
-      // `now` only dates an error: a success reads no clock.
-      this.directory.view.finished(shardId, false, 0);
+      this.directory.view.finished(shardId, false, now);
       const output = this.checkOutput(p.fn, p.version, reply.output);
       if (p.placed !== undefined) tellPlaced(p.placed, shardId, reply.version ?? p.version ?? p.fn?.version, this.logger);
       return { output, events: reply.events };
     }
-    this.directory.view.finished(shardId, shardFaults.has(reply.error.code), this.clock());
+    this.directory.view.finished(shardId, shardFaults.has(reply.error.code), now);
     const error = reviveError(reply.error);
     if (!tryElsewhere.has(error.code)) throw error;
     (p.tried ??= new Set()).add(shardId);
