@@ -21,6 +21,7 @@ import { NatsBundleStore } from '../deploy/natsBundleStore.js';
 import { chaosBucketFor, KvChaos } from '../chaos/kvChaos.js';
 import { KvRegistryStore } from '../registry/kvRegistryStore.js';
 import { serveShadowReports, shadowReportSubject } from '../registry/shadowReports.js';
+import { shardSubjectsRefused, watchSubscriptionRefusals } from '../security/subscriptionRefusals.js';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { bundleBucketFor, registryBucketFor } from './clusterBuckets.js';
@@ -102,6 +103,8 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
           ...(options.metrics === undefined ? {} : { observer: options.metrics.functions }),
         }).register(...hosted(options.functions, config.only));
   const connection = await connectNats({ url: config.nats, name: `lucent-shard-${config.id}` });
+  // On a secured bus the server may refuse this user the shard's subjects: found before the shard reports itself started.
+  const refusals = watchSubscriptionRefusals(connection);
   const transport = new NatsTransport({ connection, subjectPrefix: config.subjectPrefix, ownsConnection: true, logger });
   // Rules and bundles are in place before the shard serves, so its first load report lists every version it hosts.
   let registry: ShardRegistry | undefined;
@@ -194,8 +197,7 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
   await shard.start();
   const service = await registerShardService({ connection, shard, functions, prefix: config.subjectPrefix });
   let stopping = false;
-  logger.info('shard started', { shard: config.id, tags: config.tags, functions: functions.list().length, prefix: config.subjectPrefix });
-  return {
+  const running: RunningShard = {
     shard,
     transport,
     ...(registry === undefined ? {} : { registry }),
@@ -217,6 +219,13 @@ export async function startNatsShard(options: StartShardOptions): Promise<Runnin
       await pool?.close();
     },
   };
+  const refused = await refusals.settle();
+  if (refused.length > 0) {
+    await running.stop(0);
+    throw shardSubjectsRefused(config.id, refused);
+  }
+  logger.info('shard started', { shard: config.id, tags: config.tags, functions: functions.list().length, prefix: config.subjectPrefix });
+  return running;
 }
 
 /** Change a running shard's chaos settings from outside (its config must allow it). Resolves once applied. */
