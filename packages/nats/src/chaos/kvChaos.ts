@@ -1,6 +1,7 @@
 // The chaos document kept in a NATS KV key and watched by every node: `lucent chaos set` reaches each node's Chaos without a restart.
-import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import type { Logger } from '@lucent/core';
+import { followKvKey } from '../kv/followKvKey.js';
 import { streamExists } from '../transport/streamNotFound.js';
 import { parseChaosDocument, type Chaos, type ChaosDocument } from '@lucent/runtime';
 
@@ -65,14 +66,15 @@ export class KvChaos {
     await this.kv.delete(this.key);
   }
 
-  /** Apply the stored document and each later one to `chaos`; resolves once the stored one (if any) is in force. */
+  /**
+   * Apply the stored document and each later one to `chaos`; resolves once the stored one (if any) is in
+   * force. The watch is re-opened when it ends (a NATS server died), so the node never stops following.
+   */
   async follow(chaos: Chaos): Promise<void> {
-    let ready: () => void = () => undefined;
-    const initialised = new Promise<void>((resolve) => (ready = resolve));
-    const iter = await this.kv.watch({ key: this.key, include: KvWatchInclude.LastValue, initializedFn: () => ready() });
-    this.watches.push(iter);
-    void (async () => {
-      for await (const entry of iter) {
+    const follower = await followKvKey(
+      this.kv,
+      this.key,
+      (entry) => {
         try {
           const document = entry.operation === 'PUT' ? (JSON.parse(decoder.decode(entry.value)) as unknown) : {};
           const was = chaos.active;
@@ -85,9 +87,10 @@ export class KvChaos {
             error: error instanceof Error ? error.message : String(error),
           });
         }
-      }
-    })();
-    await initialised;
+      },
+      { what: 'chaos document', ...(this.logger === undefined ? {} : { logger: this.logger }) },
+    );
+    this.watches.push(follower);
   }
 
   /** Stops following; the connection belongs to the caller. */

@@ -1,7 +1,9 @@
 // Rate limits kept in a NATS KV key and watched by every node: an operator's put reaches each node's RateLimits without a restart.
-import { KvWatchInclude, type KV, type NatsConnection } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import type { Logger } from '@lucent/core';
 import { parseRateLimits, type RateLimits, type RateLimitsDocument } from '@lucent/runtime';
+import { followKvKey } from '../kv/followKvKey.js';
+import { streamExists } from '../transport/streamNotFound.js';
 
 export interface KvRateLimitsOptions {
   readonly connection: NatsConnection;
@@ -11,6 +13,13 @@ export interface KvRateLimitsOptions {
   readonly key?: string;
   /** Where a document that fails its checks is reported; the limits in force stay. */
   readonly logger?: Logger;
+  /** Never create the bucket (read-only looks): open resolves undefined when it does not exist. */
+  readonly bindOnly?: boolean;
+}
+
+/** KV bucket of a cluster's rate limits: `lucent-limits` for the default prefix `lucent` (`lucent limits` writes it). */
+export function limitsBucketFor(prefix: string): string {
+  return `${prefix.replace(/\./g, '-')}-limits`;
 }
 
 const decoder = new TextDecoder();
@@ -30,8 +39,14 @@ export class KvRateLimits {
     private readonly logger: Logger | undefined,
   ) {}
 
-  static async open(options: KvRateLimitsOptions): Promise<KvRateLimits> {
-    const kv = await options.connection.jetstream().views.kv(options.bucket ?? 'lucent-limits', { history: 16 });
+  /** Open (creating when missing) the bucket. */
+  static async open(options: KvRateLimitsOptions & { readonly bindOnly?: false }): Promise<KvRateLimits>;
+  /** Open the bucket if it exists; undefined when it does not (no document: the configured limits are in force), and nothing is created. */
+  static async open(options: KvRateLimitsOptions & { readonly bindOnly: true }): Promise<KvRateLimits | undefined>;
+  static async open(options: KvRateLimitsOptions): Promise<KvRateLimits | undefined> {
+    const bucket = options.bucket ?? 'lucent-limits';
+    if (options.bindOnly === true && !(await streamExists(options.connection, `KV_${bucket}`))) return undefined;
+    const kv = await options.connection.jetstream().views.kv(bucket, { history: 16 });
     return new KvRateLimits(kv, options.key ?? 'rate-limits', options.logger);
   }
 
@@ -45,15 +60,16 @@ export class KvRateLimits {
     return entry === null || entry.operation !== 'PUT' ? undefined : parseRateLimits(JSON.parse(decoder.decode(entry.value)));
   }
 
-  /** Apply the stored document and each later one to `limits`; resolves once the stored one (if any) is in force. */
+  /**
+   * Apply the stored document and each later one to `limits`; resolves once the stored one (if any) is in
+   * force. The watch is re-opened when it ends (a NATS server died), so the node never stops following.
+   */
   async follow(limits: RateLimits): Promise<void> {
-    let ready: () => void = () => undefined;
-    const initialised = new Promise<void>((resolve) => (ready = resolve));
-    const iter = await this.kv.watch({ key: this.key, include: KvWatchInclude.LastValue, initializedFn: () => ready() });
-    this.watches.push(iter);
-    void (async () => {
-      for await (const entry of iter) {
-        if (entry.operation !== 'PUT') continue;
+    const follower = await followKvKey(
+      this.kv,
+      this.key,
+      (entry) => {
+        if (entry.operation !== 'PUT') return;
         try {
           limits.update(JSON.parse(decoder.decode(entry.value)));
           this.logger?.info('Rate limits changed', { revision: entry.revision });
@@ -63,9 +79,10 @@ export class KvRateLimits {
             error: error instanceof Error ? error.message : String(error),
           });
         }
-      }
-    })();
-    await initialised;
+      },
+      { what: 'rate limits', ...(this.logger === undefined ? {} : { logger: this.logger }) },
+    );
+    this.watches.push(follower);
   }
 
   /** Stops following; the connection belongs to the caller. */

@@ -75,3 +75,33 @@ describe('KV registry audit when the writer dies after the KV put', () => {
     }
   });
 });
+
+describe('KV registry watch that cannot open', () => {
+  it('reports the failure to onError and rejects ready for whoever awaits it, without an unhandled rejection', async () => {
+    // A node's registry watcher re-opens its watch after a failure and awaits only the first one's `ready`:
+    // when JetStream does not answer the re-open (a NATS server died, its streams re-electing), that
+    // rejected `ready` must not end the process (it did: the scale topology's gateway exited on it).
+    const nc = await connect({ servers: '127.0.0.1:4222' });
+    const bucket = `lucent-registry-test-${randomUUID().slice(0, 8)}`;
+    const store = await KvRegistryStore.open({ connection: nc, bucket });
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(`KV_${bucket}`);
+    await nc.close();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const errors: unknown[] = [];
+      const watch = store.watch({ onChange: () => undefined, onError: (error) => void errors.push(error) });
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(errors).toHaveLength(1);
+      // Unhandled rejections are reported after the microtask queue drains: give them a few turns.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      await expect(watch.ready).rejects.toThrow();
+      await watch.stop();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});

@@ -21,6 +21,7 @@ import {
   type RegistryWatchOptions,
 } from '@lucent/runtime';
 import { streamExists } from '../transport/streamNotFound.js';
+import { checkForStall } from './watchStall.js';
 
 export interface KvRegistryStoreOptions {
   readonly connection: NatsConnection;
@@ -33,6 +34,11 @@ export interface KvRegistryStoreOptions {
   readonly eventStore?: EventStore;
   /** Delay before re-opening a watch whose consumer ended (default 250 ms). */
   readonly rewatchDelayMs?: number;
+  /**
+   * How often a watch checks it is not behind the bucket, and is re-opened when it is (default 1,000 ms;
+   * 0 turns the check off). A watch whose consumer's server died otherwise waits for missed heartbeats.
+   */
+  readonly stallCheckMs?: number;
   /** Never create the bucket (read-only commands): open resolves undefined when it does not exist. */
   readonly bindOnly?: boolean;
 }
@@ -82,6 +88,12 @@ export class KvRegistryStore implements RegistryStore {
     private readonly audit: RegistryAuditLog,
     private readonly ownedEvents: EventStore | undefined,
     private readonly rewatchDelayMs: number,
+    /**
+     * How a watch checks it is not behind (the bucket's stream asked over this connection every `periodMs`),
+     * and the bucket as watches open it: with a short API timeout, so re-opening a watch while the cluster
+     * elects a new leader tries again within a second instead of waiting out the default 5 s.
+     */
+    private readonly stall: { readonly periodMs: number; readonly connection: NatsConnection; readonly stream: string; readonly watchKv: KV },
   ) {}
 
   /** Open (creating when missing) the bucket. */
@@ -97,7 +109,12 @@ export class KvRegistryStore implements RegistryStore {
       ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
     });
     const owned = options.eventStore === undefined ? new MemoryEventStore() : undefined;
-    return new KvRegistryStore(kv, new RegistryAuditLog(options.eventStore ?? owned!), owned, options.rewatchDelayMs ?? 250);
+    return new KvRegistryStore(kv, new RegistryAuditLog(options.eventStore ?? owned!), owned, options.rewatchDelayMs ?? 250, {
+      periodMs: options.stallCheckMs ?? 1_000,
+      connection: options.connection,
+      stream: `KV_${bucket}`,
+      watchKv: await options.connection.jetstream({ timeout: 1_000 }).views.kv(bucket, { bindOnly: true }),
+    });
   }
 
   private static entryOf(e: KvEntry): RulesEntry {
@@ -156,6 +173,9 @@ export class KvRegistryStore implements RegistryStore {
       markReady = resolve;
       failReady = reject;
     });
+    // The failure also reaches onError: a caller that never awaits `ready` (a watcher re-opening after an
+    // error) must not have the process ended by an unhandled rejection. Whoever awaits it still sees it.
+    ready.catch(() => undefined);
     const deliver = (e: KvEntry): void => {
       if (e.revision <= last) return;
       last = e.revision;
@@ -170,14 +190,20 @@ export class KvRegistryStore implements RegistryStore {
       while (!stopped) {
         try {
           // A fresh watch wants the last value of each key; a resumed one wants every revision since.
-          const iter = await this.kv.watch(
+          const iter = await this.stall.watchKv.watch(
             last === 0
               ? { include: KvWatchInclude.LastValue, initializedFn: () => ((initial = false), markReady()) }
               : { resumeFromRevision: last + 1, initializedFn: () => ((initial = false), markReady()) },
           );
           current = iter;
           if (stopped) iter.stop();
-          for await (const e of iter) deliver(e);
+          const { periodMs, connection, stream } = this.stall;
+          const stall = periodMs > 0 ? checkForStall(connection, stream, () => last, periodMs, () => iter.stop()) : undefined;
+          try {
+            for await (const e of iter) deliver(e);
+          } finally {
+            stall?.stop();
+          }
         } catch (error) {
           if (initial) failReady(error);
           options.onError?.(error);
