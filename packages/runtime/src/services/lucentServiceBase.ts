@@ -14,7 +14,7 @@ import {
   type OutputOf,
 } from '@lucent/core';
 import type { AppendOptions, AppendResult, EventMetadata, EventStore, NewEvent } from '../eventStore/eventStore.js';
-import type { InvokeOptions, Invoker } from '../invoker/invoker.js';
+import type { InvokeOptions, Invoker, Placement } from '../invoker/invoker.js';
 import { businessAttributes, inSpan, parentContext, SpanKind, spanParent, traceparentOf, traceparentOfSpan, tracingActive } from '../observability/tracing.js';
 import { boundLogger } from './boundLogger.js';
 import type { ScopedService, ServiceLookup, ServiceMap } from './serviceDirectory.js';
@@ -124,9 +124,19 @@ export abstract class LucentServiceBase<R extends FunctionMap, S extends Service
     business: BusinessMetadata,
     traceparent: string | undefined,
   ): Promise<InvocationResult<OutputOf<R[K]>>> {
+    const inScope = this.scope.placed;
+    const given = options.placed;
+    const placed =
+      inScope === undefined
+        ? given
+        : (where: Placement): void => {
+            given?.(where);
+            inScope({ ...where, function: name });
+          };
     try {
       return (await this.invoker.invoke(name, input, {
         ...options,
+        ...(placed !== undefined && { placed }),
         business,
         ...(this.scope.correlationId !== undefined && { correlationId: this.scope.correlationId }),
         ...(this.scope.causationId !== undefined && { causationId: this.scope.causationId }),

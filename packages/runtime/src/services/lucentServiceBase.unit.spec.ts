@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineFunction, functionMap, RuleViolationError, type Logger } from '@lucent/core';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import { FunctionManager } from '../functionManager/functionManager.js';
-import { LucentServiceBase, ServiceDirectory, type ServiceDependencies } from './lucentServiceBase.js';
+import { LucentServiceBase, ServiceDirectory, type ServiceCallOptions, type ServiceDependencies } from './lucentServiceBase.js';
 
 const whoAmI = defineFunction(
   { name: 'test.whoAmI', version: '1.0.0', input: z.object({ delayMs: z.number() }), output: z.object({ userId: z.string().nullable(), jurisdiction: z.string().nullable(), correlationId: z.string(), causationId: z.string().nullable() }) },
@@ -35,6 +35,9 @@ class Identity extends LucentServiceBase<Registry> {
   }
   async who(delayMs = 0) {
     return (await this.call('test.whoAmI', { delayMs })).output;
+  }
+  callWith(options: ServiceCallOptions) {
+    return this.call('test.whoAmI', { delayMs: 0 }, options);
   }
   async tooMuch(amount: number) {
     return this.call('test.refuse', { amount });
@@ -140,6 +143,23 @@ describe('LucentServiceBase', () => {
     const answer = await front.inScope({ business: { userId: 'frank' }, correlationId: 'corr-4' }).whoThroughIdentity();
     expect(answer).toMatchObject({ userId: 'frank', correlationId: 'corr-4' });
     expect(() => directory.add('identity', identity)).toThrow(/already/);
+  });
+
+  it("tells the scope's placed listener where each successful call ran, services it requests included, beside the call's own listener", async () => {
+    const { invoker, identity } = setup();
+    const directory = new ServiceDirectory<{ identity: Identity }>();
+    const front = new Front({ invoker, services: directory });
+    directory.add('identity', identity);
+    const heard: unknown[] = [];
+    await front.inScope({ placed: (where) => heard.push(where) }).whoThroughIdentity();
+    const scoped = identity.inScope({ placed: (where) => heard.push(where) });
+    await expect(scoped.tooMuch(5)).rejects.toMatchObject({ code: 'RULE_VIOLATED' });
+    expect(heard).toEqual([{ shard: 'local', version: '1.0.0', function: 'test.whoAmI' }]);
+    // A per-call listener still hears its call (it gets no function name: the caller named the function).
+    const perCall: unknown[] = [];
+    await scoped.withBusiness({ userId: 'gina' }).callWith({ placed: (where) => perCall.push(where) });
+    expect(perCall).toEqual([{ shard: 'local', version: '1.0.0' }]);
+    expect(heard).toHaveLength(2);
   });
 
   it('names a service missing from the directory', async () => {

@@ -1,6 +1,12 @@
 // The scope a service call runs in: who it is for (business metadata) and which operation it belongs to (correlation, causation, trace).
 import { randomUUID } from 'node:crypto';
 import type { BusinessMetadata } from '@lucent/core';
+import type { Placement } from '../invoker/invoker.js';
+
+/** Where one function call of a service ran, and which function and version answered it. */
+export interface ServicePlacement extends Placement {
+  readonly function: string;
+}
 
 /**
  * One request's facts, carried by a scoped view of a service (never stored on the shared instance,
@@ -14,6 +20,11 @@ export interface ServiceScope {
   readonly causationId?: string;
   /** W3C trace context of the caller, when it sent one. */
   readonly traceparent?: string;
+  /**
+   * Told after each function call made in this scope (services it requests included) has succeeded:
+   * an HTTP route answers it as `x-lucent-shard` / `x-lucent-version`. Must not throw.
+   */
+  readonly placed?: (where: ServicePlacement) => void;
 }
 
 export interface ScopeInit {
@@ -21,6 +32,7 @@ export interface ScopeInit {
   readonly correlationId?: string | undefined;
   readonly causationId?: string | undefined;
   readonly traceparent?: string | undefined;
+  readonly placed?: ((where: ServicePlacement) => void) | undefined;
 }
 
 /** The scope of an unscoped (root) service: no business, and each call or publish gets ids of its own. */
@@ -37,6 +49,7 @@ export function serviceScope(init: ScopeInit = {}): ServiceScope {
     correlationId,
     causationId: init.causationId ?? correlationId,
     ...(init.traceparent !== undefined && { traceparent: init.traceparent }),
+    ...(init.placed !== undefined && { placed: init.placed }),
   });
 }
 
