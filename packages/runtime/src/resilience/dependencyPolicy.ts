@@ -138,6 +138,8 @@ export class DependencyPolicy {
   private readonly breaker: CircuitBreakerPolicy | undefined;
   private readonly timeoutMs: number | undefined;
   private readonly listeners: ((transition: CircuitTransition) => void)[] = [];
+  /** The failure that last opened the circuit: a refusal repeats it, so a caller (or /health/ready) learns why. */
+  private openedBy: string | undefined;
 
   constructor(
     readonly dependency: string,
@@ -196,9 +198,11 @@ export class DependencyPolicy {
   private refusal(error: unknown): LucentError | undefined {
     const { dependency } = this;
     if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-      return new LucentError('UNAVAILABLE', `${dependency} is failing: its circuit is open, try again shortly`, {
+      const why = this.openedBy === undefined ? '' : ` (it opened on: ${this.openedBy})`;
+      return new LucentError('UNAVAILABLE', `${dependency} is failing: its circuit is open, try again shortly${why}`, {
         dependency,
         reason: 'circuit-open',
+        ...(this.openedBy !== undefined && { openedBy: this.openedBy }),
       });
     }
     if (error instanceof BulkheadRejectedError) {
@@ -218,6 +222,7 @@ export class DependencyPolicy {
     let reason: string | undefined;
     breaker.onBreak((failure) => {
       reason = 'isolated' in failure ? 'isolated' : 'error' in failure ? reasonOf(failure.error) : 'a result counted as failure';
+      this.openedBy = reason;
     });
     breaker.onStateChange((state) => {
       const to = stateNames[state];

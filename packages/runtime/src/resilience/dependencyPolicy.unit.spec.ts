@@ -64,6 +64,17 @@ describe('DependencyPolicy', () => {
     expect(policy.state).toBe('open');
   });
 
+  it('a refusal of the open circuit says which failure opened it (so a 503 or /health/ready names the server that is down)', async () => {
+    const policy = new DependencyPolicy('postgres', { retry: false, circuit: { consecutiveFailures: 2, failureRate: false } });
+    const refused = () => Promise.reject(new LucentError('UNAVAILABLE', 'PostgreSQL at 127.0.0.1:5433/app is unreachable (ECONNREFUSED)'));
+    for (let i = 0; i < 2; i++) await settle(policy.execute(refused));
+    const fast = (await settle(policy.execute(() => Promise.resolve(1)))) as { error: LucentError };
+    expect(fast.error.message).toBe(
+      'postgres is failing: its circuit is open, try again shortly (it opened on: PostgreSQL at 127.0.0.1:5433/app is unreachable (ECONNREFUSED))',
+    );
+    expect(fast.error.details).toMatchObject({ dependency: 'postgres', reason: 'circuit-open', openedBy: 'PostgreSQL at 127.0.0.1:5433/app is unreachable (ECONNREFUSED)' });
+  });
+
   it('a dependency failing 40% of calls opens the failure-rate breaker, though never 5 in a row', async () => {
     const policy = new DependencyPolicy('chain', {
       retry: false,
