@@ -93,10 +93,10 @@ export class PgSqlClient implements SqlClient {
     // So does a checked-out one (the pool listens only while a client is idle): a server restart between two
     // statements of a session must fail that session's next statement, not the process.
     this.pool.on('connect', (client) => client.on('error', () => undefined));
+    // A shared pool built from a URL keeps it in its options (host and port stay unset until a client parses it).
     const o = this.pool.options;
-    this.where = options.connectionString
-      ? redact(options.connectionString)
-      : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
+    const url = options.connectionString ?? o.connectionString;
+    this.where = url ? redact(url) : `${o.host ?? 'localhost'}:${o.port ?? 5432}/${o.database ?? ''}`;
   }
 
   async query<T>(text: string, params?: readonly unknown[], name?: string): Promise<SqlRows<T>> {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@lucent/runtime';
 import { PrivatePostgres } from '../testing/privatePostgres.js';
+import { PgSqlClient } from './sqlClient.js';
 import { createPostgresEventStore, type SqlEventStore } from './sqlEventStore.js';
 
 describe('PostgreSQL unreachable', () => {
@@ -56,5 +57,16 @@ describe('PostgreSQL unreachable', () => {
     await expect(
       createPostgresEventStore({ connectionString: 'postgres://postgres@127.0.0.1:1/nowhere', schema: 'x', connectTimeoutMs: 500 }),
     ).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('127.0.0.1:1/nowhere') });
+  });
+
+  it('names the server of a pool it shares (as the example shares one pool between events and timers), not localhost', async () => {
+    const shared = new PgSqlClient({ connectionString: 'postgres://postgres:secret@127.0.0.1:1/shared', connectTimeoutMs: 500 });
+    try {
+      const failed = new PgSqlClient({ pool: shared.pool }).query('SELECT 1');
+      await expect(failed).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('PostgreSQL at 127.0.0.1:1/shared is unreachable') });
+      await expect(failed).rejects.not.toThrow(/secret/);
+    } finally {
+      await shared.close();
+    }
   });
 });

@@ -91,8 +91,47 @@ export class PrivatePostgres {
     this.process = undefined;
   }
 
+  /**
+   * SIGKILL of exactly this server's postmaster (a crash, no shutdown), then wait until it and its
+   * backends are gone: backends exit once they see the postmaster die, and a new postmaster refuses
+   * to start while any of them still holds the old shared memory. `start()` then runs crash recovery.
+   */
+  async kill(): Promise<void> {
+    const pid = this.postmasterPid();
+    if (pid === undefined) return;
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().split('\n').map(Number).filter((p) => p > 0);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 20_000;
+    for (const p of [pid, ...children]) {
+      while (Date.now() < deadline && alive(p)) await new Promise((r) => setTimeout(r, 50));
+    }
+    this.process = undefined;
+  }
+
+  private postmasterPid(): number | undefined {
+    try {
+      return Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return undefined;
+    }
+  }
+
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Running, and not a zombie: an orphaned backend that exited waits as one until its new parent reaps it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }

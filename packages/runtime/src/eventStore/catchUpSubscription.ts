@@ -12,6 +12,19 @@ export interface SubscriptionSource {
 /** Registers a wake-up callback (fired when events may have been appended); returns an unregister function. */
 export type WakeSource = (wake: () => void) => () => void;
 
+/**
+ * After a failed read or handler the loop waits the poll interval, doubling with each failure in a row up
+ * to this (or the poll interval when longer). Wake-ups do not cut the wait short: they say events may have
+ * been appended, not that the store or handler that failed will answer, and while PostgreSQL restarted a
+ * subscription woken by every refused command's notice retried (and logged) about 40 times a second.
+ */
+const maxFailureBackoffMs = 2_000;
+
+/** How long to wait after the `failures`-th failure in a row. */
+function failureBackoffMs(pollMs: number, failures: number): number {
+  return Math.min(pollMs * 2 ** Math.min(failures - 1, 20), Math.max(pollMs, maxFailureBackoffMs));
+}
+
 interface Waiter {
   readonly position: number;
   readonly resolve: () => void;
@@ -22,6 +35,8 @@ export class CatchUpSubscription implements Subscription {
   private stopped = false;
   private woken = false;
   private sleeper: (() => void) | undefined;
+  /** Ends a failure backoff early; only stop() calls it. */
+  private interruptBackoff: (() => void) | undefined;
   private waiters: Waiter[] = [];
   private readonly loop: Promise<void>;
   private readonly unregister: () => void;
@@ -64,6 +79,20 @@ export class CatchUpSubscription implements Subscription {
     });
   }
 
+  private backOff(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.interruptBackoff = undefined;
+        resolve();
+      }, ms);
+      this.interruptBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   private async start(): Promise<number> {
     const after = this.options.after ?? 0;
     const id = this.options.subscriberId;
@@ -75,6 +104,7 @@ export class CatchUpSubscription implements Subscription {
     const poll = this.options.pollIntervalMs ?? 1_000;
     const batchSize = this.options.batchSize ?? 500;
     let started = false;
+    let failures = 0;
     while (!this.stopped) {
       try {
         if (!started) {
@@ -87,10 +117,12 @@ export class CatchUpSubscription implements Subscription {
         const batch = await this.source.readAll({ after: this.current, maxCount: batchSize });
         if (this.stopped) break;
         if (batch.length === 0) {
+          failures = 0;
           await this.sleep(poll);
           continue;
         }
         await this.options.handler(batch);
+        failures = 0;
         const last = (batch[batch.length - 1] as StoredEvent).globalPosition;
         // Delivered: this subscription never hands these events out again, even if the checkpoint
         // cannot be saved now (the server is away); the next batch's save covers them.
@@ -107,7 +139,7 @@ export class CatchUpSubscription implements Subscription {
       } catch (error) {
         if (this.stopped) break;
         this.options.onError?.(error);
-        await this.sleep(poll);
+        await this.backOff(failureBackoffMs(poll, ++failures));
       }
     }
   }
@@ -144,6 +176,7 @@ export class CatchUpSubscription implements Subscription {
     this.stopped = true;
     this.unregister();
     this.wake();
+    this.interruptBackoff?.();
     await this.loop;
   }
 }

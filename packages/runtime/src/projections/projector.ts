@@ -1,5 +1,5 @@
 // Projector: follows the event store's global order and keeps one projection's views and checkpoint in a ProjectionStore.
-import { keysOf, projectBatch, type DomainEvent, type ProjectedEvent, type Projection } from '@lucent/core';
+import { keysOf, LucentError, projectBatch, type DomainEvent, type ErrorCode, type ProjectedEvent, type Projection } from '@lucent/core';
 import type { EventStore, StoredEvent, Subscription } from '../eventStore/eventStore.js';
 import { inSpan, linksTo, remoteContext, SpanKind, spanParent, tracingActive } from '../observability/tracing.js';
 import type { ProjectionStore } from './projectionStore.js';
@@ -11,13 +11,30 @@ export interface ProjectorOptions<V, E extends DomainEvent> {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * How long one batch is retried, with backoff, while the projection store is UNAVAILABLE or
+   * DEADLINE_EXCEEDED (a Redis failover, a restart, an open circuit) before the projector reports a typed UNAVAILABLE error to `onError`
+   * (default 30,000 ms); the subscription then tries the batch again after its poll interval.
+   */
+  readonly storeRetryMs?: number;
 }
+
+/**
+ * A store that did not answer: unreachable, between masters, behind an open circuit, or timed out
+ * (the commit may have landed; the compare-and-set retry finds out).
+ */
+const storeAway: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+const firstRetryDelayMs = 25;
+const maxRetryDelayMs = 1_000;
 
 export class Projector<V, E extends DomainEvent = DomainEvent> {
   private subscription: Subscription | undefined;
   private generation = 1;
   /** Per generation, the checkpoint this process last committed or read; the next commit must start from it. */
   private readonly positions = new Map<number, number>();
+  private stopping = false;
+  /** Ends a backoff sleep early when the projector stops. */
+  private wakeRetry: (() => void) | undefined;
 
   constructor(private readonly options: ProjectorOptions<V, E>) {}
 
@@ -33,6 +50,7 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
   /** Resume from the stored checkpoint of the active generation and follow live events. */
   async start(): Promise<void> {
     if (this.subscription) return;
+    this.stopping = false;
     this.generation = await this.options.views.activeGeneration(this.name);
     await this.follow(this.generation);
   }
@@ -73,8 +91,51 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
     return inSpan(`projection ${this.name}`, SpanKind.INTERNAL, parent, attributes, () => this.commit(generation, batch), links);
   }
 
+  /**
+   * Commit a batch, riding out a store that is briefly away: UNAVAILABLE and DEADLINE_EXCEEDED
+   * errors (a failover, a restart) are retried with backoff for up to `storeRetryMs`, then reported as one typed error.
+   * Retrying is safe because every commit is a compare-and-set on the checkpoint.
+   */
   private async commit(generation: number, batch: readonly StoredEvent[]): Promise<void> {
+    const bound = this.options.storeRetryMs ?? 30_000;
+    const started = performance.now();
+    let delay = firstRetryDelayMs;
+    for (;;) {
+      try {
+        return await this.commitOnce(generation, batch);
+      } catch (error) {
+        const waited = performance.now() - started;
+        if (!(error instanceof LucentError) || !storeAway.has(error.code) || this.stopping) throw error;
+        if (waited >= bound) {
+          throw new LucentError(
+            'UNAVAILABLE',
+            `Projection ${this.name}: the projection store stayed unavailable for ${Math.round(waited)} ms (${error.message})`,
+            { projection: this.name, generation, waitedMs: Math.round(waited) },
+            { cause: error },
+          );
+        }
+        await this.pause(Math.min(delay, bound - waited));
+        delay = Math.min(delay * 2, maxRetryDelayMs);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeRetry = undefined;
+        resolve();
+      }, ms);
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async commitOnce(generation: number, batch: readonly StoredEvent[]): Promise<void> {
     const { views, projection } = this.options;
+    const first = (batch[0] as StoredEvent).globalPosition;
     const last = (batch[batch.length - 1] as StoredEvent).globalPosition;
     for (let tries = 0; tries < 3; tries++) {
       const from = this.positions.get(generation) ?? 0;
@@ -87,9 +148,24 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
         return;
       }
       // Someone else (a second projector, a restart overlap) moved the checkpoint: start again from theirs.
-      this.positions.set(generation, await views.checkpoint(projection.name, generation));
+      const stored = await views.checkpoint(projection.name, generation);
+      this.positions.set(generation, stored);
+      // The checkpoint went back: the store lost commits it had acknowledged (a Redis master died
+      // before its replica had them, and the replica took over). Views and checkpoint are written by
+      // one script, so the views went back with it: fold the events between again, then this batch.
+      if (stored < from) await this.refold(generation, first);
     }
     throw new Error(`Projection ${projection.name}: checkpoint keeps moving under this projector`);
+  }
+
+  /** Commit the events after this generation's checkpoint and before `before` (a batch that starts later). */
+  private async refold(generation: number, before: number): Promise<void> {
+    for (;;) {
+      const after = this.positions.get(generation) ?? 0;
+      const missing = (await this.options.events.readAll({ after, maxCount: this.options.batchSize ?? 500 })).filter((e) => e.globalPosition < before);
+      if (missing.length === 0) return;
+      await this.commitOnce(generation, missing);
+    }
   }
 
   /** Resolves when every event up to `globalPosition` is in the views. */
@@ -130,6 +206,8 @@ export class Projector<V, E extends DomainEvent = DomainEvent> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeRetry?.();
     const s = this.subscription;
     this.subscription = undefined;
     await s?.stop();
