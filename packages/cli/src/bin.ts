@@ -18,9 +18,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`lucent: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  // Every command answers --help the same way, before its own parsing: usage on stdout, exit 0.
+  // Every command answers --help the same way, before its own parsing: usage on stdout, exit 0;
+  // after an action's name, that action's usage.
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage ?? `usage: lucent ${name} …\n${command.describe}`);
+    const action = rest[0] !== undefined && command.actions !== undefined && Object.hasOwn(command.actions, rest[0]) ? command.actions[rest[0]] : undefined;
+    console.log(action ?? command.usage ?? `usage: lucent ${name} …\n${command.describe}`);
     return 0;
   }
   return command.run(rest);

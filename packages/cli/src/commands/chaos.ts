@@ -1,9 +1,8 @@
 // `lucent chaos set|clear|show`: the cluster's chaos document in NATS KV, which every shard following a registry applies at once.
 import { readFile } from 'node:fs/promises';
-import { connect } from 'nats';
 import { isLucentError } from '@lucent/core';
 import { parseChaosDocument, withChaosFault, type ChaosDocument, type ChaosFault, type ChaosScope } from '@lucent/runtime';
-import { chaosBucketFor, KvChaos } from '@lucent/nats';
+import { chaosBucketFor, connectNats, KvChaos } from '@lucent/nats';
 import { parseCommandArgs, type Command } from './command.js';
 
 const usage = `usage: lucent chaos <set|clear|show> [target] [faults] [--nats URL] [--prefix P] [--bucket B] [--json]
@@ -18,6 +17,33 @@ Rates are shares of calls from 0 to 1 (error, timeout and drop share one draw: a
 --prefix P: the cluster's subject prefix (default lucent; document in bucket P-chaos, key chaos).
 Shards refuse faults under NODE_ENV=production unless started with LUCENT_CHAOS_ALLOWED=1.
 exit codes: 0 done, 2 usage or a bad document, 1 other (NATS unreachable)`;
+
+const where = `--nats URL (default nats://127.0.0.1:4222), --prefix P: the cluster's subject prefix (default lucent; bucket P-chaos),
+--bucket B: the chaos bucket by name, --json: print the document in force
+exit codes: 0 done, 2 usage or a bad document, 1 other (NATS unreachable)`;
+
+/** `lucent chaos <action> --help`. */
+const actions = {
+  set: `usage: lucent chaos set (--function NAME | --shard ID | --dependency NAME) [faults] [--nats URL] [--prefix P] [--bucket B] [--json]
+       lucent chaos set --file doc.json [--nats URL] [--prefix P] [--bucket B] [--json]
+add or change one target's faults (merged over what it had; NAME or ID may be *), or replace the whole document
+  --latency-ms N         added before every call, ms
+  --error-rate R         share of calls (0 to 1) failed at once with an injected error, never run
+  --timeout-rate R       share held until their deadline, then failed DEADLINE_EXCEEDED, never run
+  --drop-rate R          share that run but whose reply is never sent
+                         (error, timeout and drop share one draw: at most 1 together)
+  --unreachable          every call fails at once as if the target were gone
+  --hang-ms N            the longest a timed-out call without a deadline is held (default 10000)
+  --file doc.json        { functions, shards, dependencies }, each { name: faults }
+Shards refuse faults under NODE_ENV=production unless started with LUCENT_CHAOS_ALLOWED=1.
+${where}`,
+  clear: `usage: lucent chaos clear [--function NAME | --shard ID | --dependency NAME] [--nats URL] [--prefix P] [--bucket B] [--json]
+remove one target's faults, or (no target) switch chaos off everywhere; creates no bucket
+${where}`,
+  show: `usage: lucent chaos show [--nats URL] [--prefix P] [--bucket B] [--json]
+the document in force (chaos off when there is none); creates no bucket
+${where}`,
+};
 
 class UsageError extends Error {}
 
@@ -49,6 +75,7 @@ function number(value: string, flag: string): number {
 export const chaosCommand: Command = {
   describe: 'inject faults at run time (latency, errors, timeouts, dropped replies, unreachable dependencies): set, clear, show',
   usage,
+  actions,
   async run(argv) {
     const parsed = parseCommandArgs(
       'chaos',
@@ -103,7 +130,7 @@ export const chaosCommand: Command = {
       return 2;
     }
     const url = values.nats ?? (process.env['LUCENT_NATS_URL'] || 'nats://127.0.0.1:4222');
-    const connection = await connect({ servers: url, name: 'lucent-cli' });
+    const connection = await connectNats({ url, name: 'lucent-cli' });
     try {
       const bucket = values.bucket ?? chaosBucketFor(values.prefix);
       // show and clear create no bucket: without one there is no document, and chaos is off.

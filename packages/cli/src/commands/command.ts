@@ -5,6 +5,8 @@ export interface Command {
   readonly describe: string;
   /** What `lucent <command> --help` prints: synopsis, options, exit codes. */
   readonly usage?: string;
+  /** A command with actions (`lucent registry rollback`): what `lucent <command> <action> --help` prints, by action. */
+  readonly actions?: Readonly<Record<string, string>>;
   /** Returns the process exit code. */
   run(argv: string[]): Promise<number>;
 }

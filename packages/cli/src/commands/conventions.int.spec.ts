@@ -1,4 +1,4 @@
-// CLI conventions, run as an operator runs them (the built command, through the committed `lucent` executable too): --help everywhere, errors that name the fix.
+// CLI conventions, run as an operator runs them (the built command, through the committed `lucent` executable too): --help for every command and action, errors that name the fix.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,40 @@ describe('lucent command-line conventions', () => {
       expect(r.stdout).toMatch(new RegExp(`^usage: lucent ${name} `));
       expect(r.stderr).toBe('');
     }
+  });
+
+  /** Every action of every command that has actions: adding one without its usage fails here. */
+  const actionsOf: Record<string, readonly string[]> = {
+    registry: ['list', 'show', 'register', 'activate', 'rollback', 'weights', 'shadow', 'enable', 'disable', 'jurisdictions', 'route', 'history', 'shadow-report', 'bundles', 'withdraw'],
+    chaos: ['set', 'clear', 'show'],
+    limits: ['set', 'unset', 'clear', 'show'],
+    sagas: ['list', 'show'],
+  };
+
+  it('each command names exactly the actions it has', () => {
+    for (const [name, command] of Object.entries(commands)) expect(Object.keys(command.actions ?? {}).sort(), name).toEqual([...(actionsOf[name] ?? [])].sort());
+  });
+
+  it.each(Object.entries(actionsOf).flatMap(([name, actions]) => actions.map((action) => [name, action] as const)))(
+    '`lucent %s %s --help` prints that action\'s usage and exits 0',
+    async (name, action) => {
+      const r = await lucent([name, action, '--help']);
+      expect(r.code, r.stderr).toBe(0);
+      // `shadow` must not get `shadow-report`'s usage: the action's name ends at a space or the line.
+      expect(r.stdout).toMatch(new RegExp(`^usage: lucent ${name} ${action}[ \\n]`));
+      expect(r.stderr).toBe('');
+    },
+  );
+
+  it('an action\'s usage has its own options, not every action\'s; a mistake in an action is shown against it', async () => {
+    const rollback = await lucent(['registry', 'rollback', '-h']);
+    expect(rollback.stdout).toContain('--to VERSION');
+    expect(rollback.stdout).not.toContain('--require-tags');
+    expect(rollback.stdout).not.toContain('actions:');
+    // Refused before anything is opened: no server is touched.
+    const both = await lucent(['registry', 'rollback', 'test.work', '--nats', 'nats://127.0.0.1:1', '--admin', 'http://127.0.0.1:1']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^lucent registry: give either --nats or --admin, not both\nusage: lucent registry rollback <fn> \[--to VERSION\]/);
   });
 
   it('`lucent --help` lists every command; bare `lucent` prints the same usage and exits 2', async () => {

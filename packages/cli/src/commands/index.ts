@@ -9,6 +9,7 @@ import { shardCommand } from './shard.js';
 import { clusterCommand } from './cluster.js';
 import { replayCommand } from './replay.js';
 import { chaosCommand } from './chaos.js';
+import { limitsCommand } from './limits.js';
 import { sagasCommand } from './sagas.js';
 import { tokenCommand } from './token.js';
 import { consoleCommand } from './console.js';
@@ -23,6 +24,7 @@ export const commands: Record<string, Command> = {
   cluster: clusterCommand,
   replay: replayCommand,
   chaos: chaosCommand,
+  limits: limitsCommand,
   sagas: sagasCommand,
   token: tokenCommand,
   console: consoleCommand,

@@ -1,4 +1,4 @@
-// `lucent registry list|show|activate|weights|shadow|enable|disable|jurisdictions|route|history`, against NATS KV or an admin URL.
+// `lucent registry <action>` (list, show, register, activate, rollback, weights, shadow, kill switch, jurisdictions, routes, history, shadow-report, bundles, withdraw), against NATS KV or an admin URL.
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { LucentError, ValidationError, versionsFromManifest, type ErrorCode, type RegisteredVersion, type RulesEntry } from '@lucent/core';
@@ -8,37 +8,8 @@ import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
 import { RouteUsageError, routeEdit, routeEditText, routeFlagsOf } from '../registry/routeArgs.js';
 import { parseCommandArgs, type Command } from './command.js';
+import { registryActionUsage, registryUsage } from '../registry/registryUsage.js';
 
-export const registryUsage = `usage: lucent registry <action> [args] (--nats URL [--prefix P] [--database PG_URL [--schema S]] | --admin URL [--token T])
-actions:
-  list                                  every function with state, active version, traffic split
-  show <fn>                             one function's rules and registered versions
-  register <fn>@<version>... | --all --manifest FILE
-                                        add versions from a manifest written by \`lucent generate\` (shards
-                                        register the functions compiled into them when they start)
-  activate <fn> <version> [--force --reason R]
-  rollback <fn> [--to VERSION]          make the previously active version (or VERSION) active again
-  weights <fn> <version>=<percent>...   e.g. 1.0.0=90 2.0.0=10 (the active version gets the rest)
-  shadow <fn> <version|off>
-  enable <fn> | disable <fn>
-  jurisdictions <fn> [--allow US,DE] [--deny FR] [--clear]
-  route <fn> --name NAME [--when COND]... [--require-tags a,b] [--avoid-tags c] [--mode require|prefer]
-  route <fn> --remove NAME | --clear
-                                        send calls whose facts meet every COND (notional>=1000000, side=buy,
-                                        pair=ETH-USDC,BTC-USDC) to shards with (or without) those tags; a route
-                                        of the same name is replaced where it stands; --mode prefer falls back
-                                        to other shards when none fits (default: the call is refused)
-  history <fn> [--limit N]
-  shadow-report <fn>                     agreed / diverged / skipped / sampled-out counts of its shadow runs, with
-                                        recent divergences: from the running shards (--nats), or --database
-  bundles [fn]                          published bundles (holding fn), how the registry uses them, state per shard
-  withdraw <bundle-id>                  take back a refused or unused bundle: its versions leave the registry,
-                                        shards unload it, and the same code may be published again
-options: --prefix P (the cluster's subject prefix, default lucent: registry bucket P-registry, bundles P_bundles),
-  --bucket B (registry KV bucket), --bundle-bucket B, --reason R (recorded with the change),
-  --who NAME (NATS only; the token decides over HTTP), --json
-  list, show, history and bundles only read: they create no bucket.
-exit codes: 0 done, 2 usage or validation, 3 not found, 4 unauthorised, 5 refused as conflicting, 6 unavailable, 1 other`;
 const usage = registryUsage;
 
 /** Exit codes by error family, so scripts can tell "not found" from "refused" from "try again". */
@@ -196,6 +167,7 @@ function render(action: string, result: unknown): string {
 export const registryCommand: Command = {
   describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions, routes, bundles)',
   usage: registryUsage,
+  actions: registryActionUsage,
   async run(argv) {
     const parsed = parseCommandArgs('registry', argv, {
       nats: { type: 'string' },
@@ -290,7 +262,8 @@ export const registryCommand: Command = {
       return 0;
     } catch (error) {
       if (error instanceof UsageError) {
-        console.error(`lucent registry: ${error.message}\n${usage}`);
+        // A known action's mistake is shown against that action's usage, not all sixteen.
+        console.error(`lucent registry: ${error.message}\n${Object.hasOwn(registryActionUsage, action) ? registryActionUsage[action] : usage}`);
         return 2;
       }
       if (error instanceof LucentError) {

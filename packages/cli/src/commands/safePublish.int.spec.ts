@@ -1,74 +1,41 @@
 // Operating a fresh three-shard cluster on real NATS with the built CLI: the registry lists compiled-in functions, publishing moves no traffic, activate and rollback do.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '@lucent/core';
 import { ClusterClient, ClusterRegistry, generateSigningKeyPair, RegistryAdmin } from '@lucent/runtime';
-import { bundleBucketFor, connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
+import type { KvRegistryStore, NatsTransport } from '@lucent/nats';
 import { functions } from '../../../nats/src/testing/reliabilityFunctions.js';
-import { startShardProcess, type ShardProcess } from '../../../nats/src/testing/shardProcesses.js';
-import { buildCli, lucent } from '../testing/runBuiltCli.js';
+import { lucent } from '../testing/runBuiltCli.js';
+import { startSignedShardCluster, type SignedShardCluster } from '../testing/signedShardCluster.js';
 
 const url = process.env['LUCENT_NATS_URL'] || 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');
 const prefix = `lucent-test-${tag}`;
 // No bucket is named anywhere below: the prefix names them, which keeps this cluster apart from any other on the server.
-const registryBucket = registryBucketFor(prefix);
-const bundleBucket = bundleBucketFor(prefix);
 const ids = ['a', 'b', 'c'].map((s) => `safe${tag}${s}`);
 const v2Module = fileURLToPath(new URL('./fixtures/testWorkV2.ts', import.meta.url));
 const v3Module = fileURLToPath(new URL('./fixtures/testWorkV3.ts', import.meta.url));
 
 describe('safe publishing on a fresh three-shard cluster', () => {
+  let kit: SignedShardCluster | undefined;
   let dir: string;
-  let shards: ShardProcess[] = [];
   let transport: NatsTransport;
   let store: KvRegistryStore;
   let view: ClusterRegistry;
   let client: ClusterClient;
-  const latest = new Map<string, LoadReport>();
+  let latest: ReadonlyMap<string, LoadReport>;
   const registry = (...args: string[]): string[] => ['registry', ...args, '--nats', url, '--prefix', prefix];
 
   beforeAll(async () => {
-    await buildCli();
-    dir = await mkdtemp(path.join(tmpdir(), 'lucent-safe-publish-'));
-    const keygen = await lucent(['keygen', '--out', dir]);
-    expect(keygen.code, keygen.stderr).toBe(0);
-    // Nothing is registered by hand: the shards do it for what is compiled into them.
-    shards = await Promise.all(
-      ids.map((id) =>
-        startShardProcess({
-          id,
-          nats: url,
-          subjectPrefix: prefix,
-          reportIntervalMs: 250,
-          registry: {},
-          bundles: { publicKeyFile: path.join(dir, 'lucent-signing.pub') },
-        }),
-      ),
-    );
-    transport = new NatsTransport({ connection: await connectNats({ url }), subjectPrefix: prefix, ownsConnection: true });
-    transport.onLoad((report) => latest.set(report.shardId, report));
-    store = await KvRegistryStore.open({ connection: transport.connection, bucket: registryBucket });
-    view = new ClusterRegistry(store);
-    await view.start();
-    client = new ClusterClient({ transport, functions, registry: view, liveness: { intervalMs: 250, missedReports: 3 }, attemptTimeoutMs: 2_000 });
-    await client.ready(3, 30_000);
+    kit = await startSignedShardCluster({ url, prefix, ids });
+    ({ dir, transport, store, view, client, latest } = kit);
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(shards.map((s) => s.stop()));
-    await client?.close();
-    await view?.stop();
-    await store?.close();
-    const jsm = await transport?.connection.jetstreamManager();
-    await jsm?.streams.delete(`KV_${registryBucket}`).catch(() => undefined);
-    await jsm?.streams.delete(`OBJ_${bundleBucket}`).catch(() => undefined);
-    await transport?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await kit?.close();
   });
 
   /** Which version answered: version 2 emits an event, version 1 none. */

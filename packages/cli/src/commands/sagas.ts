@@ -18,6 +18,25 @@ const usage = `usage: lucent sagas list [--state S] [--type T] [--limit N] (--pg
   --json           print JSON
 exit codes: 0 done, 1 no saga with that id, 2 usage, 4 the data directory is in use by another process`;
 
+const where = `  --runner NAME    the SagaRunner's \`name\` (its streams NAME-<id>, index NAME.index); repeat for several (default saga)
+  --pg URL         PostgreSQL holding the event store; --schema S its schema (default lucent)
+  --data-dir DIR   the service's embedded data directory (PGlite in DIR/db) or a PGlite directory
+  --json           print JSON
+exit codes: 0 done, 1 no saga with that id, 2 usage, 4 the data directory is in use by another process`;
+
+/** `lucent sagas <action> --help`. */
+const actions = {
+  list: `usage: lucent sagas list [--state S] [--type T] [--limit N] (--pg URL | --data-dir DIR) [options]
+counts by state, then the newest sagas matching --state and --type; reads only
+  --state S        ${sagaStatuses.join(' | ')}
+  --type T         the saga type (the definition's \`type\`)
+  --limit N        at most N sagas (1-1000, default 50)
+${where}`,
+  show: `usage: lucent sagas show ID (--pg URL | --data-dir DIR) [options]
+one saga: its state, failure and timeline (steps, waits, retries, compensations, with times); reads only
+${where}`,
+};
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 function table(rows: string[][]): string {
@@ -52,6 +71,7 @@ export function formatSaga(saga: SagaDetail): string {
 export const sagasCommand: Command = {
   describe: 'list sagas by state and type, or show one saga\'s timeline: list [--state S] | show ID (--pg URL | --data-dir DIR)',
   usage,
+  actions,
   async run(argv) {
     const parsed = parseCommandArgs('sagas', argv, {
       state: { type: 'string' },

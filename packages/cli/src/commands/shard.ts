@@ -43,7 +43,7 @@ function registryOverrides(
 }
 
 const flags =
-  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N] [--drain-timeout MS]';
+  '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N [--metrics-host H]] [--drain-timeout MS]';
 
 export const shardCommand: Command = {
   describe: `run one shard on NATS: ${flags}`,
@@ -51,7 +51,9 @@ export const shardCommand: Command = {
   --config FILE          the shard's JSON config (docs/distribution.md lists its keys); flags override it
   --prefix P             the cluster's subject prefix; it also names the registry (P-registry) and bundle (P_bundles) buckets
   --registry-bucket B, --bundle-bucket B, --public-key FILE   override the config's registry and bundles settings
-  --database URL         the system's event store, where shadow results go (else they stay in this process)
+  --database URL         the system's event store, where shadow results are also written (else they live in this process until it stops)
+  --metrics-port N       serve /metrics, /health/live and /health/ready on port N, bound to --metrics-host (default 127.0.0.1;
+                         0.0.0.0 in a container, so kubelet probes and a scraper on the pod's address reach it)
 The shard registers the functions compiled into it in the registry when it starts, then serves until SIGINT/SIGTERM.`,
   async run(argv) {
     const parsed = parseCommandArgs('shard', argv, {
@@ -66,6 +68,7 @@ The shard registers the functions compiled into it in the registry when it start
       database: { type: 'string' },
       schema: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       'drain-timeout': { type: 'string', default: '10000' },
       quiet: { type: 'boolean', default: false },
     }, `usage: lucent shard ${flags} [--quiet]`);
@@ -78,6 +81,11 @@ The shard registers the functions compiled into it in the registry when it start
     const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
     if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65_536)) {
       console.error(`lucent shard: --metrics-port takes a port number (0-65535), not ${values['metrics-port']}`);
+      return 2;
+    }
+    const metricsHost = values['metrics-host'] ?? '127.0.0.1';
+    if (values['metrics-host'] !== undefined && metricsPort === undefined) {
+      console.error('lucent shard: --metrics-host needs --metrics-port');
       return 2;
     }
     const drainTimeoutMs = Number(values['drain-timeout']);
@@ -109,7 +117,7 @@ The shard registers the functions compiled into it in the registry when it start
     const eventStore =
       values.database === undefined ? undefined : await (await import('../systemEventStore.js')).openSystemEventStore(values.database, values.schema);
     if (eventStore === undefined && config.registry !== undefined) {
-      logger.info('no --database given: shadow results stay in this process (metrics only)');
+      logger.info('no --database given: shadow results are kept in this process until it stops (served to `lucent registry shadow-report --nats`, and in metrics)');
     }
     const metrics = metricsPort === undefined ? undefined : new LucentMetrics({ shard: config.id });
     // Off unless OTEL_TRACES_EXPORTER or LUCENT_TRACES_FILE names an exporter (docs/operations.md, Tracing).
@@ -125,8 +133,10 @@ The shard registers the functions compiled into it in the registry when it start
         ...(eventStore === undefined ? {} : { eventStore }),
         ...(metrics === undefined ? {} : { metrics }),
       });
-      // Loopback only: the series name functions and shards; a scraper on another host goes through a proxy.
-      if (metrics !== undefined && metricsPort !== undefined) metricsServer = await serveMetrics(metrics.registry, { port: metricsPort, ready: () => running.ready() });
+      // Loopback unless --metrics-host says otherwise (a pod's probes and scraper come from outside it).
+      if (metrics !== undefined && metricsPort !== undefined) {
+        metricsServer = await serveMetrics(metrics.registry, { port: metricsPort, host: metricsHost, ready: () => running.ready() });
+      }
     } catch (error) {
       await eventStore?.close();
       await tracing?.shutdown();
@@ -144,7 +154,7 @@ The shard registers the functions compiled into it in the registry when it start
       subjects: `${config.subjectPrefix}.shard.${config.id}.*`,
       ...(follows.length === 0 ? {} : { following: follows }),
       ...(eventStore === undefined ? {} : { shadowSchema: eventStore.schema }),
-      ...(metricsServer === undefined ? {} : { metrics: `http://127.0.0.1:${metricsServer.port}/metrics` }),
+      ...(metricsServer === undefined ? {} : { metrics: `http://${metricsHost}:${metricsServer.port}/metrics` }),
     });
     await new Promise<void>((done) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());

@@ -1,8 +1,7 @@
 // Opens the bundle store a command names: JetStream Object Store (--nats) or the embedded store on disk (--data-dir).
 import path from 'node:path';
-import { connect } from 'nats';
 import { FileBundleStore, type BundleStore } from '@lucent/runtime';
-import { NatsBundleStore } from '@lucent/nats';
+import { connectNats, NatsBundleStore } from '@lucent/nats';
 
 export interface BundleStoreTarget {
   readonly nats?: string;
@@ -19,7 +18,7 @@ export interface OpenedBundleStore {
 export async function openBundleStore(target: BundleStoreTarget): Promise<OpenedBundleStore> {
   if (target.nats !== undefined && target.dataDir !== undefined) throw new TypeError('give either --nats or --data-dir, not both');
   if (target.nats !== undefined) {
-    const connection = await connect({ servers: target.nats, name: 'lucent-cli' });
+    const connection = await connectNats({ url: target.nats, name: 'lucent-cli' });
     try {
       const store = await NatsBundleStore.open({ connection, ...(target.bucket === undefined ? {} : { bucket: target.bucket }) });
       return {

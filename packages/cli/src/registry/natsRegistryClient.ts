@@ -1,8 +1,8 @@
 // `lucent registry --nats URL`: operates on the JetStream KV registry directly, auditing to PostgreSQL when given one.
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { LucentError, type ChangeAudit, type JurisdictionRules } from '@lucent/core';
 import { RegistryAdmin, type EventStore } from '@lucent/runtime';
-import { KvRegistryStore } from '@lucent/nats';
+import { connectNats, KvRegistryStore } from '@lucent/nats';
 import { openSystemEventStore } from '../systemEventStore.js';
 import type { RegistryClient, WriteOptions } from './registryClient.js';
 
@@ -19,7 +19,7 @@ export interface NatsRegistryTarget {
 }
 
 export async function openNatsRegistryClient(target: NatsRegistryTarget): Promise<{ client: RegistryClient; auditShared: boolean }> {
-  const connection: NatsConnection = await connect({ servers: target.nats, name: 'lucent-cli' });
+  const connection: NatsConnection = await connectNats({ url: target.nats, name: 'lucent-cli' });
   let events: EventStore | undefined;
   try {
     events = await openSystemEventStore(target.database, target.schema);
