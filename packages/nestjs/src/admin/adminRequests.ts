@@ -1,28 +1,27 @@
-// Checks the bodies of admin registry requests by hand and turns them into typed values (or a ValidationError).
+// Parses admin registry requests with their contracts (adminBodies.ts) into typed values, or a ValidationError naming each field.
+import type { z } from 'zod';
 import { routeIssues, ValidationError, type FieldIssue, type FunctionRoute, type JurisdictionRules } from '@lucent/core';
+import { ActivateBody, HistoryQuery, JurisdictionsBody, ReasonBody, RouteBody, ShadowBody, WeightsBody } from './adminBodies.js';
 
-type Body = Record<string, unknown>;
-
-function asBody(value: unknown, subject: string): Body {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValidationError('input', subject, [{ path: '', message: 'the body must be a JSON object' }]);
-  }
-  return value as Body;
+/** `when[0].gte`, `weights.2.0.0`: list positions in brackets, as the registry's own checks write them. */
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at === '' ? String(key) : `${at}.${String(key)}`), '');
 }
 
-function fail(subject: string, issues: FieldIssue[]): never {
-  throw new ValidationError('input', subject, issues);
+function fieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
+  return issues.flatMap((issue) =>
+    // An unknown field is named on its own, not as its parent.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: issue.message }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
 }
 
-/** `reason` is optional, except when `force` is set: forcing past a contract check must say why. */
-export function reasonOf(body: Body, subject: string, fallback: string, force = false): string {
-  const reason = body['reason'];
-  if (reason !== undefined && (typeof reason !== 'string' || reason.trim() === '')) {
-    fail(subject, [{ path: 'reason', message: 'must be a non-empty string' }]);
-  }
-  if (force && reason === undefined) fail(subject, [{ path: 'reason', message: 'a forced change needs a reason' }]);
-  return (reason as string | undefined) ?? fallback;
+/** The body (or query) as its contract parses it; no body at all reads as `{}`, since every field but a few is optional. */
+function parse<S extends z.ZodType>(contract: S, raw: unknown, subject: string): z.output<S> {
+  const result = contract.safeParse(raw ?? {});
+  if (!result.success) throw new ValidationError('input', subject, fieldIssues(result.error.issues));
+  return result.data;
 }
 
 export interface ActivateRequest {
@@ -32,73 +31,47 @@ export interface ActivateRequest {
 }
 
 export function activateRequest(raw: unknown): ActivateRequest {
-  const body = asBody(raw, 'activate request');
-  const version = body['version'];
-  const force = body['force'] ?? false;
-  const issues: FieldIssue[] = [];
-  if (typeof version !== 'string' || version === '') issues.push({ path: 'version', message: 'must be a version string' });
-  if (typeof force !== 'boolean') issues.push({ path: 'force', message: 'must be a boolean' });
-  if (issues.length > 0) fail('activate request', issues);
-  return { version: version as string, force: force as boolean, reason: reasonOf(body, 'activate request', 'admin API: activate', force as boolean) };
+  const body = parse(ActivateBody, raw, 'activate request');
+  return { version: body.version, force: body.force, reason: body.reason ?? 'admin API: activate' };
 }
 
 export function weightsRequest(raw: unknown): { weights: Record<string, number>; reason: string } {
-  const body = asBody(raw, 'weights request');
-  const weights = body['weights'];
-  if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) {
-    fail('weights request', [{ path: 'weights', message: 'must be an object of version → percent' }]);
-  }
-  const issues: FieldIssue[] = [];
-  for (const [v, w] of Object.entries(weights as Body)) {
-    if (typeof w !== 'number' || !Number.isFinite(w)) issues.push({ path: `weights.${v}`, message: 'must be a number' });
-  }
-  if (issues.length > 0) fail('weights request', issues);
-  return { weights: weights as Record<string, number>, reason: reasonOf(body, 'weights request', 'admin API: weights') };
+  const body = parse(WeightsBody, raw, 'weights request');
+  return { weights: body.weights, reason: body.reason ?? 'admin API: weights' };
 }
 
 export function shadowRequest(raw: unknown): { version: string | undefined; reason: string } {
-  const body = asBody(raw, 'shadow request');
-  const version = body['version'];
-  if (version !== null && (typeof version !== 'string' || version === '')) {
-    fail('shadow request', [{ path: 'version', message: 'must be a version string, or null to turn the shadow off' }]);
-  }
-  return { version: (version as string | null) ?? undefined, reason: reasonOf(body, 'shadow request', 'admin API: shadow') };
+  const body = parse(ShadowBody, raw, 'shadow request');
+  return { version: body.version ?? undefined, reason: body.reason ?? 'admin API: shadow' };
 }
 
 export function jurisdictionsRequest(raw: unknown): { rules: JurisdictionRules; reason: string } {
-  const body = asBody(raw, 'jurisdictions request');
-  const issues: FieldIssue[] = [];
-  const list = (key: 'allow' | 'deny'): readonly string[] | undefined => {
-    const v = body[key];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((c) => typeof c !== 'string' || !/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/.test(c))) {
-      issues.push({ path: key, message: 'must be a list of ISO 3166 codes such as "US" or "DE"' });
-      return undefined;
-    }
-    return v as string[];
-  };
-  const allow = list('allow');
-  const deny = list('deny');
-  if (issues.length > 0) fail('jurisdictions request', issues);
+  const { allow, deny, reason } = parse(JurisdictionsBody, raw, 'jurisdictions request');
   return {
     rules: { ...(allow === undefined ? {} : { allow }), ...(deny === undefined ? {} : { deny }) },
-    reason: reasonOf(body, 'jurisdictions request', 'admin API: jurisdictions'),
+    reason: reason ?? 'admin API: jurisdictions',
   };
 }
 
 export function plainRequest(raw: unknown, action: string): { reason: string } {
-  return { reason: reasonOf(asBody(raw, `${action} request`), `${action} request`, `admin API: ${action}`) };
+  return { reason: parse(ReasonBody, raw, `${action} request`).reason ?? `admin API: ${action}` };
 }
 
 /**
  * A route from `PUT /admin/registry/:fn/routes/:route`: the body holds `when`, `requireTags`,
- * `avoidTags`, `mode` (and `reason`); the name comes from the path. Checked as the registry checks it.
+ * `avoidTags`, `mode` (and `reason`); the name comes from the path. After the contract, the
+ * registry's route check, for what a schema cannot say (the name, tags, a condition's test).
  */
 export function routeRequest(routeName: string, raw: unknown): { route: FunctionRoute; reason: string } {
-  const body = asBody(raw, 'route request');
-  const { reason: _reason, ...fields } = body;
-  const route = { ...fields, name: routeName };
+  const { reason, ...fields } = parse(RouteBody, raw, 'route request');
+  const route: FunctionRoute = { ...fields, name: routeName };
   const issues = routeIssues(route, 'route').map((i) => ({ ...i, path: i.path.replace(/^route\.?/, '') }));
-  if (issues.length > 0) fail('route request', issues);
-  return { route: route as unknown as FunctionRoute, reason: reasonOf(body, 'route request', `admin API: route ${routeName}`) };
+  if (issues.length > 0) throw new ValidationError('input', 'route request', issues);
+  return { route, reason: reason ?? `admin API: route ${routeName}` };
+}
+
+/** `?limit=N` of the history request, as a number. */
+export function historyLimit(query: unknown): number | undefined {
+  const { limit } = parse(HistoryQuery, query, 'history request');
+  return limit === undefined ? undefined : Number(limit);
 }

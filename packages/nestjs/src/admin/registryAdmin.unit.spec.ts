@@ -165,6 +165,30 @@ describe('registry admin over HTTP (HS256 secret)', () => {
     expect((await registry.get(fn))!.rules.active).toBe('3.0.0');
   });
 
+  it('refuses a body or query that breaks its contract with 400, naming each field and why, and changes nothing', async () => {
+    const token = await hsToken({ roles: ['admin'] });
+    const before = await snapshot();
+    const cases: [method: 'POST' | 'PUT' | 'GET', path: string, body: unknown, issues: { path: string; message: string }[]][] = [
+      ['POST', 'activate', { force: 'yes' }, [{ path: 'version', message: 'must be a version string' }, { path: 'force', message: 'must be a boolean' }]],
+      ['POST', 'disable', { reason: '  ' }, [{ path: 'reason', message: 'must be a non-empty string' }]],
+      ['PUT', 'weights', { weights: [50] }, [{ path: 'weights', message: 'must be an object of version → percent' }]],
+      ['PUT', 'shadow', {}, [{ path: 'version', message: 'must be a version string, or null to turn the shadow off' }]],
+      ['PUT', 'jurisdictions', { allow: ['DE', 'france'] }, [{ path: 'allow[1]', message: 'must be an ISO 3166 code such as "US" or "DE"' }]],
+      ['PUT', 'routes/r1', { requireTags: ['whale'], functions: ['x.*'] }, [{ path: 'functions', message: 'is not a route field (when, requireTags, avoidTags, mode, reason)' }]],
+      ['PUT', 'routes/r1', { when: [{ fact: 'notional' }], requireTags: ['whale'] }, [{ path: 'when[0]', message: 'needs a test: gt, gte, lt, lte, equals or in' }]],
+      ['GET', 'history?limit=0', undefined, [{ path: 'limit', message: 'must be a positive integer' }]],
+    ];
+    for (const [method, path, body, issues] of cases) {
+      const res = await call(method, `/admin/registry/${fn}/${path}`, token, body);
+      expect([path, res.statusCode, res.json()]).toMatchObject([path, 400, { code: 'VALIDATION_FAILED', details: { issues } }]);
+    }
+    const notJson = await app.getHttpAdapter().getInstance().inject({
+      method: 'PUT', url: `/admin/registry/${fn}/weights`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '"50"',
+    });
+    expect(notJson.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: '', message: 'the body must be a JSON object' }] } });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('answers 404 FUNCTION_NOT_FOUND for an unknown function', async () => {
     const token = await hsToken({ roles: ['admin'] });
     const res = await call('POST', '/admin/registry/pricing.unknown/disable', token);

@@ -5,16 +5,20 @@ import { callContextKey, type RequestWithCallContext } from '../callContext/call
 import type { ShadowReportAnswer } from '../admin/registryAdminController.js';
 import type { CallRecord } from './callLog.js';
 import type { ClusterAnswer } from './clusterView.js';
+import * as answers from './consoleAnswers.js';
 import { CONSOLE_RUNTIME, type ConsoleBundle } from './consoleOptions.js';
 import { CallsQuery, FunctionParams, HistoryQuery } from './consoleQueries.js';
 import { ConsoleRead } from './consoleRead.js';
 import { probeStore, type ConsoleRuntime, type SessionAnswer, type StoreStatus } from './consoleRuntime.js';
 import { functionEntries, type FunctionEntry } from './functionsView.js';
+import type { Holds, SameShape } from '../openapi/sameShape.js';
 
 export interface OverviewAnswer {
   readonly service: { readonly name: string; readonly version: string; readonly startedAt: string; readonly uptimeSec: number; readonly mode: string };
   readonly stores: readonly StoreStatus[];
 }
+
+type _OverviewMatchesItsContract = Holds<SameShape<typeof answers.OverviewAnswer, OverviewAnswer>>;
 
 const storeOrder = ['eventStore', 'projections', 'nats', 'registry'] as const;
 
@@ -22,12 +26,12 @@ const storeOrder = ['eventStore', 'projections', 'nats', 'registry'] as const;
 export class ConsoleApiController {
   constructor(@Inject(CONSOLE_RUNTIME) private readonly runtime: ConsoleRuntime) {}
 
-  @ConsoleRead('session', { summary: 'Console: who is signed in, with which roles, and whether they may change the registry' })
+  @ConsoleRead('session', { summary: 'Console: who is signed in, with which roles, and whether they may change the registry', response: answers.SessionAnswer })
   session(@Req() request: RequestWithCallContext): SessionAnswer {
     return this.runtime.session(this.runtime.reader(request[callContextKey]));
   }
 
-  @ConsoleRead('overview', { summary: 'Console: the service (name, version, uptime, mode) and the status of its stores' })
+  @ConsoleRead('overview', { summary: 'Console: the service (name, version, uptime, mode) and the status of its stores', response: answers.OverviewAnswer })
   async overview(): Promise<OverviewAnswer> {
     const { service, stores = [] } = this.runtime.options;
     const started = this.runtime.startedAt;
@@ -38,12 +42,15 @@ export class ConsoleApiController {
     };
   }
 
-  @ConsoleRead('cluster', { summary: 'Console: the gateway and every shard with load, versions, breaker and health' })
+  @ConsoleRead('cluster', { summary: 'Console: the gateway and every shard with load, versions, breaker and health', response: answers.ClusterAnswer })
   cluster(): ClusterAnswer {
     return this.runtime.cluster.snapshot();
   }
 
-  @ConsoleRead('functions', { summary: 'Console: every function with versions, weights, rates, shadow, kill switch, jurisdiction and placement rules' })
+  @ConsoleRead('functions', {
+    summary: 'Console: every function with versions, weights, rates, shadow, kill switch, jurisdiction and placement rules',
+    response: answers.FunctionsAnswer,
+  })
   async functions(): Promise<{ functions: FunctionEntry[] }> {
     const { registry, functions, calls, shadowPercent } = this.runtime.options;
     const entries = registry === undefined ? [] : await registry.list();
@@ -53,13 +60,17 @@ export class ConsoleApiController {
   @ConsoleRead('calls', {
     summary: 'Console: recent calls this process made or routed, newest first (filter by function, code, user, outcome)',
     query: CallsQuery,
+    response: answers.CallsAnswer,
   })
   calls(@Query() query: CallsQuery): { calls: CallRecord[] } {
     const { limit, ...filter } = query;
     return { calls: this.runtime.options.calls?.recent(filter, limit) ?? [] };
   }
 
-  @ConsoleRead('bundles', { summary: 'Console: bundles the nodes loaded, and those they refused with the reason (deployer false: functions are compiled in)' })
+  @ConsoleRead('bundles', {
+    summary: 'Console: bundles the nodes loaded, and those they refused with the reason (deployer false: functions are compiled in)',
+    response: answers.BundlesAnswer,
+  })
   async bundles(): Promise<{ deployer: boolean; bundles: readonly ConsoleBundle[] }> {
     const source = this.runtime.options.bundles;
     return source === undefined ? { deployer: false, bundles: [] } : { deployer: true, bundles: await source() };
@@ -69,6 +80,7 @@ export class ConsoleApiController {
     summary: "Console: a function's registry changes (who, why, when), newest first",
     params: FunctionParams,
     query: HistoryQuery,
+    response: answers.HistoryAnswer,
     refusals: { 503: 'No registry' },
   })
   async history(@Param('name') name: string, @Query() query: HistoryQuery): Promise<{ changes: RulesChangeRecord[] }> {
@@ -80,6 +92,7 @@ export class ConsoleApiController {
   @ConsoleRead('functions/:name/shadow-report', {
     summary: "Console: how a function's shadow version compares with the live one, with recent divergences",
     params: FunctionParams,
+    response: answers.ShadowReport,
     refusals: { 503: 'No shadow report source' },
   })
   async shadowReport(@Param('name') name: string): Promise<ShadowReportAnswer & { readonly name: string }> {

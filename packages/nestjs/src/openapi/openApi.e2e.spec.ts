@@ -1,11 +1,15 @@
-// GET /openapi.json documents every POST /functions/<name> with the JSON Schemas of its contracts and the error shape.
+// GET /openapi.json documents every POST /functions/<name> with the JSON Schemas of its contracts and the error shape, and the admin API's bodies and answers from the contracts it parses with.
 import 'reflect-metadata';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { SignJWT } from 'jose';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { contractJsonSchema, defineFunction } from '@lucent/core';
-import { FunctionManager } from '@lucent/runtime';
+import { FunctionManager, MemoryRegistryStore, RegistryAdmin } from '@lucent/runtime';
+import { LucentAdminModule } from '../admin/lucentAdminModule.js';
 import type { LucentModuleOptions } from '../lucentModule.js';
 import { LucentModule } from '../lucentModule.js';
 
@@ -138,5 +142,127 @@ describe('GET /openapi.json', () => {
     manager.register(defineFunction({ name: 'yield.apy', version: '1.0.0', input: z.object({ apr: z.number() }), output: z.number() }, ({ apr }) => apr));
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as Doc;
     expect(Object.keys(doc.paths)).toContain('/functions/yield.apy');
+  });
+});
+
+describe('GET /openapi.json with the admin API mounted', () => {
+  const secret = 'a-test-secret-that-is-long-enough-for-hs256';
+  const fn = 'pricing.quote';
+  const registry = new MemoryRegistryStore();
+  let app: NestFastifyApplication;
+  let doc: Omit<Doc, 'paths'> & { paths: Record<string, Record<string, AdminOperation>> };
+  let token: string;
+
+  type Content = { content?: Record<string, { schema: { $ref: string } }> };
+  type AdminOperation = { requestBody?: Content & { required: boolean }; responses: Record<string, Content> };
+
+  beforeAll(async () => {
+    const admin = new RegistryAdmin(registry);
+    const fingerprint = { input: 'sha256:in', output: 'sha256:out' };
+    for (const version of ['1.0.0', '2.0.0']) await admin.register(fn, { version, fingerprint }, { who: 'setup', why: 'seed' });
+    @Module({
+      imports: [
+        LucentModule.forRoot({ manager: new FunctionManager().register(...functions), auth: { secret } }),
+        LucentAdminModule.forRoot({ registry, auth: { secret }, shadowReports: () => Promise.resolve({ source: 'this process', pairs: [] }) }),
+      ],
+    })
+    class AppWithAdmin {}
+    app = await NestFactory.create<NestFastifyApplication>(AppWithAdmin, new FastifyAdapter(), { logger: false });
+    apps.push(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    token = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as typeof doc;
+  });
+  afterAll(() => registry.close());
+
+  const call = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: Record<string, unknown>) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload }) });
+
+  /** A validator over the document's own components: what the document says a body or an answer may be. */
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const documented = (pointer: string) => {
+    if (ajv.getSchema('doc') === undefined) ajv.addSchema(doc, 'doc');
+    return ajv.compile({ $ref: `doc${pointer}` });
+  };
+  const adminOperations = (): [string, AdminOperation][] =>
+    Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/admin/'))
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]): [string, AdminOperation] => [`${method.toUpperCase()} ${path}`, op]));
+
+  it('gives every admin operation a 2xx answer schema, every write a body schema, and the LucentError shape on each refusal', () => {
+    const operations = adminOperations();
+    expect(operations.map(([name]) => name).sort()).toEqual(
+      [
+        'GET /admin/registry',
+        'GET /admin/registry/{name}',
+        'GET /admin/registry/{name}/history',
+        'GET /admin/registry/{name}/shadow-report',
+        'POST /admin/registry/{name}/activate',
+        'POST /admin/registry/{name}/enable',
+        'POST /admin/registry/{name}/disable',
+        'PUT /admin/registry/{name}/weights',
+        'PUT /admin/registry/{name}/shadow',
+        'PUT /admin/registry/{name}/jurisdictions',
+        'PUT /admin/registry/{name}/routes/{route}',
+        'DELETE /admin/registry/{name}/routes/{route}',
+        'DELETE /admin/registry/{name}/routes',
+      ].sort(),
+    );
+    for (const [name, op] of operations) {
+      const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+      expect(success.length, name).toBe(1);
+      const answer = resolve(doc, success[0]![1].content!['application/json']!.schema.$ref) as Record<string, unknown> | undefined;
+      expect(answer?.['type'] ?? answer?.['$ref'], name).toBeDefined();
+      if (!name.startsWith('GET')) expect(resolve(doc, op.requestBody!.content!['application/json']!.schema.$ref), name).toBeDefined();
+      else expect(op.requestBody, name).toBeUndefined();
+      for (const [status, refusal] of Object.entries(op.responses).filter(([s]) => !s.startsWith('2'))) {
+        const schema = refusal.content!['application/json']!.schema.$ref;
+        expect(schema, `${name} ${status}`).toBe(status === '400' ? '#/components/schemas/LucentValidationError' : '#/components/schemas/LucentError');
+      }
+    }
+    // A body of only a reason may be left out; one that says what to change may not.
+    expect(doc.paths['/admin/registry/{name}/disable']!['post']!.requestBody!.required).toBe(false);
+    expect(doc.paths['/admin/registry/{name}/weights']!['put']!.requestBody!.required).toBe(true);
+    // The twelve answers share one registry entry schema instead of a copy each.
+    expect(Object.keys(doc.components.schemas).filter((n) => n.includes('FunctionRules'))).toEqual(['FunctionRules']);
+  });
+
+  it('accepts a body the document describes and refuses, 400 naming the field, one that breaks it; the answers match their schemas', async () => {
+    const weightsBody = documented('#/components/schemas/putAdminRegistryNameWeights.Body');
+    const entryAnswer = documented('#/components/schemas/putAdminRegistryNameWeights.Response');
+
+    const good = { weights: { '2.0.0': 25 }, reason: 'canary' };
+    expect(weightsBody(good)).toBe(true);
+    const ok = await call('PUT', `/admin/registry/${fn}/weights`, good);
+    expect(ok.statusCode).toBe(200);
+    expect(entryAnswer(ok.json()), JSON.stringify(entryAnswer.errors)).toBe(true);
+    expect(ok.json()).toMatchObject({ name: fn, rules: { weights: { '2.0.0': 25 } } });
+    expect(entryAnswer({ ...(ok.json() as object), revision: 'latest' })).toBe(false);
+
+    const bad = { weights: { '2.0.0': 'half' } };
+    expect(weightsBody(bad)).toBe(false);
+    expect(weightsBody.errors?.map((e) => e.instancePath)).toEqual(['/weights/2.0.0']);
+    const refused = await call('PUT', `/admin/registry/${fn}/weights`, bad);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: expect.any(String),
+      details: { where: 'input', subject: 'weights request', issues: [{ path: 'weights.2.0.0', message: 'must be a number' }] },
+    });
+    expect(documented('#/components/schemas/LucentValidationError')(refused.json())).toBe(true);
+    expect((await registry.get(fn))!.rules.weights).toEqual({ '2.0.0': 25 });
+
+    // The read answers are what their schemas say, too.
+    for (const [url, schema] of [
+      ['/admin/registry', 'getAdminRegistry.Response'],
+      [`/admin/registry/${fn}`, 'getAdminRegistryName.Response'],
+      [`/admin/registry/${fn}/history?limit=2`, 'getAdminRegistryNameHistory.Response'],
+      [`/admin/registry/${fn}/shadow-report`, 'getAdminRegistryNameShadowReport.Response'],
+    ] as const) {
+      const res = await call('GET', url);
+      const check = documented(`#/components/schemas/${schema}`);
+      expect([url, res.statusCode, check(res.json())], JSON.stringify(check.errors)).toEqual([url, 200, true]);
+    }
   });
 });

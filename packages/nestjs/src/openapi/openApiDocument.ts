@@ -1,6 +1,6 @@
 // Builds the OpenAPI 3.1 document of the functions endpoint from the registered functions' contracts.
-import { contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
-import type { RegisteredRoute } from '../routes/lucentRoute.js';
+import { canonicalJson, contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
+import type { RegisteredRoute, RouteSpec } from '../routes/lucentRoute.js';
 
 type Json = Record<string, unknown>;
 
@@ -53,14 +53,32 @@ function rewriteRef(target: string, root: string, defs: ReadonlyMap<string, stri
  * A contract's JSON Schema as components: the schema under `name`, each of its `$defs` beside it.
  * References inside a standalone schema (`#`, `#/$defs/x`) would resolve against the whole
  * document once embedded, so they are rewritten to point at the hoisted components.
+ *
+ * A function's `$defs` are named after the function (two functions may use one id for different
+ * things). With `shared`, as for routes, a def keeps its own name when no other component holds
+ * something different under it: the admin API's twelve answers then point at one `RulesEntry`.
  */
-function addSchema(components: Json, name: string, schema: Json | undefined, what: string): void {
+function addSchema(components: Json, name: string, schema: Json | undefined, what: string, shared = false): void {
   if (schema === undefined) {
     components[name] = { description: `${what}: the contract's library gives no JSON Schema for it` };
     return;
   }
   const { $schema: _dialect, $defs, ...rest } = schema as Json & { $defs?: Json };
-  const defs = new Map(Object.keys($defs ?? {}).map((d) => [d, componentName(`${name}.${d}`)]));
+  const ids = Object.keys($defs ?? {});
+  const defs = new Map(ids.map((d) => [d, componentName(shared ? d : `${name}.${d}`)]));
+  // A shared name taken by a different schema falls back to the prefixed one; renaming one def
+  // changes the refs of the others, so repeat until no name moves.
+  for (let moved = shared; moved; ) {
+    moved = false;
+    for (const d of ids) {
+      const hoisted = defs.get(d)!;
+      const taken = components[hoisted];
+      if (taken !== undefined && canonicalJson(taken) !== canonicalJson(rewriteRefs(($defs as Json)[d], name, defs))) {
+        defs.set(d, componentName(`${name}.${d}`));
+        moved ||= hoisted !== defs.get(d);
+      }
+    }
+  }
   components[name] = rewriteRefs(rest, name, defs);
   for (const [d, hoisted] of defs) components[hoisted] = rewriteRefs(($defs as Json)[d], name, defs);
 }
@@ -198,15 +216,22 @@ const routeRefusals: Record<string, string> = {
   '403': 'FORBIDDEN: the caller lacks the role, or the resource belongs to someone else',
 };
 
-/** Path parameters and the headers a route reads, as OpenAPI parameters, from their contracts' JSON Schemas. */
+/** Each property of an object contract as an OpenAPI parameter `in` the query or the headers. */
+function objectParameters(contract: RouteSpec['query'], where: 'query' | 'header'): Json[] {
+  const schema = contract === undefined ? undefined : contractJsonSchema(contract, 'input');
+  const required = new Set((schema?.['required'] ?? []) as string[]);
+  return Object.entries((schema?.['properties'] ?? {}) as Json).map(([name, property]) => {
+    const { description, ...rest } = property as Json;
+    return { name, in: where, required: required.has(name), ...(typeof description === 'string' ? { description } : {}), schema: rest };
+  });
+}
+
+/** Path parameters, the query and the headers a route reads, as OpenAPI parameters, from their contracts' JSON Schemas. */
 function routeParameters(route: RegisteredRoute, names: readonly string[]): Json[] {
   const params = route.params === undefined ? undefined : contractJsonSchema(route.params, 'input');
   const properties = (params?.['properties'] ?? {}) as Json;
   const path = names.map((name) => ({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } }));
-  const headers = route.headers === undefined ? undefined : contractJsonSchema(route.headers, 'input');
-  const required = new Set((headers?.['required'] ?? []) as string[]);
-  const header = Object.entries((headers?.['properties'] ?? {}) as Json).map(([name, schema]) => ({ name, in: 'header', required: required.has(name), schema }));
-  return [...path, ...header];
+  return [...path, ...objectParameters(route.query, 'query'), ...objectParameters(route.headers, 'header')];
 }
 
 function routeOperation(documented: DocumentedRoute, components: Json, bearerAuth: boolean): { path: string; method: string; operation: Json } {
@@ -215,7 +240,19 @@ function routeOperation(documented: DocumentedRoute, components: Json, bearerAut
   const path = `/${fullPath.replace(/^\/+/, '').replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
   const id = `${route.method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`;
   const secured = bearerAuth && route.public !== true;
-  const responses: Json = { [String(route.status ?? 200)]: { description: route.summary } };
+  const success: Json = { description: route.summary };
+  if (route.response !== undefined) {
+    const answer = componentName(`${id}.Response`);
+    addSchema(components, answer, contractJsonSchema(route.response, 'output'), `Answer of ${route.method} ${path}`, true);
+    success['content'] = { 'application/json': { schema: ref(answer) } };
+  }
+  if (route.answersPlacement === true) {
+    success['headers'] = {
+      'x-lucent-shard': { description: 'The shards that ran the route\'s function calls, comma-separated, each once', schema: { type: 'string' } },
+      'x-lucent-version': { description: 'Each function that ran with its version (`name@version`), comma-separated, each once', schema: { type: 'string' } },
+    };
+  }
+  const responses: Json = { [String(route.status ?? 200)]: success };
   for (const [status, description] of Object.entries(routeRefusals)) {
     if ((status === '401' || status === '403') && !secured) continue;
     if (status === '400' && route.params === undefined && route.query === undefined && route.headers === undefined && route.method === 'GET') continue;
@@ -235,8 +272,8 @@ function routeOperation(documented: DocumentedRoute, components: Json, bearerAut
   };
   if (route.body !== undefined) {
     const body = componentName(`${id}.Body`);
-    addSchema(components, body, contractJsonSchema(route.body, 'input'), `Body of ${route.method} ${path}`);
-    operation['requestBody'] = { required: true, content: { 'application/json': { schema: ref(body) } } };
+    addSchema(components, body, contractJsonSchema(route.body, 'input'), `Body of ${route.method} ${path}`, true);
+    operation['requestBody'] = { required: route.bodyOptional !== true, content: { 'application/json': { schema: ref(body) } } };
   }
   return { path, method: route.method.toLowerCase(), operation };
 }

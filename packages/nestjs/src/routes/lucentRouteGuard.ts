@@ -32,7 +32,10 @@ export class LucentRouteGuard implements CanActivate {
     if (route.params !== undefined) request.params = await this.check(route.params, request.params, `${subject} path`);
     if (route.query !== undefined) request.query = await this.check(route.query, request.query, `${subject} query`);
     if (route.headers !== undefined) await this.check(route.headers, request.headers, `${subject} headers`);
-    if (route.body !== undefined) request.body = await this.check(route.body, request.body, `${subject} body`);
+    if (route.body !== undefined) {
+      const body = route.bodyOptional === true && (request.body === undefined || request.body === null) ? {} : request.body;
+      request.body = await this.check(route.body, body, `${subject} body`);
+    }
     else if (!isEmpty(request.body)) {
       throw new ValidationError('input', `${subject} body`, [{ path: '(root)', message: 'this route takes no body' }]);
     }

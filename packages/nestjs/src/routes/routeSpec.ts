@@ -19,6 +19,10 @@ export interface RouteSpec {
   readonly headers?: Contract;
   /** Contract of the JSON body; a route without one takes no body (anything sent is refused). */
   readonly body?: Contract;
+  /** The body may be left out: it is then checked (and handed over) as `{}`, and documented as not required. */
+  readonly bodyOptional?: boolean;
+  /** Contract of the success answer's JSON body: the schema of the success response in OpenAPI. */
+  readonly response?: Contract;
   /**
    * With auth on, the caller needs one of these roles (403 otherwise). Without the option any
    * verified caller may call; with auth off nobody is checked (the embedded default).
@@ -28,6 +32,11 @@ export interface RouteSpec {
   readonly public?: boolean;
   /** Success status (default 200). */
   readonly status?: number;
+  /**
+   * The success answer carries `x-lucent-shard` and `x-lucent-version`, naming where the route's
+   * function calls ran (the handler sets them): documented on the success response.
+   */
+  readonly answersPlacement?: boolean;
   /** Refusals the handler itself can give besides 400/401/403, by status: documented in OpenAPI. */
   readonly refusals?: Readonly<Record<number, string>>;
 }
