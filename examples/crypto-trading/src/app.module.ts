@@ -1,6 +1,6 @@
 // The crypto trading service's NestJS module: HTTP on top of the function manager, positions, deposits, prices and the scheduled work.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { documentNestRoutes, LucentAdminModule, LucentConsoleModule, LucentHealthModule, LucentMetricsModule, LucentModule, RegistryAdminController, type LucentAdminModuleOptions, type LucentAuthOptions, type LucentConsoleOptions } from '@lucent/nestjs';
+import { LucentAdminModule, LucentConsoleModule, LucentHealthModule, LucentMetricsModule, LucentModule, type LucentAdminModuleOptions, type LucentAuthOptions, type LucentConsoleOptions } from '@lucent/nestjs';
 import type { Logger } from '@lucent/core';
 import type { Invoker, LucentMetrics, RateLimits, RegistryStore } from '@lucent/runtime';
 import { AnalysisModule } from './controllers/analysis.controller.js';
@@ -52,11 +52,6 @@ export interface AppDependencies {
   readonly console?: LucentConsoleOptions;
 }
 
-/** The admin endpoints in GET /openapi.json (documentation only: AdminGuard still decides). */
-function documentAdminRoutes(): void {
-  documentNestRoutes([RegistryAdminController], (name) => ({ summary: `Registry admin: ${name} (role admin)`, tag: 'admin', roles: ['admin'] }));
-}
-
 /** The admin API verifies tokens with the service's own key; only the `admin` role may use it. */
 function adminModule(deps: AppDependencies): DynamicModule[] {
   if (deps.registry === undefined || deps.auth === undefined) return [];
@@ -71,7 +66,6 @@ function adminModule(deps: AppDependencies): DynamicModule[] {
     ...(maxTokenLifetimeSec === undefined ? {} : { maxTokenLifetimeSec }),
     adminRole: 'admin',
   };
-  documentAdminRoutes();
   return [LucentAdminModule.forRoot({ registry: deps.registry, auth, ...(deps.shadowReports === undefined ? {} : { shadowReports: deps.shadowReports }) })];
 }
 

@@ -62,6 +62,7 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     dataDir: config.dataDir,
     postgresUrl: config.postgresUrl,
     redisUrl: config.redisUrl,
+    ...(config.redisCluster === true && { redisCluster: true }),
     ...(config.pgSchema !== undefined && { pgSchema: config.pgSchema }),
     ...(config.redisPrefix !== undefined && { redisPrefix: config.redisPrefix }),
     logger,
@@ -79,8 +80,12 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
   };
   metrics.scheduler(infrastructure.scheduler, infrastructure.timers);
   try {
+    // Rate limits (docs/resilience.md), counted in Redis when configured, changed at run time on NATS (`lucent limits`);
+    // the exchange feed and chain go behind their policies below.
+    const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, cluster: config.redisCluster === true, limits: config.rateLimits ?? {} });
+    if ('close' in limits) infrastructure.adopt(limits);
     // Embedded, or a gateway to shards (LUCENT_NATS_URL), or in-process shards: topology.ts decides.
-    const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions, chaos });
+    const topology = await openTopology(topologyConfig(config), { logger, events: infrastructure.events, observer: metrics.functions, chaos, rateLimits: limits.limits });
     // Closed after the Scheduler stops and before the stores (the registry audits into the event store).
     infrastructure.adopt(topology);
     // Service classes call functions through the invoker: on a gateway, the shard placement chooses.
@@ -88,9 +93,6 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
     // version the registry selected for the caller when the call failed.
     const calls = new CallLog();
     const functions = recordCalls(topology.invoker, calls, { versionFor: (name, business) => topology.local.versionFor(name, business) });
-    // Rate limits (docs/resilience.md), counted in Redis when configured; the exchange feed and chain go behind their policies below.
-    const limits = config.redisUrl === undefined ? { limits: new RateLimits({ limits: config.rateLimits ?? {} }) } : openRedisRateLimits({ url: config.redisUrl, limits: config.rateLimits ?? {} });
-    if ('close' in limits) infrastructure.adopt(limits);
     metrics.resilience(resilience).rateLimits(limits.limits).chaos(chaos);
     const portfolio = await createPortfolioManager({ functions, infrastructure });
     const deposits = await createAaveDepositManager({

@@ -1,5 +1,6 @@
 // Service configuration from the environment; every server is optional (embedded defaults otherwise).
 import type { LucentAuthOptions, LucentHttpOptions } from '@lucent/nestjs';
+import { redisConnectionFromEnv } from '@lucent/redis';
 import { parseRateLimitSpec, type RateLimitsDocument } from '@lucent/runtime';
 import type { TopologyConfig } from './topology.js';
 
@@ -9,7 +10,13 @@ export interface ServiceConfig {
   /** Where embedded stores (PGlite) keep their data. */
   readonly dataDir: string;
   readonly postgresUrl: string | undefined;
+  /**
+   * Redis of the read models and rate limits (LUCENT_REDIS_URL): `redis://host:port`, or several
+   * comma-separated `redis://host:port` seed nodes of a Redis Cluster.
+   */
   readonly redisUrl: string | undefined;
+  /** Redis Cluster: LUCENT_REDIS_URL lists several URLs, or LUCENT_REDIS_CLUSTER=1 with one. */
+  readonly redisCluster?: boolean;
   /** NATS server(s) (LUCENT_NATS_URL): the service becomes a gateway and functions run on shards. */
   readonly natsUrl: string | undefined;
   /** The cluster's subject prefix (LUCENT_NATS_PREFIX; default `lucent`): its subjects and its registry bucket `<prefix>-registry`. */
@@ -121,13 +128,21 @@ const listFrom = (text: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
+/** LUCENT_REDIS_URL (one URL, or comma-separated cluster seeds) and LUCENT_REDIS_CLUSTER=1 (one URL that is a cluster node). */
+function redisFromEnv(env: NodeJS.ProcessEnv): Pick<ServiceConfig, 'redisUrl' | 'redisCluster'> {
+  const redis = redisConnectionFromEnv(env);
+  if (redis === undefined) return { redisUrl: undefined };
+  return { redisUrl: redis.urls.join(','), ...(redis.cluster ? { redisCluster: true } : {}) };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   return {
     port: Number(env['PORT'] ?? 3000),
     host: env['HOST'] ?? '127.0.0.1',
     dataDir: env['LUCENT_DATA_DIR'] ?? '.lucent-data',
     postgresUrl: env['LUCENT_PG_URL'] || undefined,
-    redisUrl: env['LUCENT_REDIS_URL'] || undefined,
+    // Checked here, so a bad value stops the start with an error naming the variable.
+    ...redisFromEnv(env),
     natsUrl: env['LUCENT_NATS_URL'] || undefined,
     ...(env['LUCENT_NATS_PREFIX'] ? { natsPrefix: env['LUCENT_NATS_PREFIX'] } : {}),
     ...(env['LUCENT_IN_PROCESS_SHARDS'] ? { inProcessShards: shardsFrom(env['LUCENT_IN_PROCESS_SHARDS']) } : {}),

@@ -86,6 +86,34 @@ describe('the crypto service as a gateway to shard processes', () => {
     expect(new Set(after.map((r) => r.shard))).toEqual(new Set(['whale-1']));
   }, 90_000);
 
+  it('names where a service route\'s function calls ran: the risk read on the aave shard, yield and the venue scan on theirs, each function with its version', async () => {
+    await cluster.admin().placement('risk.healthFactor', { requireTags: ['aave'] }, audit);
+    const alice = { sub: 'alice' };
+    const positionId = `svc-${Date.now().toString(36)}`;
+    expect((await cluster.call('POST', '/positions', alice, { positionId, pair: 'ETH-USD' })).status).toBe(201);
+    expect((await cluster.call('POST', `/positions/${positionId}/deposit`, alice, { amount: 10, priceUsd: 3_000 })).status).toBe(200);
+    expect((await cluster.call('POST', `/positions/${positionId}/borrow`, alice, { amountUsd: 15_000 })).status).toBe(200);
+    // The placement above reaches the gateway within milliseconds; poll briefly until it has.
+    const until = Date.now() + 10_000;
+    let risk = await cluster.call('GET', `/positions/${positionId}/risk`, alice);
+    while (risk.shard !== 'aave-1' && Date.now() < until) risk = await cluster.call('GET', `/positions/${positionId}/risk`, alice);
+    expect(risk.status).toBe(200);
+    // Two functions ran (health factor, then liquidation price), both on the aave shard.
+    expect({ shard: risk.shard, version: risk.version }).toEqual({ shard: 'aave-1', version: 'risk.healthFactor@1.1.0, risk.liquidationPrice@1.1.0' });
+
+    // The `analytics` default route keeps yield off the whale and arbitrage shards: the aave shard is the one left.
+    const yields = await cluster.call('GET', `/yield/positions/${positionId}`, alice);
+    expect(yields.status).toBe(200);
+    expect({ shard: yields.shard, version: yields.version }).toEqual({ shard: 'aave-1', version: 'yield.aprToApy@1.0.0, yield.projectedBalance@1.1.0' });
+
+    // Six venue pairs priced, each a call the `low-latency` route prefers to send to the arbitrage shard.
+    const quote = (venue: string, bid: number, ask: number) => ({ venue, bid, ask, takerFeeRate: 0.001 });
+    const scan = await cluster.call('POST', '/arbitrage/scan', alice, { asset: 'BTC', quantity: 1, quotes: [quote('a', 50_000, 50_010), quote('b', 50_400, 50_420), quote('c', 49_800, 49_820)] });
+    expect(scan.status).toBe(200);
+    expect(scan.body['evaluated']).toBe(6);
+    expect({ shard: scan.shard, version: scan.version }).toEqual({ shard: 'general-1', version: 'arbitrage.crossVenueSpread@1.1.0' });
+  }, 60_000);
+
   it('refuses a disabled jurisdiction over HTTP with the reason, and serves the others', async () => {
     await cluster.admin().placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit);
     const set = await cluster.call('PUT', '/admin/registry/arbitrage.triangular/jurisdictions', admin, { deny: ['FR'], reason: 'not licensed in FR' });
@@ -170,5 +198,46 @@ describe('the crypto service as a gateway to shard processes', () => {
     expect(report!.source).toMatch(/^\d+ shards \(.*general-1.*\), since each started$/);
     expect((await cluster.call('GET', `/admin/registry/nope.nothing/shadow-report`, admin)).status).toBe(404);
     expect((await cluster.call('GET', `/admin/registry/${fn}/shadow-report`, { sub: 'mallory' })).status).toBe(403);
+  }, 60_000);
+
+  it('applies rate limits an operator changes with `lucent limits` while the gateway runs: 429 with Retry-After, and lifted again', async () => {
+    const limits = (...args: string[]) => run(['limits', ...args, '--nats', natsUrl, '--prefix', cluster.prefix]);
+    const call = (sub: string) => cluster.call('POST', '/functions/risk.healthFactor', { sub }, collateral);
+    expect((await call('limited-1')).status).toBe(200);
+    try {
+      const set = await limits('set', '--per-user', 'risk.healthFactor=3/60');
+      expect(set.code, set.out).toBe(0);
+      expect(set.out).toContain('risk.healthFactor  3 per 60 s');
+      // The gateway follows the KV document within milliseconds; a fresh user each round, until one is refused on the 4th call.
+      let refused: Awaited<ReturnType<typeof call>> | undefined;
+      const until = Date.now() + 10_000;
+      for (let round = 0; refused === undefined && Date.now() < until; round++) {
+        const answers = [];
+        for (let n = 0; n < 4; n++) answers.push(await call(`limited-${round + 2}`));
+        if (answers.slice(0, 3).every((a) => a.status === 200) && answers[3]!.status === 429) refused = answers[3];
+      }
+      expect(refused?.body).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(refused?.retryAfter)).toBeGreaterThanOrEqual(1);
+      // A bad limit is refused by the CLI, naming what to write, and the limits in force stay.
+      const bad = await limits('set', '--per-user', 'risk.healthFactor=lots');
+      expect(bad.code).toBe(2);
+      expect(bad.out).toContain('write name=points/seconds');
+
+      const lifted = await limits('unset', '--per-user', 'risk.healthFactor');
+      expect(lifted.code, lifted.out).toBe(0);
+      // Lifted: a fresh user's five calls all pass again (polled while the change reaches the gateway).
+      let passed = false;
+      const end = Date.now() + 10_000;
+      for (let round = 0; !passed && Date.now() < end; round++) {
+        const answers = [];
+        for (let n = 0; n < 5; n++) answers.push(await call(`lifted-${round}`));
+        passed = answers.every((a) => a.status === 200);
+      }
+      expect(passed).toBe(true);
+      const show = await limits('show', '--json');
+      expect(JSON.parse(show.out)).toEqual({});
+    } finally {
+      await limits('clear');
+    }
   }, 60_000);
 });

@@ -23,6 +23,8 @@ export interface Reply {
   readonly body: Record<string, unknown>;
   readonly shard: string | undefined;
   readonly version: string | undefined;
+  /** The Retry-After header of a refused call (429), in seconds. */
+  readonly retryAfter: string | undefined;
 }
 
 export interface GatewayCluster {
@@ -39,9 +41,10 @@ export interface GatewayCluster {
   restartGateway(): Promise<void>;
   /**
    * Start another gateway as its own process (`node examples/crypto-trading/dist/main.js`, as `npm start`
-   * runs it) on the same stores and cluster; resolves once it listens. Killed by `close()`.
+   * runs it) on the same stores and cluster; resolves once it listens and has printed its start banner
+   * (what it printed up to its first `curl` line). Killed by `close()`.
    */
-  spawnGateway(): Promise<{ readonly baseUrl: string; readonly child: ChildProcess }>;
+  spawnGateway(): Promise<{ readonly baseUrl: string; readonly child: ChildProcess; readonly banner: string }>;
   /** `lucent publish` a module to the cluster's bundle store; resolves once every shard gave its verdict. */
   publish(modulePath: string): Promise<void>;
   close(): Promise<void>;
@@ -105,6 +108,7 @@ export async function startGatewayCluster(shards: Readonly<Record<string, readon
         body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
         shard: response.headers.get('x-lucent-shard') ?? undefined,
         version: response.headers.get('x-lucent-version') ?? undefined,
+        retryAfter: response.headers.get('retry-after') ?? undefined,
       };
     },
     restartGateway: async () => {
@@ -118,23 +122,24 @@ export async function startGatewayCluster(shards: Readonly<Record<string, readon
       const child = spawn(process.execPath, [mainScript], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, PORT: String(port) } });
       children.set(`gateway-${port}`, child);
       const baseUrl = `http://127.0.0.1:${port}`;
-      await new Promise<void>((resolve, reject) => {
+      const banner = await new Promise<string>((resolve, reject) => {
         let out = '';
         const timer = setTimeout(() => reject(new Error(`the gateway process did not listen within 60 s: ${out.slice(-2_000)}`)), 60_000);
         const onData = (d: Buffer): void => {
           out = (out + d.toString()).slice(-8_000);
-          if (out.includes(`service on ${baseUrl}`)) {
+          // The banner's lines are written at once after listen; its first curl example ends the part that names the parts.
+          if (out.includes(`service on ${baseUrl}`) && out.includes(`curl ${baseUrl}/functions`)) {
             clearTimeout(timer);
             child.stdout?.off('data', onData);
             child.stdout?.resume();
-            resolve();
+            resolve(out);
           }
         };
         child.stdout?.on('data', onData);
         child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8_000)));
         child.once('exit', (code, signal) => (clearTimeout(timer), reject(new Error(`the gateway process exited (${code ?? signal}): ${out.slice(-2_000)}`))));
       });
-      return { baseUrl, child };
+      return { baseUrl, child, banner };
     },
     publish: async (modulePath) => {
       const published = await run(['publish', modulePath, '--key', path.join(dir, 'lucent-signing.key'), '--nats', natsUrl, '--prefix', prefix, '--wait', '30']);

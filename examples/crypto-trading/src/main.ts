@@ -24,7 +24,8 @@ const eventStore = {
   'pglite-disk': `embedded PGlite in ${config.dataDir}`,
   'pglite-memory': 'embedded PGlite in memory',
 }[stores.database];
-const projections = stores.projections === 'redis' ? `Redis (keys ${config.redisPrefix ?? 'lucent:crypto:'}*)` : 'in memory (rebuilt from the event store at start)';
+const redisKind = config.redisCluster === true ? 'Redis Cluster' : 'Redis';
+const projections = stores.projections === 'redis' ? `${redisKind} (keys ${config.redisPrefix ?? 'lucent:crypto:'}*)` : 'in memory (rebuilt from the event store at start)';
 console.log(`Lucent crypto trading service on ${base} (${service.invoker.list().length} functions, ${topology.mode})`);
 console.log(`  event store   ${eventStore}`);
 console.log(`  projections   ${projections}`);

@@ -17,6 +17,7 @@ import {
   registerCompiledVersions,
   seedDefaultRoutes,
   type Chaos,
+  type RateLimits,
   type EventStore,
   type FunctionObserver,
   type Invoker,
@@ -25,7 +26,7 @@ import {
   type Transport,
 } from '@lucent/runtime';
 import { bundleRows, type ConsoleBundle } from '@lucent/nestjs';
-import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
+import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRateLimits, KvRegistryStore, limitsBucketFor, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';
 import { functionRegistry } from './registry/function-registry.js';
 
@@ -92,6 +93,8 @@ export interface TopologyDeps {
   readonly observer?: FunctionObserver;
   /** On NATS, set from the cluster's chaos document (`lucent chaos`): the faults the service's dependency calls meet. */
   readonly chaos?: Chaos;
+  /** On NATS, replaced by the cluster's stored rate limits once there are any (`lucent limits`); until then the configured ones hold. */
+  readonly rateLimits?: RateLimits;
 }
 
 const everyVersion = (manager: FunctionManager) => manager.list().flatMap((f) => f.versions.map((v) => manager.lookup(f.name, v)));
@@ -164,6 +167,11 @@ export async function openTopology(config: TopologyConfig, deps: TopologyDeps): 
         const chaos = await KvChaos.open({ connection, bucket: chaosBucketFor(prefix), logger });
         await chaos.follow(deps.chaos);
         closers.push(() => Promise.resolve(chaos.close()));
+      }
+      if (deps.rateLimits !== undefined) {
+        const limits = await KvRateLimits.open({ connection, bucket: limitsBucketFor(prefix), logger });
+        await limits.follow(deps.rateLimits);
+        closers.push(() => Promise.resolve(limits.close()));
       }
       // Every shard answers for its own shadow runs since it started (`lucent registry shadow-report` asks the same).
       shadowReport = async (name) => {

@@ -1,5 +1,5 @@
 // HTTP for the risk, yield and arbitrage services: a position's health and yield now, and a scan of venue quotes for arbitrage.
-import { Body, Controller, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
+import { Body, Controller, Inject, Module, NotFoundException, Param, Res, type DynamicModule } from '@nestjs/common';
 import { assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import { z } from 'zod';
 import { feeRate, positiveAssetAmount, positivePrice } from '../domain/bounds.js';
@@ -8,6 +8,7 @@ import type { AnalysisServices } from '../managers/analysis-services.js';
 import type { ArbitrageFunctionManager, ArbitrageScan } from '../managers/arbitrage-function-manager.js';
 import type { PositionRisk, RiskFunctionManager } from '../managers/risk-function-manager.js';
 import type { PositionYield, YieldFunctionManager } from '../managers/yield-function-manager.js';
+import { placementHeaders, type HeaderReply } from './placementHeaders.js';
 import { pathOf } from './routeContracts.js';
 
 export const RISK_MANAGER = Symbol.for('lucent.example.RiskFunctionManager');
@@ -25,6 +26,7 @@ const ScanBody = z
     });
   });
 
+/** Each answer names where its function calls ran: `x-lucent-shard` and `x-lucent-version` (see placementHeaders). */
 @Controller()
 export class AnalysisController {
   constructor(
@@ -33,26 +35,26 @@ export class AnalysisController {
     @Inject(ARBITRAGE_MANAGER) private readonly arbitrage: ArbitrageFunctionManager,
   ) {}
 
-  @LucentRoute('GET', 'positions/:id/risk', { summary: 'A position’s health factor and liquidation price at the latest collateral price', params: pathOf('id'), refusals: { 404: 'No such position' } })
-  async positionRisk(@LucentCall() call: CallContext, @Param('id') id: string): Promise<PositionRisk> {
-    const risk = await this.risk.inScope(call).positionRisk(id);
+  @LucentRoute('GET', 'positions/:id/risk', { summary: 'A position’s health factor and liquidation price at the latest collateral price', params: pathOf('id'), answersPlacement: true, refusals: { 404: 'No such position' } })
+  async positionRisk(@LucentCall() call: CallContext, @Param('id') id: string, @Res({ passthrough: true }) reply: HeaderReply): Promise<PositionRisk> {
+    const risk = await this.risk.inScope({ ...call, placed: placementHeaders(reply) }).positionRisk(id);
     assertMayAccess(call, risk?.owner, `Position ${id}`);
     if (risk === undefined) throw new NotFoundException(`No position ${id}`);
     return risk;
   }
 
-  @LucentRoute('GET', 'yield/positions/:id', { summary: 'What a position’s collateral earns at its supply rate, valued at the latest price', params: pathOf('id'), refusals: { 404: 'No such position, or no supply rate for its collateral' } })
-  async positionYield(@LucentCall() call: CallContext, @Param('id') id: string): Promise<PositionYield> {
-    const estimate = await this.yields.inScope(call).positionYield(id);
+  @LucentRoute('GET', 'yield/positions/:id', { summary: 'What a position’s collateral earns at its supply rate, valued at the latest price', params: pathOf('id'), answersPlacement: true, refusals: { 404: 'No such position, or no supply rate for its collateral' } })
+  async positionYield(@LucentCall() call: CallContext, @Param('id') id: string, @Res({ passthrough: true }) reply: HeaderReply): Promise<PositionYield> {
+    const estimate = await this.yields.inScope({ ...call, placed: placementHeaders(reply) }).positionYield(id);
     assertMayAccess(call, estimate?.owner, `Position ${id}`);
     if (estimate === undefined) throw new NotFoundException(`No position ${id}, or no supply rate for its collateral`);
     return estimate;
   }
 
   /** Body `{ asset, quantity, quotes: [{ venue, bid, ask, takerFeeRate }] }`: every buy-here/sell-there pair is priced. */
-  @LucentRoute('POST', 'arbitrage/scan', { summary: 'Price every pair of venue quotes for a cross-venue arbitrage; the best is recorded', body: ScanBody, status: 200 })
-  scan(@LucentCall() call: CallContext, @Body() body: z.output<typeof ScanBody>): Promise<ArbitrageScan> {
-    return this.arbitrage.inScope(call).scan(body);
+  @LucentRoute('POST', 'arbitrage/scan', { summary: 'Price every pair of venue quotes for a cross-venue arbitrage; the best is recorded', body: ScanBody, status: 200, answersPlacement: true })
+  scan(@LucentCall() call: CallContext, @Body() body: z.output<typeof ScanBody>, @Res({ passthrough: true }) reply: HeaderReply): Promise<ArbitrageScan> {
+    return this.arbitrage.inScope({ ...call, placed: placementHeaders(reply) }).scan(body);
   }
 }
 

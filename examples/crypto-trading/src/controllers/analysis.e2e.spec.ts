@@ -15,7 +15,7 @@ describe('risk, yield and arbitrage over HTTP (embedded)', () => {
       headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    return { status: r.status, body: (await r.json()) as Json };
+    return { status: r.status, body: (await r.json()) as Json, shard: r.headers.get('x-lucent-shard'), version: r.headers.get('x-lucent-version') };
   };
 
   beforeAll(async () => {
@@ -62,6 +62,21 @@ describe('risk, yield and arbitrage over HTTP (embedded)', () => {
     expect(balances['365']).toBeCloseTo(2 * latest * Math.exp(0.021), 0);
     expect(balances['30']).toBeGreaterThan(2 * latest);
     expect(r.body['apy']).toBeCloseTo(Math.exp(0.021) - 1, 6);
+  });
+
+  it('each answer names where its function calls ran and which versions answered, as a function route does (every call here runs in this process)', async () => {
+    const id = await openPosition('headers-carol');
+    const direct = await http('POST', '/functions/risk.healthFactor', { collateral: [{ asset: 'ETH', amount: 1, priceUsd: 3_000, liquidationThreshold: 0.825 }], debtUsd: 1_000 });
+    expect(direct.shard).toBeTruthy();
+    const risk = await http('GET', `/positions/${id}/risk`);
+    expect({ shard: risk.shard, version: risk.version }).toEqual({ shard: direct.shard, version: 'risk.healthFactor@1.1.0, risk.liquidationPrice@1.1.0' });
+    const yields = await http('GET', `/yield/positions/${id}`);
+    expect({ shard: yields.shard, version: yields.version }).toEqual({ shard: direct.shard, version: 'yield.aprToApy@1.0.0, yield.projectedBalance@1.1.0' });
+    const quotes = [{ venue: 'a', bid: 100, ask: 101, takerFeeRate: 0.001 }, { venue: 'b', bid: 100, ask: 101, takerFeeRate: 0.001 }];
+    const scan = await http('POST', '/arbitrage/scan', { asset: 'SOL', quantity: 1, quotes });
+    expect({ shard: scan.shard, version: scan.version }).toEqual({ shard: direct.shard, version: 'arbitrage.crossVenueSpread@1.1.0' });
+    // A refusal ran no function: no placement headers.
+    expect((await http('GET', '/positions/nope-2/risk')).shard).toBeNull();
   });
 
   it('unknown positions are 404', async () => {

@@ -163,7 +163,9 @@ export async function startDemoCluster(log: (line: string) => void): Promise<Dem
     const address = service.app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     await service.topology.cluster?.ready(demoShards.length, 30_000);
-    const stores = `${postgres ? `PostgreSQL schema demo_${tag}` : 'PGlite in memory'}, ${redis ? `Redis prefix lucent-demo:${tag}:` : 'projections in memory'}`;
+    // From what the service opened, not from what answered on the ports: the banner is evidence of the run.
+    const { database, projections } = service.infrastructure.description;
+    const stores = `${database === 'postgres' ? `PostgreSQL schema demo_${tag}` : 'PGlite in memory'}, ${projections === 'redis' ? `Redis prefix lucent-demo:${tag}:` : 'projections in memory'}`;
     return {
       mode: nats ? 'nats' : 'embedded',
       baseUrl: `http://127.0.0.1:${port}`,

@@ -20,7 +20,17 @@ const hf = (a: { body: Record<string, unknown> }): string => {
   return typeof value === 'number' ? value.toFixed(2) : String(value);
 };
 
-/** Poll until `done` (at most `ms`). */
+/**
+ * A step's expected outcome: when it did not hold within its bound it counts in `failed` (beside the
+ * calls that failed), so `"failed":0` in the tally means every step did what it says.
+ */
+function expectThat(http: DemoHttp, held: boolean, what: string): void {
+  if (held) return;
+  http.tally.failed++;
+  console.log(`    ✗ expected ${what}`);
+}
+
+/** Poll until `done` (at most `ms`); the caller checks `done` on the value returned. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 15_000): Promise<T> {
   const stopAt = Date.now() + ms;
   for (;;) {
@@ -44,6 +54,7 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   await cluster.admin.placement('arbitrage.triangular', { requireTags: ['arbitrage'] }, audit('low-latency set'));
   const risk = await until(() => http.request('POST', '/functions/risk.healthFactor', alice, ethCollateral(3_000)), (a) => a.shard === 'aave-1');
   note(`risk.healthFactor → health factor ${hf(risk)} on shard ${risk.shard} (version ${risk.version})`);
+  expectThat(http, risk.shard === 'aave-1', `the Aave call answered by aave-1 within 15 s (last answer: ${risk.status} from ${risk.shard ?? 'no shard'})`);
 
   step(2, 'Alice opens an ETH position, deposits 10 ETH at $3,000 and borrows $15,000');
   const positionId = `pos-${Date.now().toString(36)}`;
@@ -56,8 +67,11 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   step(3, 'ETH falls to $1,700: the price is pushed, the position is revalued, a liquidation alert is raised');
   await http.request('POST', '/prices', admin, { asset: 'ETH', priceUsd: 2_200, source: 'operator' });
   await http.request('POST', '/prices', admin, { asset: 'ETH', priceUsd: 1_700, source: 'operator' });
-  const alerts = await until(() => http.request('GET', `/positions/${positionId}/alerts`, alice), (a) => JSON.stringify(a.body).includes('LiquidationRisk') || (Array.isArray(a.body) && a.body.length > 0));
+  const raised = (a: { body: Record<string, unknown> }): boolean =>
+    a.body['alertRaised'] === true && ((a.body['alerts'] as { type: string }[] | undefined) ?? []).some((alert) => alert.type === 'LiquidationAlertRaised');
+  const alerts = await until(() => http.request('GET', `/positions/${positionId}/alerts`, alice), raised);
   note(`alerts: ${JSON.stringify(alerts.body).slice(0, 200)}`);
+  expectThat(http, raised(alerts), `a LiquidationAlertRaised on ${positionId} within 15 s`);
   const atRisk = await http.request('POST', '/functions/risk.healthFactor', alice, ethCollateral(1_700));
   note(`health factor at $1,700: ${hf(atRisk)} (${String(out(atRisk)['status'])}) on ${atRisk.shard}`);
 
@@ -84,8 +98,10 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   const order = (quantity: number) => ({ orderId: `o-${Date.now()}-${quantity}`, account: owner, pair: 'BTC-USD', side: 'buy', quantity, limitPrice: 50_000 });
   const whale = await until(() => http.request('POST', '/functions/trading.placeOrder', alice, order(60)), (a) => a.shard === 'whale-1');
   note(`order of $3,000,000 → ${whale.status} on shard ${whale.shard ?? '-'} (route whales: notional >= 1,000,000)`);
+  expectThat(http, whale.status === 200 && whale.shard === 'whale-1', `the whale order answered by whale-1 within 15 s (last answer: ${whale.status} from ${whale.shard ?? 'no shard'})`);
   const retail = await http.request('POST', '/functions/trading.placeOrder', alice, order(2));
   note(`order of $100,000 → ${retail.status} on ${retail.shard ?? '-'} (route retail keeps it off the whale shard)`);
+  expectThat(http, retail.status === 200 && retail.shard !== undefined && retail.shard !== 'whale-1', `the retail order answered off the whale shard (it was ${retail.status} from ${retail.shard ?? 'no shard'})`);
 
   step(6, 'An Aave deposit saga: reserve, submit, wait for 3 confirmations, record');
   const started = await http.request('POST', '/deposits', { sub: 'bob' }, { account: 'bob', asset: 'USDC', amount: 1_000, confirmations: 3 }, [202], { 'idempotency-key': `demo-${Date.now()}` });
@@ -94,6 +110,7 @@ async function drive(cluster: DemoCluster, http: DemoHttp): Promise<void> {
   await http.request('POST', '/callbacks/chain/confirmations', admin, { txHash, confirmations: 3 }, [202]);
   const deposit = await until(() => http.request('GET', `/deposits/${depositId}`, { sub: 'bob' }), (a) => a.body['status'] !== 'running');
   note(`saga ${String(deposit.body['status'])}: ${((deposit.body['history'] as { type: string }[] | undefined) ?? []).map((h) => h.type).join(' → ')}`);
+  expectThat(http, deposit.body['status'] === 'completed', `deposit ${depositId} completed within 15 s (it is ${String(deposit.body['status'])})`);
 
   step(7, 'Arbitrage is disabled for France; other jurisdictions are still served');
   await cluster.admin.jurisdictions('arbitrage.triangular', { deny: ['FR'] }, audit('not licensed in FR'));

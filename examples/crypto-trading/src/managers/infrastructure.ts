@@ -21,8 +21,13 @@ export interface InfrastructureConfig {
   readonly dataDir?: string;
   /** Real PostgreSQL (LUCENT_PG_URL); wins over dataDir. Events and timers share one pool and schema. */
   readonly postgresUrl?: string;
-  /** Real Redis (LUCENT_REDIS_URL) for the read models; in memory otherwise (rebuilt from the log at start). */
+  /**
+   * Real Redis (LUCENT_REDIS_URL) for the read models: one URL, or comma-separated seeds of a Redis
+   * Cluster; in memory otherwise (rebuilt from the log at start).
+   */
   readonly redisUrl?: string;
+  /** One URL that is a Redis Cluster node (LUCENT_REDIS_CLUSTER=1). */
+  readonly redisCluster?: boolean;
   /** PostgreSQL schema of both stores (default `lucent`): one per tenant or per test run. */
   readonly pgSchema?: string;
   readonly redisPrefix?: string;
@@ -97,7 +102,7 @@ export async function openInfrastructure(config: InfrastructureConfig = {}): Pro
     closers.unshift(() => timers.close());
     const views: ProjectionStore =
       config.redisUrl !== undefined
-        ? new RedisProjectionStore({ url: config.redisUrl, prefix: config.redisPrefix ?? 'lucent:crypto:' })
+        ? new RedisProjectionStore({ url: config.redisUrl, cluster: config.redisCluster === true, prefix: config.redisPrefix ?? 'lucent:crypto:' })
         : new MemoryProjectionStore();
     closers.unshift(() => views.close());
     const scheduler = new Scheduler({
