@@ -317,7 +317,8 @@ async function projectionLag(f: Fixture, options: BenchOptions): Promise<BenchRe
   const note =
     `appends of ${eventsPerAppend} events paced at ${appendsPerSecond}/s (2,000 events/s) for ${measureMs / 1000} s after a 1 s warm-up; ` +
     'lag from the moment an append is issued (so it includes its own commit) to the Redis acknowledgement of the projection ' +
-    'commit (views + checkpoint) covering it; woken by LISTEN/NOTIFY.';
+    'commit (views + checkpoint) covering it; the projector subscribes through the appending store, so it is woken in-process ' +
+    'when an append returns (a subscriber in another process, woken by NOTIFY, is not measured here).';
   return [
     { case: 'projection.lag', metric: 'p50_us', higherIsBetter: false, lucent: lags.percentileUs(50), baselines: {}, note },
     { case: 'projection.lag', metric: 'p99_us', higherIsBetter: false, lucent: lags.percentileUs(99), baselines: {}, note },

@@ -1,7 +1,8 @@
-// Scheduling: timer firing lag with many pending timers, Lucent's PostgreSQL scheduler vs BullMQ delayed jobs on Redis and pg-boss on PostgreSQL.
+// Scheduling: timer firing lag with many pending timers, Lucent's PostgreSQL scheduler vs BullMQ delayed jobs on Redis and pg-boss and graphile-worker on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
+import { Logger, makeWorkerUtils, run as runGraphileWorker, type Runner, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { createPostgresTimerStore } from '@lucent/postgres';
@@ -147,6 +148,75 @@ async function pgBossLag(options: BenchOptions, tag: string, round: number): Pro
   }
 }
 
+/** graphile-worker finds jobs whose run_at has come by polling (a NOTIFY wakes it only for jobs due now); the same 0.5 s as pg-boss and Lucent. */
+const graphilePollMs = 500;
+/** Jobs one pool locks per fetch into its local queue, served to its workers without a round trip: the size of Lucent's and pg-boss's batches. */
+const graphileLocalQueue = 200;
+
+/** graphile-worker logs a line per job at info level; the bench passes it a logger that drops every line, through its public Logger. */
+const silentGraphileLogger = (): Logger => new Logger(() => () => undefined);
+
+async function graphileWorkerLag(options: BenchOptions, tag: string, round: number): Promise<Lag> {
+  const schema = `bench_graphile_${tag}_${round}`;
+  const logger = silentGraphileLogger();
+  const lag = new LatencyRecorder();
+  let utils: WorkerUtils | undefined;
+  let runner: Runner | undefined;
+  try {
+    utils = await makeWorkerUtils({ connectionString: options.postgresUrl, schema, maxPoolSize: 10, logger });
+    await utils.migrate();
+    const due = dueTimes(timerCount(), spreadMs());
+    for (let i = 0; i < due.length; i += 500) {
+      await utils.addJobs(due.slice(i, i + 500).map((dueAt) => ({ identifier: 'tick', payload: { dueAt }, runAt: new Date(dueAt) })));
+    }
+    if (Date.now() > (due[0] as number)) console.warn(`timer.lag: graphile-worker arming overran the first due time by ${Date.now() - (due[0] as number)} ms`);
+    runner = await runGraphileWorker({
+      connectionString: options.postgresUrl,
+      schema,
+      maxPoolSize: 10,
+      concurrency,
+      pollInterval: graphilePollMs,
+      noHandleSignals: true,
+      logger,
+      // Completions batched like Lucent's; the batcher is also what a graceful stop waits for, where an
+      // unbatched completion is left in flight and can land after the bench has dropped the schema.
+      preset: { worker: { localQueue: { size: graphileLocalQueue }, completeJobBatchDelay: 0 } },
+      taskList: {
+        tick: (payload) => {
+          lag.recordMs(preciseNow() - (payload as { dueAt: number }).dueAt);
+        },
+      },
+    });
+    await waitForAll(() => lag.count, due.length, due[due.length - 1] as number);
+    return { p50Ms: lag.percentileMs(50), p99Ms: lag.percentileMs(99), fired: lag.count };
+  } finally {
+    await runner?.stop().catch(() => undefined);
+    // Release may answer a plain value rather than a promise.
+    await Promise.resolve(utils?.release()).catch(() => undefined);
+    const admin = new pg.Client({ connectionString: options.postgresUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/**
+ * Runs one peer's round; a peer that cannot start (or fails mid-run) is reported with its reason and
+ * left out of the results, and the other sides are still measured.
+ */
+async function peerRound(name: string, lags: Lag[], missing: Map<string, string>, measure: () => Promise<Lag>): Promise<void> {
+  if (missing.has(name)) return;
+  try {
+    lags.push(await measure());
+  } catch (error) {
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    console.error(`[bench] timer.lag: ${name} did not run, measured without it: ${reason}`);
+    missing.set(name, reason);
+  }
+}
+
+const optional = (name: string, value: number | undefined): Record<string, number> => (value === undefined ? {} : { [name]: value });
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -163,17 +233,20 @@ export const timersArea: BenchArea = {
     const lucent: Lag[] = [];
     const bullmq: Lag[] = [];
     const pgboss: Lag[] = [];
+    const graphile: Lag[] = [];
     const floor: Lag[] = [];
-    // Each round is ~15 s a side, so at most two, alternating so machine drift hits both.
+    const missing = new Map<string, string>();
+    // Each round is ~15 s a side, so at most two, alternating so machine drift hits every side.
     for (let round = 0; round < Math.min(2, options.rounds); round++) {
       const side = await lucentLag(options, tag, round);
       lucent.push(side.lucent);
       floor.push(side.floor);
       bullmq.push(await bullmqLag(options, tag, round));
-      pgboss.push(await pgBossLag(options, tag, round));
+      await peerRound('pg-boss', pgboss, missing, () => pgBossLag(options, tag, round));
+      await peerRound('graphile-worker', graphile, missing, () => graphileWorkerLag(options, tag, round));
     }
     const n = timerCount();
-    const incomplete = [...lucent, ...bullmq, ...pgboss, ...floor].filter((l) => l.fired < n).length;
+    const incomplete = [...lucent, ...bullmq, ...pgboss, ...graphile, ...floor].filter((l) => l.fired < n).length;
     const note =
       `${n} timers armed up front, due evenly over ${spreadMs()} ms; lag = handler start − due time. Lucent: PostgreSQL timer store ` +
       `(synchronous_commit on: every claim and completion is fsynced), one scheduler process, claims of up to ${concurrency} with ` +
@@ -181,9 +254,14 @@ export const timersArea: BenchArea = {
       `same machine's Redis, one worker, concurrency ${concurrency}; that Redis runs without AOF or RDB snapshots (appendonly no), ` +
       `so a Redis crash loses its jobs: less durable than the PostgreSQL side. pg-boss 10.4 (the newest release on Node 20; 11+ ` +
       `needs Node 22): jobs with startAfter on the same PostgreSQL (fsynced like Lucent's), inserted 500 at a time, ${pgBossWorkers} workers ` +
-      `fetching up to ${pgBossBatch} each, polling every ${pgBossPollSeconds * 1000} ms (the shortest it accepts). timer-floor: a bare setTimeout per timer, armed in ` +
+      `fetching up to ${pgBossBatch} each, polling every ${pgBossPollSeconds * 1000} ms (the shortest it accepts). graphile-worker 0.17.3 ` +
+      `(the newest release on Node 20, run in this same Node 20 process; 0.18 needs Node 22.18): jobs with runAt on the same PostgreSQL ` +
+      `(fsynced like Lucent's), its own schema, added with addJobs 500 at a time, one runner with concurrency ${concurrency}, a local queue ` +
+      `of ${graphileLocalQueue} jobs, completions batched (completeJobBatchDelay 0), polling every ${graphilePollMs} ms, 10 connections. timer-floor: a bare setTimeout per timer, armed in ` +
       `the same process during Lucent's run (the event loop's own lateness at that moment, on this machine). Median of ${lucent.length} round(s) a side.` +
+      (missing.size > 0 ? ` Not measured from the round that failed on: ${[...missing].map(([name, reason]) => `${name} (${reason})`).join('; ')}.` : '') +
       (incomplete > 0 ? ` WARNING: ${incomplete} run(s) did not fire every timer before the deadline.` : '');
+    const peer = (lags: readonly Lag[], p: 'p50' | 'p99'): number | undefined => (lags.length === 0 ? undefined : median(lags.map((l) => l[`${p}Ms`])));
     return (['p50', 'p99'] as const).map((p) => ({
       case: 'timer.lag',
       metric: `${p}_ms` as const,
@@ -191,7 +269,8 @@ export const timersArea: BenchArea = {
       lucent: median(lucent.map((l) => l[`${p}Ms`])),
       baselines: {
         bullmq: median(bullmq.map((l) => l[`${p}Ms`])),
-        'pg-boss': median(pgboss.map((l) => l[`${p}Ms`])),
+        ...optional('pg-boss', peer(pgboss, p)),
+        ...optional('graphile-worker', peer(graphile, p)),
         'timer-floor': median(floor.map((l) => l[`${p}Ms`])),
       },
       floors: ['timer-floor'],
