@@ -1,5 +1,5 @@
-// The shell's rooms stay small and acyclic: no source file in packages/*/src over 400 lines, and no circle of relative imports.
-import { readdirSync, readFileSync } from 'node:fs';
+// The shell's rooms stay small and acyclic: no source file in packages/*/src over 400 lines, no circle of relative imports, and every file docs/architecture.md's map links to exists.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ const maxLines = 400;
  * anything under a `testing/` folder, and the test kits (`sagaTestKit.ts`).
  */
 function isTestSupport(file: string): boolean {
-  return /\.spec\.ts$/.test(file) || /Contract\.ts$/.test(file) || /TestKit/.test(file) || file.split('/').includes('testing');
+  return /\.spec\.tsx?$/.test(file) || /Contract\.ts$/.test(file) || /TestKit/.test(file) || file.split('/').includes('testing');
 }
 
 function sourceFiles(): string[] {
@@ -22,7 +22,7 @@ function sourceFiles(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) files.push(relative(root, path).split('\\').join('/'));
+      else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(relative(root, path).split('\\').join('/'));
     }
   };
   for (const pkg of readdirSync(join(root, 'packages'), { withFileTypes: true })) {
@@ -42,16 +42,28 @@ function importGraph(files: readonly string[]): Map<string, string[]> {
   const known = new Set(files);
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    if (file.endsWith('.spec.ts')) continue;
+    if (/\.spec\.tsx?$/.test(file)) continue;
     const targets: string[] = [];
     for (const m of readFileSync(join(root, file), 'utf8').matchAll(relativeImport)) {
       const spec = (m[1] ?? m[2]) as string;
       const target = relative(root, resolve(root, dirname(file), spec.replace(/\.js$/, '.ts'))).split('\\').join('/');
+      // `./ui.js` may name `ui.tsx` just as well.
       if (known.has(target)) targets.push(target);
+      else if (known.has(`${target}x`)) targets.push(`${target}x`);
     }
     graph.set(file, targets);
   }
   return graph;
+}
+
+/** The relative link targets in the "Where to change what" section of docs/architecture.md, as written. */
+function mapLinks(): string[] {
+  const doc = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+  const start = doc.indexOf('## Where to change what');
+  if (start === -1) return [];
+  const next = doc.indexOf('\n## ', start + 1);
+  const section = doc.slice(start, next === -1 ? undefined : next);
+  return [...section.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((m) => m[1] as string).filter((target) => !/^[a-z]+:/.test(target));
 }
 
 /** Each circle a depth-first walk meets, as the files around it. */
@@ -86,6 +98,12 @@ describe('source structure', () => {
 
   it('has no circle of relative imports in packages/*/src', () => {
     expect(circles(importGraph(files)).map((c) => c.join(' -> '))).toEqual([]);
+  });
+
+  it("links only to files that exist from docs/architecture.md's map", () => {
+    const links = mapLinks();
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((target) => !existsSync(resolve(root, 'docs', target)))).toEqual([]);
   });
 
   it('finds a circle when there is one, and none in a chain', () => {
