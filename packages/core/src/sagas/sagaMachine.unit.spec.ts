@@ -26,6 +26,12 @@ describe('saga machine', () => {
     expect(decideRetry(policy, 1, unavailable, 1_000, 0.5, 1_040)).toMatchObject({ giveUp: { code: 'DEADLINE_EXCEEDED' } });
   });
 
+  it('waits at least half the base delay before a retry, however low the jitter draws', () => {
+    const unavailable = { code: 'UNAVAILABLE' as const, message: 'down' };
+    expect(decideRetry({ maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 20 }, 1, unavailable, 1_000, 0.01)).toEqual({ retryAt: 1_010 });
+    expect(decideRetry({ maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 20 }, 1, unavailable, 1_000, 0.9)).toEqual({ retryAt: 1_018 });
+  });
+
   it('plans a passed deadline before a retry, a due step before a timer, and sleeps until the earliest obligation', () => {
     const steps = [
       { step: 1, command: { type: 'A' }, deadline: 5_000, attempts: 1, retryAt: 900 },

@@ -1,6 +1,7 @@
-// Whether a failed step or compensation is tried again, and when: transient codes only, backoff from retryDelay, within the deadline.
-import { retryDelay, type RetryPolicy } from '../deciders/retryDelay.js';
+// Whether a failed step or compensation is tried again, and when: transient codes only, the backoff timers use (never under half the base delay), within the deadline.
+import type { RetryPolicy } from '../deciders/retryDelay.js';
 import type { ErrorCode, SerializedError } from '../errors/errors.js';
+import { nextRetryAt } from '../scheduling/runRetry.js';
 
 export const defaultStepRetry: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
 export const defaultCompensationRetry: RetryPolicy = { maxAttempts: 20, baseDelayMs: 200, maxDelayMs: 30_000 };
@@ -15,7 +16,9 @@ export type RetryDecision = { readonly retryAt: number } | { readonly giveUp: Se
 
 /**
  * After try `attempt` failed with `error` at `now`: retry at a time, or give up. `random` in
- * [0, 1) comes from the shell. A retry that would start after `deadline` is not made.
+ * [0, 1) comes from the shell; as for a timer's retry, the wait is at least half the base delay
+ * (full jitter alone can draw ~0 and hit a failing downstream again at once). A retry that
+ * would start after `deadline` is not made.
  */
 export function decideRetry(
   policy: RetryPolicy,
@@ -26,11 +29,10 @@ export function decideRetry(
   deadline = Number.POSITIVE_INFINITY,
 ): RetryDecision {
   if (!transientCodes.includes(error.code)) return { giveUp: error };
-  const delay = retryDelay(policy, attempt, random);
-  if (delay === undefined) {
+  const retryAt = nextRetryAt(policy, attempt, now, random);
+  if (retryAt === undefined) {
     return { giveUp: { ...error, message: `${error.message} (gave up after ${attempt} attempts)` } };
   }
-  const retryAt = now + delay;
   if (retryAt >= deadline) {
     return {
       giveUp: { code: 'DEADLINE_EXCEEDED', message: `step deadline passed after ${attempt} attempts: ${error.message}` },
