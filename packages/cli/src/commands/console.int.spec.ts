@@ -9,7 +9,7 @@ import { connectNats, parseShardConfig, registryBucketFor, startNatsShard, type 
 import { startConsoleServer, type ConsoleServer } from './consoleServer.js';
 
 const natsUrl = process.env['LUCENT_NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const pgUrl = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const secret = 'lucent-console-cli-secret-long-enough-hs256';
 const ping = defineFunction({ name: 'console.ping', version: '1.0.0', input: z.object({}), output: z.object({ ok: z.boolean() }) }, () => ({ ok: true }));
 const bearer = async (claims: Record<string, unknown>) => ({

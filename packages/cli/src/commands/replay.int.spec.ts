@@ -11,7 +11,7 @@ import { createPgliteEventStore, createPostgresEventStore, lockDataDirectory } f
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
 import { decideOrderV1, orderDecider, type OrderCommand } from './fixtures/replayOrders.js';
 
-const url = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `lucent_replay_${randomBytes(5).toString('hex')}`;
 const fixture = fileURLToPath(new URL('./fixtures/replayOrders.ts', import.meta.url));
 const stream = 'order-r1';

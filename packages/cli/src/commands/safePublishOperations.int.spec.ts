@@ -11,7 +11,7 @@ import { lucent } from '../testing/runBuiltCli.js';
 import { startSignedShardCluster, type SignedShardCluster } from '../testing/signedShardCluster.js';
 
 const url = process.env['LUCENT_NATS_URL'] || 'nats://127.0.0.1:4222';
-const pgUrl = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tag = randomBytes(4).toString('hex');
 const prefix = `lucent-ops-${tag}`;
 const schema = `lucent_ops_${tag}`;

@@ -7,7 +7,7 @@ import { MemoryTimerStore, SagaRunner, SagaScheduling, Scheduler } from '@lucent
 import { createPostgresEventStore } from '@lucent/postgres';
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
 
-const url = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `lucent_sagas_${randomBytes(5).toString('hex')}`;
 
 type Command = { type: 'Stake'; id: string } | { type: 'Confirm'; id: string } | { type: 'Unstake'; id: string };

@@ -8,7 +8,7 @@ import { createPostgresEventStore } from '../../../postgres/src/eventStore/sqlEv
 import { registryStoreContract } from '../../../runtime/src/registry/registryStoreContract.js';
 import { KvRegistryStore } from './kvRegistryStore.js';
 
-const pgUrl = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const connections: NatsConnection[] = [];
 const buckets: string[] = [];
 const schemas: string[] = [];

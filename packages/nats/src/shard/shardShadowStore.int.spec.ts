@@ -13,7 +13,7 @@ import { parseShardConfig } from './shardConfig.js';
 import { startNatsShard } from './startNatsShard.js';
 
 const natsUrl = process.env['LUCENT_NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const pgUrl = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tag = randomBytes(4).toString('hex');
 const schema = `lucent_shadow_${tag}`;
 const bucket = `lucent-registry-shadow-${tag}`;

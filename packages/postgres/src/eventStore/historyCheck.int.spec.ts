@@ -14,7 +14,7 @@ import {
 } from '../testing/appendHistory.js';
 import { createPostgresEventStore } from './sqlEventStore.js';
 
-const url = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Bounded for CI; LUCENT_HISTORY_MS=600000 runs ten minutes. */
 const durationMs = Number(process.env['LUCENT_HISTORY_MS'] ?? 8_000);
 const schemas: string[] = [];

@@ -10,7 +10,7 @@ import { eventStoreMigrations, migrateEventStore } from './migrations.js';
 import { PgSqlClient } from './sqlClient.js';
 import { createPostgresEventStore, type SqlEventStore } from './sqlEventStore.js';
 
-const url = process.env['LUCENT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = process.env['LUCENT_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
 const newSchema = (): string => {
   const s = `lucent_es_${randomBytes(5).toString('hex')}`;
