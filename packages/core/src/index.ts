@@ -11,7 +11,7 @@ export * from './functions/typedRegistry.js';
 export * from './testing/determinism.js';
 export * from './deciders/decider.js';
 export * from './deciders/decisionFunction.js';
-export * from './deciders/retryDelay.js';
+export * from './retry/retryPolicy.js';
 export * from './projections/projection.js';
 export * from './testing/deciderSpec.js';
 export * from './testing/projectionSpec.js';

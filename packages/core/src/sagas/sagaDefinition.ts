@@ -1,7 +1,7 @@
 // A saga as a pure reducer: (state, event) → { state, commands, timers, waits, compensations }, plus its step policies.
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { DomainEvent } from '../context/functionContext.js';
-import type { RetryPolicy } from '../deciders/retryDelay.js';
+import type { RetryPolicy } from '../retry/retryPolicy.js';
 import type { SerializedError } from '../errors/errors.js';
 
 /** A command a saga asks the shell to run: plain data naming its handler by `type`. */

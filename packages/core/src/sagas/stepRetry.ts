@@ -1,5 +1,5 @@
 // Whether a failed step or compensation is tried again, and when: transient codes only, the backoff timers use (never under half the base delay), within the deadline.
-import type { RetryPolicy } from '../deciders/retryDelay.js';
+import type { RetryPolicy } from '../retry/retryPolicy.js';
 import type { ErrorCode, SerializedError } from '../errors/errors.js';
 import { nextRetryAt } from '../scheduling/runRetry.js';
 

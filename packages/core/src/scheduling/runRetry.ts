@@ -1,5 +1,5 @@
 // When a failed timer run is tried again (capped exponential backoff), and the check of a retry policy a cron job states.
-import { retryDelay, type RetryPolicy } from '../deciders/retryDelay.js';
+import { retryDelay, type RetryPolicy } from '../retry/retryPolicy.js';
 import type { FieldIssue } from '../errors/errors.js';
 
 /** How a failed cron run is tried again unless its job states otherwise: 3 tries in all, 1 s, 2 s… capped at 60 s. */

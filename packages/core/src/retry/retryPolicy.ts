@@ -1,4 +1,4 @@
-// How long to wait before retrying a decision that lost a version race: exponential, capped, fully jittered.
+// A retry policy and its backoff (exponential, capped, fully jittered), shared by decisions, saga steps and timers.
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
@@ -7,6 +7,7 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/** For a decision that lost a version race: short waits, since the winner has already written. */
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2, maxDelayMs: 200 };
 
 /**
