@@ -1,6 +1,7 @@
-// The JSON a shard process starts from (`lucent shard --config file.json`), checked field by field.
-import { ValidationError, type FieldIssue, type ResourceClass } from '@lucent/core';
+// The JSON a shard process starts from (`lucent shard --config file.json`) and its schema: defaults filled in, every bad field named.
+import { toFieldIssues, ValidationError, type ResourceClass } from '@lucent/core';
 import type { ChaosSettings } from '@lucent/runtime';
+import { z } from 'zod';
 
 export interface ShardConfig {
   /** Unique address of the shard, e.g. 'aave-1'; letters, digits, '-' and '_'. */
@@ -59,78 +60,102 @@ export interface HeavyPoolConfig {
   readonly maxThreads?: number;
 }
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+// The messages are the ones given when these checks were hand-written: operators read them beside the
+// field in a start-up error, so they say what to write rather than what zod expected.
+const listOf = (message: string) => z.array(z.string({ error: message }), { error: message });
+const idMessage = "letters, digits, '-' and '_' only";
+const prefixMessage = 'subject tokens without spaces or wildcards';
+const capacityMessage = '{ "cpu": number, "memory": number }';
+const bucketName = (message: string) => z.string({ error: message }).min(1, { error: message }).optional();
+
+/** The shard config as a schema: the one place its fields, defaults and bounds are written. */
+export const ShardConfigSchema = z.object(
+  {
+    id: z.string({ error: idMessage }).regex(/^[A-Za-z0-9_-]+$/, { error: idMessage }),
+    tags: listOf('a list of strings').default([]),
+    nats: z
+      .string({ error: 'a URL such as nats://127.0.0.1:4222' })
+      .includes('://', { error: 'a URL such as nats://127.0.0.1:4222' })
+      .default('nats://127.0.0.1:4222'),
+    subjectPrefix: z
+      .string({ error: prefixMessage })
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { error: prefixMessage })
+      .default('lucent'),
+    module: z.string({ error: 'a path to a module' }).optional(),
+    only: listOf('a list of function names').optional(),
+    reportIntervalMs: z
+      .number({ error: 'between 50 and 60000' })
+      .min(50, { error: 'between 50 and 60000' })
+      .max(60_000, { error: 'between 50 and 60000' })
+      .default(1_000),
+    capacity: z
+      .object({ cpu: z.number({ error: capacityMessage }), memory: z.number({ error: capacityMessage }) }, { error: capacityMessage })
+      .optional(),
+    chaos: z
+      .object(
+        {
+          slowdownFactor: z.number({ error: 'a factor of at least 1 (5 = five times slower)' }).min(1, { error: 'a factor of at least 1 (5 = five times slower)' }).optional(),
+          extraDelayMs: z.number({ error: 'milliseconds, at least 0' }).min(0, { error: 'milliseconds, at least 0' }).optional(),
+        },
+        { error: 'an object' },
+      )
+      .optional(),
+    chaosControl: z.boolean({ error: 'true or false' }).default(false),
+    heavy: z
+      .object(
+        {
+          registryModule: z.string({ error: 'the path of a built module exporting the function map' }),
+          registryExport: z.string({ error: 'the name of the export holding the function map' }).optional(),
+          workerFile: z.string({ error: 'the path of the worker entry' }).optional(),
+          maxThreads: z.int({ error: 'a whole number of at least 1' }).min(1, { error: 'a whole number of at least 1' }).optional(),
+        },
+        { error: '{ "registryModule": path of a built module exporting the function map }' },
+      )
+      .optional(),
+    registry: z
+      .object(
+        {
+          bucket: bucketName('a KV bucket name'),
+          shadow: z
+            .object(
+              {
+                sampleRate: z.number({ error: 'a fraction from 0 to 1' }).min(0, { error: 'a fraction from 0 to 1' }).max(1, { error: 'a fraction from 0 to 1' }).optional(),
+                maxInFlight: z.int({ error: 'a whole number of at least 1' }).min(1, { error: 'a whole number of at least 1' }).optional(),
+              },
+              { error: 'an object' },
+            )
+            .optional(),
+        },
+        { error: 'an object (may be empty: {})' },
+      )
+      .optional(),
+    bundles: z
+      .object(
+        {
+          bucket: bucketName('an object store bucket name'),
+          publicKeyFile: z.string({ error: "the path of the publishers' public key (lucent keygen)" }),
+        },
+        { error: '{ "publicKeyFile": path of the publishers\' public key (lucent keygen) }' },
+      )
+      .optional(),
+  },
+  { error: 'must be a JSON object' },
+);
+
+// Written against the interfaces above so the schema and the documented types cannot drift apart.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Mutable<T> = T extends readonly (infer E)[] ? Mutable<E>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+const schemaMatchesInterface: Exact<Mutable<ShardConfig>, z.output<typeof ShardConfigSchema>> = true;
+void schemaMatchesInterface;
 
 /** Check parsed JSON (plus command-line overrides) and fill defaults; a ValidationError names every bad field. */
 export function parseShardConfig(raw: unknown, overrides: Partial<ShardConfig> = {}): ShardConfig {
-  const issues: FieldIssue[] = [];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ValidationError('config', 'shard config', [{ path: '', message: 'must be a JSON object' }]);
   }
-  const r = { ...(raw as Record<string, unknown>), ...overrides } as Record<string, unknown>;
-  const id = r['id'];
-  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) issues.push({ path: 'id', message: "letters, digits, '-' and '_' only" });
-  const tags = r['tags'] ?? [];
-  if (!isStringArray(tags)) issues.push({ path: 'tags', message: 'a list of strings' });
-  const nats = r['nats'] ?? 'nats://127.0.0.1:4222';
-  if (typeof nats !== 'string' || !nats.includes('://')) issues.push({ path: 'nats', message: 'a URL such as nats://127.0.0.1:4222' });
-  const subjectPrefix = r['subjectPrefix'] ?? 'lucent';
-  if (typeof subjectPrefix !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) {
-    issues.push({ path: 'subjectPrefix', message: 'subject tokens without spaces or wildcards' });
-  }
-  const module = r['module'];
-  if (module !== undefined && typeof module !== 'string') issues.push({ path: 'module', message: 'a path to a module' });
-  const only = r['only'];
-  if (only !== undefined && !isStringArray(only)) issues.push({ path: 'only', message: 'a list of function names' });
-  const reportIntervalMs = r['reportIntervalMs'] ?? 1_000;
-  if (typeof reportIntervalMs !== 'number' || reportIntervalMs < 50 || reportIntervalMs > 60_000) {
-    issues.push({ path: 'reportIntervalMs', message: 'between 50 and 60000' });
-  }
-  const capacity = r['capacity'] as ResourceClass | undefined;
-  if (capacity !== undefined && (typeof capacity?.cpu !== 'number' || typeof capacity.memory !== 'number')) {
-    issues.push({ path: 'capacity', message: '{ "cpu": number, "memory": number }' });
-  }
-  const chaos = r['chaos'] as ChaosSettings | undefined;
-  if (chaos !== undefined && (typeof chaos !== 'object' || chaos === null)) issues.push({ path: 'chaos', message: 'an object' });
-  const chaosControl = r['chaosControl'] ?? false;
-  if (typeof chaosControl !== 'boolean') issues.push({ path: 'chaosControl', message: 'true or false' });
-  const heavy = r['heavy'] as HeavyPoolConfig | undefined;
-  if (heavy !== undefined && (typeof heavy !== 'object' || heavy === null || typeof heavy.registryModule !== 'string')) {
-    issues.push({ path: 'heavy.registryModule', message: 'the path of a built module exporting the function map' });
-  }
-  const registry = r['registry'] as RegistryConfig | undefined;
-  if (registry !== undefined && (typeof registry !== 'object' || registry === null || (registry.bucket !== undefined && typeof registry.bucket !== 'string'))) {
-    issues.push({ path: 'registry.bucket', message: 'a KV bucket name' });
-  }
-  const shadow = registry?.shadow;
-  if (shadow !== undefined) {
-    const rate = shadow.sampleRate;
-    if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) issues.push({ path: 'registry.shadow.sampleRate', message: 'a fraction from 0 to 1' });
-    const max = shadow.maxInFlight;
-    if (max !== undefined && !(Number.isInteger(max) && max >= 1)) issues.push({ path: 'registry.shadow.maxInFlight', message: 'a whole number of at least 1' });
-  }
-  const bundles = r['bundles'] as BundlesConfig | undefined;
-  if (bundles !== undefined) {
-    if (typeof bundles !== 'object' || bundles === null || typeof bundles.publicKeyFile !== 'string') {
-      issues.push({ path: 'bundles.publicKeyFile', message: 'the path of the publishers\' public key (lucent keygen)' });
-    } else if (bundles.bucket !== undefined && typeof bundles.bucket !== 'string') {
-      issues.push({ path: 'bundles.bucket', message: 'an object store bucket name' });
-    }
-  }
-  if (issues.length > 0) throw new ValidationError('config', 'shard config', issues);
-  return {
-    id: id as string,
-    tags: tags as string[],
-    nats: nats as string,
-    subjectPrefix: subjectPrefix as string,
-    ...(module === undefined ? {} : { module: module as string }),
-    ...(only === undefined ? {} : { only: only as string[] }),
-    reportIntervalMs: reportIntervalMs as number,
-    ...(capacity === undefined ? {} : { capacity }),
-    ...(chaos === undefined ? {} : { chaos }),
-    chaosControl: chaosControl as boolean,
-    ...(heavy === undefined ? {} : { heavy }),
-    ...(registry === undefined ? {} : { registry }),
-    ...(bundles === undefined ? {} : { bundles }),
-  };
+  // An override left undefined means "not given on the command line", not "unset the file's value".
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const result = ShardConfigSchema.safeParse({ ...raw, ...given });
+  if (!result.success) throw new ValidationError('config', 'shard config', toFieldIssues(result.error.issues));
+  return result.data;
 }
