@@ -3,7 +3,7 @@ import type { MsgHdrs, NatsConnection, PublishOptions } from 'nats';
 
 /**
  * One queued message. It is also the options object handed to nats.js (which reads `reply` and
- * `headers` and writes `reply` back), so a publish allocates one object, not two.
+ * `headers` and writes `reply` back), so no separate options object is built for each publish.
  */
 interface Outgoing extends PublishOptions {
   readonly subject: string;

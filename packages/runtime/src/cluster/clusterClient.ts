@@ -209,7 +209,7 @@ export class ClusterClient implements Invoker {
   ): Promise<InvocationResult<unknown>> {
     const routing = selected === undefined ? this.routingCall(name, fn, options) : selected.routing;
     const version = selected === undefined ? options.version : selected.version;
-    // Every field assigned, absent ones as undefined: one object shape for every call (the wire skips undefined).
+    // Every field listed, absent ones as undefined: the wire encoder skips undefined, so nothing extra is sent.
     const call: RemoteCall = {
       name,
       version,

@@ -104,7 +104,6 @@ export class FunctionTable {
     const entry = this.entries.get(name);
     if (entry === undefined) return false;
     if (rules === undefined) {
-      // Assigned, not deleted: every entry keeps one object shape, so the call site stays monomorphic.
       entry.rules = undefined;
       return true;
     }

@@ -90,7 +90,7 @@ export function decodeCall(r: HeaderRecord | undefined, data: Uint8Array | strin
   const version = r[header.version];
   const causationId = r[header.causationId];
   const traceparent = r[header.traceparent];
-  // Built field by field: this runs once per call on every shard, and spreads allocate.
+  // Optional fields only when their header came: a decoded call holds no key the caller did not send.
   const call: { -readonly [K in keyof RemoteCall]: RemoteCall[K] } = { name, input, deadline, correlationId, attempt };
   if (version) call.version = version;
   if (causationId) call.causationId = causationId;
