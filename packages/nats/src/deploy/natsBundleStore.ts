@@ -79,7 +79,7 @@ export class NatsBundleStore implements BundleStore {
       throw unavailable('get', error);
     });
     if (bytes === null) return undefined;
-    const bundle = decodeBundleEnvelope(bytes);
+    const bundle = decodeBundleEnvelope(bytes, id);
     // The object name is what a watcher was told; an envelope claiming another id is not this bundle.
     return bundle.id === id ? bundle : { ...bundle, id };
   }

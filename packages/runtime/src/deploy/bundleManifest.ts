@@ -1,5 +1,6 @@
 // The signed description of a published bundle: what it contains, its hash, and when it was published.
-import { canonicalJson, ValidationError, type FieldIssue } from '@lucent/core';
+import { canonicalJson, toFieldIssues, ValidationError } from '@lucent/core';
+import { z } from 'zod';
 
 /** Same shape as the registry's ContractFingerprint: sha256 of each contract's JSON Schema. */
 export interface BundleFingerprint {
@@ -57,11 +58,40 @@ export function bundleIdFor(functions: readonly BundledFunction[], sha256: strin
   return `${head}-${sha256.slice('sha256:'.length, 'sha256:'.length + 12)}`.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const functionMessage = 'must be { name, version, fingerprint: { input, output } }';
+const text = z.string({ error: functionMessage }).min(1, { error: functionMessage });
 
-/** Parse and shape-check manifest text; throws ValidationError naming the first bad field. */
+/**
+ * The manifest as a schema. Loose objects on purpose: the signature covers the manifest exactly as
+ * published, so a field added by a newer publisher is kept (and verified), never silently dropped.
+ */
+export const BundleManifestSchema = z.looseObject(
+  {
+    format: z.literal(bundleFormat, { error: `must be ${bundleFormat}` }),
+    id: z.string({ error: 'must be a safe bundle id' }).refine(isBundleId, { error: 'must be a safe bundle id' }),
+    functions: z
+      .array(
+        z.looseObject(
+          { name: text, version: text, fingerprint: z.looseObject({ input: text, output: text }, { error: functionMessage }) },
+          { error: functionMessage },
+        ),
+        { error: 'must list at least one function' },
+      )
+      .min(1, { error: 'must list at least one function' }),
+    bundle: z.looseObject(
+      {
+        sha256: z.string({ error: 'must be sha256:<64 hex>' }).regex(hashPattern, { error: 'must be sha256:<64 hex>' }),
+        bytes: z.int({ error: 'must be a whole number of bytes' }).min(0, { error: 'must be a whole number of bytes' }),
+      },
+      { error: 'must be { sha256, bytes }' },
+    ),
+    publishedAt: z.number({ error: 'must be epoch ms' }).refine(Number.isFinite, { error: 'must be epoch ms' }),
+    source: z.string({ error: 'must be a string' }).optional(),
+  },
+  { error: 'not an object' },
+);
+
+/** Parse and shape-check manifest text; throws ValidationError naming every bad field. */
 export function parseManifest(text: string): BundleManifest {
   let value: unknown;
   try {
@@ -69,31 +99,7 @@ export function parseManifest(text: string): BundleManifest {
   } catch {
     throw new ValidationError('config', 'bundle manifest', [{ path: '', message: 'not JSON' }]);
   }
-  const issues: FieldIssue[] = [];
-  const need = (ok: boolean, path: string, message: string): void => {
-    if (!ok) issues.push({ path, message });
-  };
-  if (!isRecord(value)) throw new ValidationError('config', 'bundle manifest', [{ path: '', message: 'not an object' }]);
-  need(value['format'] === bundleFormat, 'format', `must be ${bundleFormat}`);
-  need(typeof value['id'] === 'string' && isBundleId(value['id']), 'id', 'must be a safe bundle id');
-  need(typeof value['publishedAt'] === 'number' && Number.isFinite(value['publishedAt']), 'publishedAt', 'must be epoch ms');
-  const bundle = value['bundle'];
-  need(isRecord(bundle) && typeof bundle['sha256'] === 'string' && hashPattern.test(bundle['sha256']), 'bundle.sha256', 'must be sha256:<64 hex>');
-  need(isRecord(bundle) && Number.isInteger(bundle['bytes']), 'bundle.bytes', 'must be an integer');
-  const fns = value['functions'];
-  need(Array.isArray(fns) && fns.length > 0, 'functions', 'must list at least one function');
-  if (Array.isArray(fns)) {
-    fns.forEach((f: unknown, i) => {
-      const ok =
-        isRecord(f) &&
-        typeof f['name'] === 'string' &&
-        typeof f['version'] === 'string' &&
-        isRecord(f['fingerprint']) &&
-        typeof f['fingerprint']['input'] === 'string' &&
-        typeof f['fingerprint']['output'] === 'string';
-      need(ok, `functions.${i}`, 'must be { name, version, fingerprint: { input, output } }');
-    });
-  }
-  if (issues.length > 0) throw new ValidationError('config', 'bundle manifest', issues);
-  return value as unknown as BundleManifest;
+  const result = BundleManifestSchema.safeParse(value);
+  if (!result.success) throw new ValidationError('config', 'bundle manifest', toFieldIssues(result.error.issues));
+  return result.data;
 }

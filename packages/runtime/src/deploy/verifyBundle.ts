@@ -1,5 +1,6 @@
 // The gate in front of every load: signature over the manifest, then the code's hash and size against it.
 import type { KeyObject } from 'node:crypto';
+import { ValidationError } from '@lucent/core';
 import { parseManifest, type BundleManifest, type StoredBundle } from './bundleManifest.js';
 import { BundleRejectedError } from './bundleRejectedError.js';
 import { manifestSignatureValid, sha256Of } from './bundleSignature.js';
@@ -20,7 +21,8 @@ export function verifyBundle(bundle: StoredBundle, publicKey: KeyObject): Verifi
   try {
     manifest = parseManifest(bundle.manifest);
   } catch (error) {
-    throw new BundleRejectedError(bundle.id, 'malformed-manifest', error instanceof Error ? error.message : String(error));
+    const issues = error instanceof ValidationError ? error.issues : [];
+    throw new BundleRejectedError(bundle.id, 'malformed-manifest', error instanceof Error ? error.message : String(error), issues);
   }
   if (bundle.signature === undefined || bundle.signature === '') {
     throw new BundleRejectedError(bundle.id, 'unsigned', 'no signature was stored with the bundle');
