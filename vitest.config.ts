@@ -2,7 +2,19 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkg = (name: string): string => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const src = (path: string): string => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+
+// Each package entry point (package.json "exports") and the source file it is built from. Anchored
+// patterns: a plain '@lucent/core' key would also rewrite '@lucent/core/testing' to '…/index.ts/testing'.
+const entries: Record<string, string> = {
+  '@lucent/core': 'core/src/index.ts',
+  '@lucent/runtime': 'runtime/src/index.ts',
+  '@lucent/runtime/testing': 'runtime/src/testing/index.ts',
+  '@lucent/postgres': 'postgres/src/index.ts',
+  '@lucent/redis': 'redis/src/index.ts',
+  '@lucent/nats': 'nats/src/index.ts',
+  '@lucent/nestjs': 'nestjs/src/index.ts',
+};
 
 // `*.serial.int.spec.ts` files assert on latency percentiles, and `*.browser.spec.ts` files drive Chromium
 // and time the console's first load: they run after the rest, one file at a time, so the other suites'
@@ -12,14 +24,7 @@ const serialFiles = ['**/*.serial.int.spec.ts', '**/*.browser.spec.ts'];
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@lucent/core': pkg('core'),
-      '@lucent/runtime': pkg('runtime'),
-      '@lucent/postgres': pkg('postgres'),
-      '@lucent/redis': pkg('redis'),
-      '@lucent/nats': pkg('nats'),
-      '@lucent/nestjs': pkg('nestjs'),
-    },
+    alias: Object.entries(entries).map(([name, path]) => ({ find: new RegExp(`^${name}$`), replacement: src(path) })),
   },
   test: {
     include: serial

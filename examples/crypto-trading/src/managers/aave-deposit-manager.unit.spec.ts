@@ -1,6 +1,7 @@
 // The Aave deposit saga through the real runner and scheduler on a virtual clock: a 10-minute timeout in milliseconds, and confirmations early, on time and late.
 import { describe, expect, it } from 'vitest';
-import { FunctionManager, SagaTestKit } from '@lucent/runtime';
+import { FunctionManager } from '@lucent/runtime';
+import { SagaTestKit } from '@lucent/runtime/testing';
 import { aaveDepositSaga, confirmationKey } from '../domain/sagas/aaveDepositSaga.js';
 import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
 import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager } from './aave-deposit-manager.js';
