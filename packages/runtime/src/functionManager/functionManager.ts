@@ -26,6 +26,7 @@ import { AsyncCall } from './asyncCall.js';
 import { DeadlineWatch } from './deadlineWatch.js';
 import type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowObserver } from './functionManagerOptions.js';
 import { FunctionTable, type Entry } from './functionTable.js';
+import { runShadowed } from './shadowRuns.js';
 
 export type { FunctionInfo, InvokeOptions } from '../invoker/invoker.js';
 export type { FunctionExecutor, FunctionManagerOptions, FunctionObserver, ShadowCall, ShadowObserver } from './functionManagerOptions.js';
@@ -125,18 +126,7 @@ export class FunctionManager extends FunctionTable implements Invoker {
     const shadow = selection.shadow === undefined ? undefined : entry.versions.get(selection.shadow);
     const observer = this.shadowObserver;
     if (shadow === undefined || observer === undefined || shadow === fn) return this.run(fn, input, options);
-    // The shadow must see the same seed and clock reading as the live run, or pure outputs could differ.
-    const pinned: InvokeOptions = {
-      ...options,
-      correlationId: options?.correlationId ?? this.idPrefix + (++this.sequence).toString(36),
-      now: options?.now ?? this.clock(),
-    };
-    const live = this.run(fn, input, pinned);
-    live.then(
-      (result) => observer({ name, live: fn, shadow, input, options: pinned, result }),
-      () => undefined,
-    );
-    return live;
+    return runShadowed(this, observer, name, fn, shadow, input, options);
   }
 
   /** Run one known definition: validate, build the context, call, enforce the deadline. */
