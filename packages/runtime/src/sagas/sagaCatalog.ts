@@ -10,6 +10,7 @@ import {
   type SagaTimelineEntry,
 } from '@lucent/core';
 import type { EventStore } from '../eventStore/eventStore.js';
+import { parseSagaIndexEvent } from './sagaRecordSchemas.js';
 import { toRecords } from './sagaStreams.js';
 
 export const sagaStatuses: readonly SagaStatus[] = ['running', 'compensating', ...finishedStatuses];
@@ -150,13 +151,12 @@ export class SagaCatalog {
     const byId = new Map<string, Indexed>();
     for (let from = 1; ; from += page) {
       const batch = await this.store.readStream(`${runner}.index`, { fromVersion: from, maxCount: page });
-      for (const e of batch) {
-        const data = e.data as { sagaId?: string; sagaType?: string; status?: SagaStatus };
-        if (data.sagaId === undefined) continue;
-        if (e.type === 'SagaOpened' && !byId.has(data.sagaId)) byId.set(data.sagaId, { id: data.sagaId, type: data.sagaType ?? '', runner });
+      for (const stored of batch) {
+        const e = parseSagaIndexEvent(stored);
+        if (e.type === 'SagaOpened' && !byId.has(e.data.sagaId)) byId.set(e.data.sagaId, { id: e.data.sagaId, type: e.data.sagaType, runner });
         else if (e.type === 'SagaClosed') {
-          const known = byId.get(data.sagaId);
-          if (known !== undefined) known.status = data.status;
+          const known = byId.get(e.data.sagaId);
+          if (known !== undefined) known.status = e.data.status;
         }
       }
       if (batch.length < page) break;

@@ -1,6 +1,7 @@
 // The index stream (`<name>.index`): which sagas were opened and closed, with snapshots of the open ones so a resume reads back only so far.
 import { ConcurrencyError, ValidationError, type SagaStatus } from '@lucent/core';
 import type { EventStore } from '../eventStore/eventStore.js';
+import { parseSagaIndexEvent } from './sagaRecordSchemas.js';
 
 /** An index event listing the sagas still open at its version; resume reads back no further. */
 export const indexSnapshotType = 'SagaIndexSnapshot';
@@ -89,13 +90,14 @@ export class SagaIndex {
     scan: for (;;) {
       const batch = await this.store.readStream(this.stream, { direction: 'backwards', maxCount: page, ...(from === undefined ? {} : { fromVersion: from }) });
       if (latest === 0) latest = batch[0]?.streamVersion ?? 0;
-      for (const e of batch) {
+      for (const stored of batch) {
+        const e = parseSagaIndexEvent(stored);
         if (e.type === indexSnapshotType) {
-          for (const id of (e.data as IndexSnapshot).open) if (!decided.has(id)) open.push(id);
+          for (const id of e.data.open) if (!decided.has(id)) open.push(id);
           break scan;
         }
         read++;
-        const sagaId = (e.data as { sagaId: string }).sagaId;
+        const sagaId = e.data.sagaId;
         if (decided.has(sagaId)) continue;
         decided.add(sagaId);
         if (e.type === 'SagaOpened') open.push(sagaId);

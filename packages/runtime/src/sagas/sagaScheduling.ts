@@ -1,7 +1,9 @@
 // The saga runner's only contact with the Scheduler: wake-up timers, external waits and outside deliveries, all durable there.
 import type { ArmedWait, JsonValue } from '@lucent/core';
+import type { z } from 'zod';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { DeliveryResult } from '../scheduler/timerStore.js';
+import { parseTimerPayload, WaitPayloadSchema, WakePayloadSchema } from './sagaRecordSchemas.js';
 
 /** An arrival the scheduler matched to one registration of a saga's wait. */
 export interface WaitArrival {
@@ -27,15 +29,7 @@ const handlerNames = (runner: string) => ({
   timedOut: `lucent.saga.${runner}.waitTimedOut`,
 });
 
-interface WakePayload {
-  readonly sagaId: string;
-}
-interface WaitPayload {
-  readonly sagaId: string;
-  readonly key: string;
-  readonly registeredAt: number;
-  readonly attempt: number;
-}
+type WaitPayload = z.output<typeof WaitPayloadSchema>;
 
 const owner = (sagaId: string): string => `saga:${sagaId}`;
 
@@ -55,13 +49,16 @@ export class SagaScheduling {
 
   /** Register the handlers (before the scheduler starts). */
   connect(handlers: SagaSchedulingHandlers): void {
-    this.scheduler.handle<WakePayload>(this.names.wake, (f) => handlers.wake(f.payload.sagaId));
-    this.scheduler.handle<WaitPayload>(this.names.matched, (f) =>
-      handlers.waitMatched({ ...f.payload, payload: f.match?.payload ?? null, arrivedAt: f.match?.arrivedAt ?? f.now }),
+    // Payloads come back from the scheduler's durable store: checked before a saga is touched.
+    const { wake, matched, timedOut } = this.names;
+    this.scheduler.handle(wake, (f) => handlers.wake(parseTimerPayload(WakePayloadSchema, f.payload, wake).sagaId));
+    this.scheduler.handle(matched, (f) =>
+      handlers.waitMatched({ ...parseTimerPayload(WaitPayloadSchema, f.payload, matched), payload: f.match?.payload ?? null, arrivedAt: f.match?.arrivedAt ?? f.now }),
     );
-    this.scheduler.handle<WaitPayload>(this.names.timedOut, (f) =>
-      handlers.waitTimedOut(f.payload.sagaId, f.payload.key, f.payload.registeredAt),
-    );
+    this.scheduler.handle(timedOut, (f) => {
+      const p = parseTimerPayload(WaitPayloadSchema, f.payload, timedOut);
+      return handlers.waitTimedOut(p.sagaId, p.key, p.registeredAt);
+    });
   }
 
   /** Wake the saga at `at`. The id makes re-arming the same time (after a restart) a no-op. */

@@ -1,12 +1,16 @@
 // Each saga's own event stream (`<name>-<id>`): appends at the instance's version, and the unfinished instances this process holds.
 import { ConcurrencyError, foldSaga, isFinished, sagaRecordTypes, type SagaInstance, type SagaRecord } from '@lucent/core';
 import type { EventStore, StoredEvent } from '../eventStore/eventStore.js';
+import { parseSagaRecord } from './sagaRecordSchemas.js';
 
 const recordTypes = new Set<string>(sagaRecordTypes);
 
-/** The saga records among a stream's events (anything else in the stream is not the saga's). */
+/**
+ * The saga records among a stream's events (anything else in the stream is not the saga's), each
+ * checked: a malformed one throws a ValidationError naming its stream, version and field.
+ */
 export function toRecords(events: readonly StoredEvent[]): SagaRecord[] {
-  return events.filter((e) => recordTypes.has(e.type)).map((e) => ({ type: e.type, data: e.data }) as SagaRecord);
+  return events.filter((e) => recordTypes.has(e.type)).map(parseSagaRecord);
 }
 
 /**
