@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { consoleSources } from './console.js';
 import { consoleHistorySources } from './consoleHistory.js';
 import { topologyConfig, type ServiceConfig } from './config.js';
+import { notifyAlerts } from './managers/alertNotifier.js';
 import { createAaveDepositManager, type AaveBoundary, type AaveDepositManager } from './managers/aave-deposit-manager.js';
 import { createAnalysisServices } from './managers/analysis-services.js';
 import { openInfrastructure, type Infrastructure } from './managers/infrastructure.js';
@@ -107,6 +108,9 @@ export async function createCryptoService(config: ServiceConfig, options: Crypto
       infrastructure,
       ...(config.yieldCron !== undefined && { yieldExpression: config.yieldCron }),
     });
+    // Alerts reach the operator from their stored events (the EventBus), apart from the timers that append them.
+    // Each process running this service tells them under one checkpoint: two gateways on one database may both tell an alert.
+    infrastructure.adopt(notifyAlerts({ events: infrastructure.events, logger }));
     const prices = await createPriceOracle({
       functions,
       infrastructure,
