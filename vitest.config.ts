@@ -8,6 +8,8 @@ const src = (path: string): string => fileURLToPath(new URL(`./packages/${path}`
 // patterns: a plain '@lucent/core' key would also rewrite '@lucent/core/testing' to '…/index.ts/testing'.
 const entries: Record<string, string> = {
   '@lucent/core': 'core/src/index.ts',
+  '@lucent/core/testing': 'core/src/testing/index.ts',
+  '@lucent/core/simulator': 'core/src/routing/simulator/index.ts',
   '@lucent/runtime': 'runtime/src/index.ts',
   '@lucent/runtime/testing': 'runtime/src/testing/index.ts',
   '@lucent/postgres': 'postgres/src/index.ts',

@@ -1,5 +1,5 @@
 // routing.slowshard: p99 latency in the routing simulator with one 5× slower shard, Lucent's policy against the naive ones and the fresh-data floors.
-import { comparePolicies, slowShardScenario, type SimResult } from '@lucent/core';
+import { comparePolicies, slowShardScenario, type SimResult } from '@lucent/core/simulator';
 import type { BenchArea, BenchOptions, BenchResult } from '../harness/types.js';
 import { wants } from '../harness/types.js';
 

@@ -1,6 +1,7 @@
 // Every generated function has a valid sample input, and running it twice on that sample gives the same { output, events }.
 import { describe, expect, it } from 'vitest';
-import { assertDeterministic, validate, type AnyFunctionDefinition } from '@lucent/core';
+import { validate, type AnyFunctionDefinition } from '@lucent/core';
+import { assertDeterministic } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
 import { functionRegistry } from '../registry/function-registry.js';
 import { sampleInputs } from './samples.js';

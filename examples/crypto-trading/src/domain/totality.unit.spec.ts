@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LucentError, ValidationError, contractJsonSchema, sagaScenario, type AnyFunctionDefinition } from '@lucent/core';
+import { LucentError, ValidationError, contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
+import { sagaScenario } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
 import { functionRegistry } from '../registry/function-registry.js';
 import { PositionCommand } from './positions/positionCommands.js';

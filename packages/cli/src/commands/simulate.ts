@@ -8,7 +8,7 @@ import {
   scaleScenario,
   slowShardScenario,
   type SimScenario,
-} from '@lucent/core';
+} from '@lucent/core/simulator';
 import { parseCommandArgs, type Command } from './command.js';
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {

@@ -1,5 +1,6 @@
 // Runs the real SagaRunner and Scheduler in memory on a virtual clock: advance(ms), deliver(event), and read what was issued.
-import { VirtualClock, type AnySagaDefinition, type DomainEvent } from '@lucent/core';
+import type { AnySagaDefinition, DomainEvent } from '@lucent/core';
+import { VirtualClock } from '@lucent/core/testing';
 import { CommandBus } from '../cqrs/commandBus.js';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import { MemoryTimerStore } from '../scheduler/memoryTimerStore.js';

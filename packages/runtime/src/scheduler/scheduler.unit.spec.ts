@@ -1,7 +1,8 @@
 // The Scheduler on a virtual clock: one-offs, cron with each misfire policy and retries of failed runs, waits, conditions, event triggers, bad input.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { VirtualClock, type JsonValue, type RetryPolicy } from '@lucent/core';
+import type { JsonValue, RetryPolicy } from '@lucent/core';
+import { VirtualClock } from '@lucent/core/testing';
 import { codeOf } from '../../../../test/support/lucentErrorCode.js';
 import { MemoryEventStore } from '../eventStore/memoryEventStore.js';
 import type { TimerFiring } from './schedulerApi.js';

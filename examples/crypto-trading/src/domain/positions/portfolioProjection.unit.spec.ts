@@ -1,6 +1,6 @@
 // The portfolio projection: totals per owner, unchanged by redelivered events.
 import { describe, it } from 'vitest';
-import { asStored, projectionSpec } from '@lucent/core';
+import { asStored, projectionSpec } from '@lucent/core/testing';
 import { portfolioProjection } from './portfolioProjection.js';
 import type { PositionEvent } from './positionEvents.js';
 

@@ -1,6 +1,7 @@
 // Position rules as given/when/then specifications.
 import { describe, expect, it } from 'vitest';
-import { deciderSpec, validate } from '@lucent/core';
+import { validate } from '@lucent/core';
+import { deciderSpec } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
 import { decidePosition, positionDecider } from './positionDecider.js';
 import type { PositionEvent } from './positionEvents.js';

@@ -1,6 +1,7 @@
 // Price rules as given/when/then specifications: what enters an asset's price stream and what is refused.
 import { describe, expect, it } from 'vitest';
-import { deciderSpec, foldEvents, validate } from '@lucent/core';
+import { foldEvents, validate } from '@lucent/core';
+import { deciderSpec } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
 import { defaultPriceGuards, type PriceCommand } from './priceCommands.js';
 import { decidePrice, priceDecider, priceMove } from './priceDecider.js';

@@ -1,6 +1,7 @@
 // Aave-style health factor: hand-computed values, the status bands and the LiquidationRiskRaised event.
 import { describe, expect, it } from 'vitest';
-import { assertDeterministic, execute } from '@lucent/core';
+import { execute } from '@lucent/core';
+import { assertDeterministic } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
 import { healthFactor } from './healthFactor.js';
 

@@ -1,6 +1,6 @@
 // The Aave deposit saga's decisions, step by step, with plain values: no runner, no clock, no I/O.
 import { describe, expect, it } from 'vitest';
-import { sagaScenario } from '@lucent/core';
+import { sagaScenario } from '@lucent/core/testing';
 import { aaveDepositSaga, confirmationKey, type AaveDepositInput } from './aaveDepositSaga.js';
 
 const input: AaveDepositInput = { account: 'acct-1', asset: 'USDC', amount: 2_500, confirmations: 3, timeoutMs: 600_000 };
