@@ -22,9 +22,11 @@ import {
   type SagaInstance,
   type SagaRecord,
   type SagaStatus,
+  type StepPolicy,
 } from '@lucent/core';
 import type { CommandBus } from '../cqrs/commandBus.js';
 import type { EventStore } from '../eventStore/eventStore.js';
+import { checkRetryPolicy } from '../scheduler/retryPolicySchema.js';
 import { commandRunner, realTimer } from './sagaCommandRun.js';
 import { commandBusExecutor, type SagaCommandExecutor } from './sagaCommandMessage.js';
 import { SagaDriver, type SagaRunnerHooks } from './sagaDriver.js';
@@ -140,6 +142,13 @@ export class SagaRunner {
 
   register(definition: AnySagaDefinition): this {
     if (this.definitions.has(definition.type)) throw new LucentError('CONFLICT', `Saga type ${definition.type} is already registered`);
+    // A bad policy would otherwise surface only when a step first fails, possibly days later.
+    const policies: [string, unknown][] = [
+      ['steps.retry', definition.steps?.retry],
+      ['compensation.retry', definition.compensation?.retry],
+      ...Object.entries(definition.stepPolicies ?? {}).map(([command, p]): [string, unknown] => [`stepPolicies.${command}.retry`, (p as StepPolicy | undefined)?.retry]),
+    ];
+    for (const [path, policy] of policies) if (policy !== undefined) checkRetryPolicy(policy, path, `saga ${definition.type}`);
     this.definitions.set(definition.type, definition);
     return this;
   }

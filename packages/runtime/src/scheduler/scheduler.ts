@@ -13,6 +13,7 @@ import { EventTriggers } from './eventTriggers.js';
 import { ExternalWaits } from './externalWaits.js';
 import { HeldClaims } from './heldClaims.js';
 import { LeaseRenewal } from './leaseRenewal.js';
+import { checkRetryPolicy } from './retryPolicySchema.js';
 import { RunCompletion } from './runCompletion.js';
 import type {
   ConditionDefinition,
@@ -116,7 +117,8 @@ export class Scheduler {
     const completions = new CompletionBatcher(store, clock, () => (this.loop.isRunning ? completionGapMs : 0));
     const completion = new RunCompletion({ store, completions, wake, leaseMs, log });
     const cron = new CronFirer({ store, handlers: this.handlers, completion, clock, random, graceMs: options.graceMs ?? 60_000, log });
-    this.firer = new TimerFirer({ handlers: this.handlers, completion, cron, clock, random, retryPolicy: options.retry ?? defaultRetry, log });
+    const retryPolicy = options.retry === undefined ? defaultRetry : checkRetryPolicy(options.retry, 'retry', 'scheduler options');
+    this.firer = new TimerFirer({ handlers: this.handlers, completion, cron, clock, random, retryPolicy, log });
     this.held = new HeldClaims({
       maxInFlight: Math.max(1, options.maxInFlight ?? batchSize),
       batchSize,
