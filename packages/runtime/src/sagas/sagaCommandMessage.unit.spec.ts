@@ -4,8 +4,8 @@ import { LucentError } from '@lucent/core';
 import { CommandBus } from '../cqrs/commandBus.js';
 import { commandBusExecutor, sagaErrorOf, type SagaCommandMessage } from './sagaCommandMessage.js';
 
-const message = (type: string): SagaCommandMessage => ({
-  command: { type, data: { amount: 5 } },
+const message = (type: string): SagaCommandMessage<{ readonly type: string; readonly amount: number }> => ({
+  command: { type, amount: 5 },
   sagaId: 'transfer-1',
   sagaType: 'transfer',
   kind: 'step',
