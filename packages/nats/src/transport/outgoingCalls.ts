@@ -1,8 +1,7 @@
 // The caller's outgoing calls: queued per shard during a turn, then sent alone or packed into batch messages.
 import { shardUnavailable, type RemoteCall, type RemoteReply } from '@lucent/runtime';
-import type { NatsConnection } from 'nats';
 import type { PendingCalls } from './pendingCalls.js';
-import { maxBodyBytes, type PublishBatcher } from './publishBatcher.js';
+import { maxBodyBytes, type PayloadLimit, type PublishBatcher } from './publishBatcher.js';
 import type { ReplyInbox } from './replyInbox.js';
 import { batchCallHeaders, batchCallLines, type BatchLines, type BatchedCall } from './wire/batchCalls.js';
 import { encodeCallHeaders } from './wire/callHeaders.js';
@@ -22,11 +21,12 @@ export class OutgoingCalls {
   private sequence = 0;
 
   constructor(
-    private readonly nc: NatsConnection,
+    /** Read for the server's payload limit only; messages leave through `outbox`. */
+    private readonly nc: PayloadLimit,
     private readonly prefix: string,
     private readonly maxBatch: number,
     private readonly pending: PendingCalls,
-    private readonly inbox: ReplyInbox,
+    private readonly inbox: Pick<ReplyInbox, 'subjectFor'>,
     private readonly outbox: PublishBatcher,
   ) {}
 

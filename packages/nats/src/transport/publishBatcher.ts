@@ -1,5 +1,5 @@
 // Coalesces the publishes of one burst of work into a single socket write.
-import type { MsgHdrs, NatsConnection, PublishOptions } from 'nats';
+import type { MsgHdrs, NatsConnection, PublishOptions, ServerInfo } from 'nats';
 
 /**
  * One queued message. It is also the options object handed to nats.js (which reads `reply` and
@@ -15,8 +15,16 @@ interface Outgoing extends PublishOptions {
 /** Bytes of inputs (or replies) one batch message carries at most: 256 KiB, or half the server's payload limit if lower (the header lines need room too). */
 const maxBatchBytes = 256 * 1024;
 
+/** What sizing a batch reads of a connection (a nats.js `NatsConnection` has it): the server's payload limit, once connected. */
+export interface PayloadLimit {
+  readonly info?: Pick<ServerInfo, 'max_payload'>;
+}
+
+/** What the batcher uses of a connection (a nats.js `NatsConnection` has it): publishing, and the server's payload limit. */
+export type PublishingConnection = Pick<NatsConnection, 'publish'> & PayloadLimit;
+
 /** Bytes of bodies one batch message may carry on this connection. */
-export function maxBodyBytes(nc: NatsConnection): number {
+export function maxBodyBytes(nc: PayloadLimit): number {
   const serverLimit = nc.info?.max_payload;
   return typeof serverLimit === 'number' && serverLimit > 0 ? Math.min(maxBatchBytes, serverLimit / 2) : maxBatchBytes;
 }
@@ -38,7 +46,7 @@ export class PublishBatcher {
   private scheduled = false;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: PublishingConnection,
     private readonly onFail: (token: number, error: Error) => void = () => undefined,
     /** Runs first in each flush, to publish what its owner gathered during the turn (calls and replies it packs into batches). */
     private readonly gather: () => void = () => undefined,
