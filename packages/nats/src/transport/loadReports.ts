@@ -1,15 +1,16 @@
 // Load reports on NATS: each shard publishes its own on the load subject; every caller listens.
 import type { LoadReport } from '@lucent/core';
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
+import type { OpenSubscription, SubscribingConnection } from './subscribingConnection.js';
 import { loadSubject } from './wire/headerNames.js';
 import { decodeJson, encodeJson } from './wire/jsonBody.js';
 
 export class LoadReports {
   private readonly listeners = new Set<(report: LoadReport) => void>();
-  private sub: Subscription | undefined;
+  private sub: OpenSubscription | undefined;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: Pick<NatsConnection, 'publish'> & SubscribingConnection,
     private readonly prefix: string,
   ) {}
 

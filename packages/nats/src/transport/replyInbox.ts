@@ -1,13 +1,14 @@
 // The caller's one wildcard reply subscription: each reply (or batch reply) settles the waiting calls it answers.
 import { shardUnavailable, type RemoteReply } from '@lucent/runtime';
-import { createInbox, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { createInbox } from 'nats';
 import type { PendingCalls } from './pendingCalls.js';
+import type { DeliveredMsg, OpenSubscription, SubscribingConnection } from './subscribingConnection.js';
 import { asReply } from './wire/jsonBody.js';
 import { readBatchReply } from './wire/batchReplies.js';
 import { readJsonBody, replyNumber } from './wire/readMessage.js';
 
 /** The server answers a publish nobody listens to with an empty 503 status message. */
-const noResponders = (msg: Msg): boolean => msg.data.length === 0 && msg.headers?.code === 503;
+const noResponders = (msg: DeliveredMsg): boolean => msg.data.length === 0 && msg.headers?.code === 503;
 
 const notLucent = 'its reply is not a Lucent reply';
 
@@ -19,10 +20,10 @@ const notLucent = 'its reply is not a Lucent reply';
  */
 export class ReplyInbox {
   private inbox: string | undefined;
-  private sub: Subscription | undefined;
+  private sub: OpenSubscription | undefined;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: SubscribingConnection,
     private readonly pending: PendingCalls,
   ) {}
 
@@ -42,7 +43,7 @@ export class ReplyInbox {
     return inbox;
   }
 
-  private settle(inbox: string, msg: Msg): void {
+  private settle(inbox: string, msg: DeliveredMsg): void {
     const id = replyNumber(msg.subject, inbox.length);
     const p = this.pending.take(id);
     if (p === undefined) {
@@ -65,7 +66,7 @@ export class ReplyInbox {
   }
 
   /** Replies to a batch message: each listed one settles its own call; a 503 fails them all at once. */
-  private settleBatch(batchId: number, msg: Msg): void {
+  private settleBatch(batchId: number, msg: DeliveredMsg): void {
     if (noResponders(msg)) {
       this.pending.fail(batchId, (p) => shardUnavailable(p.shardId, 'no responder on its subject'));
       return;

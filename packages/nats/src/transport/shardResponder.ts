@@ -1,8 +1,9 @@
 // The shard side: calls arriving on a shard's subject are run by its handler and answered, a batch's replies gathered into one message.
 import type { Logger } from '@lucent/core';
 import { serializeError, type CallHandler, type RemoteReply, type Served } from '@lucent/runtime';
-import type { Msg, NatsConnection, Subscription } from 'nats';
-import { maxBodyBytes, type PublishBatcher } from './publishBatcher.js';
+import type { NatsConnection } from 'nats';
+import { maxBodyBytes, type PayloadLimit, type PublishBatcher } from './publishBatcher.js';
+import type { DeliveredMsg, OpenSubscription, SubscribingConnection } from './subscribingConnection.js';
 import { batchReplyHeaders } from './wire/batchReplies.js';
 import { callSubject } from './wire/headerNames.js';
 import { encodeJson } from './wire/jsonBody.js';
@@ -14,13 +15,16 @@ interface ReplyGroup {
   readonly bodies: Uint8Array[];
 }
 
+/** What serving uses of a connection (a nats.js `NatsConnection` has it). */
+export type ServingConnection = SubscribingConnection & PayloadLimit & Pick<NatsConnection, 'flush' | 'isClosed'>;
+
 export class ShardResponder {
-  private readonly served = new Set<Subscription>();
+  private readonly served = new Set<OpenSubscription>();
   /** Replies to batch messages finished in this turn, by the batch's reply subject. */
   private readonly replies = new Map<string, ReplyGroup>();
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: ServingConnection,
     private readonly prefix: string,
     private readonly outbox: PublishBatcher,
     private readonly logger: Logger,
@@ -57,7 +61,7 @@ export class ShardResponder {
     this.served.clear();
   }
 
-  private answer(msg: Msg, handler: CallHandler): void {
+  private answer(msg: DeliveredMsg, handler: CallHandler): void {
     // A call without a reply subject cannot be answered; it is dropped, never run.
     const to = msg.reply;
     if (!to) return;
