@@ -15,6 +15,7 @@ const entries: Record<string, string> = {
   '@lucent/postgres': 'postgres/src/index.ts',
   '@lucent/redis': 'redis/src/index.ts',
   '@lucent/nats': 'nats/src/index.ts',
+  '@lucent/nats/testing': 'nats/src/testing/index.ts',
   '@lucent/nestjs': 'nestjs/src/index.ts',
 };
 
