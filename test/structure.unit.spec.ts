@@ -1,4 +1,4 @@
-// The shell's rooms stay small and acyclic: no source file in packages/*/src over 400 lines, no circle of relative imports, and every file docs/architecture.md's map links to exists.
+// The shell's rooms stay small and acyclic: no source file in packages/*/src over 400 lines, no circle of relative imports, every file docs/architecture.md's map links to exists, and each package entry point is an explicit list of names.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,30 @@ describe('source structure', () => {
     const links = mapLinks();
     expect(links.length).toBeGreaterThan(0);
     expect(links.filter((target) => !existsSync(resolve(root, 'docs', target)))).toEqual([]);
+  });
+
+  it('builds each package.json entry point from a source file that lists its names (no export *) and that vitest resolves', () => {
+    const vitestConfig = readFileSync(join(root, 'vitest.config.ts'), 'utf8');
+    const problems: string[] = [];
+    for (const pkg of readdirSync(join(root, 'packages'))) {
+      const manifestPath = join(root, 'packages', pkg, 'package.json');
+      if (!existsSync(manifestPath)) continue;
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; exports?: Record<string, { types: string; default: string }> };
+      for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+        const name = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+        const built = /^\.\/dist\/(.+)\.js$/.exec(target.default)?.[1];
+        if (!built || target.types !== `./dist/${built}.d.ts`) {
+          problems.push(`${name}: types and default name different files`);
+          continue;
+        }
+        const source = join(root, 'packages', pkg, 'src', `${built}.ts`);
+        if (!existsSync(source)) problems.push(`${name}: no source file src/${built}.ts`);
+        else if (/^export \*/m.test(readFileSync(source, 'utf8'))) problems.push(`${name}: src/${built}.ts re-exports with export *`);
+        // The packages' specs import each other from source (vitest.config.ts), the CLI excepted: it is run built.
+        if (pkg !== 'cli' && !vitestConfig.includes(`'${name}': '${pkg}/src/${built}.ts'`)) problems.push(`${name}: no alias in vitest.config.ts`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('finds a circle when there is one, and none in a chain', () => {
