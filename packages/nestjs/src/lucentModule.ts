@@ -1,6 +1,6 @@
 // LucentModule: mounts an Invoker (local, remote or routed) into a NestJS app with the functions endpoint, caller identity, OpenAPI and error mapping.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { LucentError, type Logger } from '@lucent/core';
 import type { Invoker, RateLimits } from '@lucent/runtime';
 import type { LucentAuthOptions } from './auth/lucentAuth.js';
@@ -11,9 +11,8 @@ import { FunctionsController } from './functions/functionsController.js';
 import { ApiDocsController } from './openapi/apiDocsController.js';
 import { OpenApiController } from './openapi/openApiController.js';
 import type { OpenApiInfo } from './openapi/openApiDocument.js';
-import { RATE_LIMITS, RateLimitInterceptor } from './rateLimit/rateLimitInterceptor.js';
 import { LucentRouteGuard } from './routes/lucentRouteGuard.js';
-import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER, LUCENT_LOGGER, OPENAPI_OPTIONS } from './tokens.js';
+import { CALL_CONTEXT_RESOLVER, LUCENT_INVOKER, LUCENT_LOGGER, OPENAPI_OPTIONS, RATE_LIMITS } from './tokens.js';
 
 export interface LucentModuleOptions {
   /** How functions run: a FunctionManager (this process), a ClusterClient (shards) or a RoutedInvoker (both). */
@@ -51,7 +50,7 @@ export class LucentModule {
       { provide: APP_FILTER, useClass: LucentExceptionFilter },
       ...(options.rateLimits === undefined
         ? []
-        : [{ provide: RATE_LIMITS, useValue: options.rateLimits }, { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor }]),
+        : [{ provide: RATE_LIMITS, useValue: options.rateLimits }]),
     ];
     const controllers = [
       ...(options.functionsEndpoint === false ? [] : [FunctionsController]),

@@ -9,3 +9,5 @@ export const CALL_CONTEXT_RESOLVER = Symbol.for('lucent.CallContextResolver');
 export const OPENAPI_OPTIONS = Symbol.for('lucent.OpenApiOptions');
 /** The Logger the HTTP layer writes server errors to (LucentModule `logger`; pino on stdout by default). */
 export const LUCENT_LOGGER = Symbol.for('lucent.Logger');
+/** The RateLimits LucentModule was given (`rateLimits`): POST /functions/:name spends the caller's budget. */
+export const RATE_LIMITS = Symbol.for('lucent.RateLimits');

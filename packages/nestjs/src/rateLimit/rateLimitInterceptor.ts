@@ -5,8 +5,9 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { callContextKey, type RequestWithCallContext } from '../callContext/callContext.js';
 import { FunctionsController } from '../functions/functionsController.js';
 
-/** The RateLimits LucentModule was given (`rateLimits`). */
-export const RATE_LIMITS = Symbol.for('lucent.RateLimits');
+import { RATE_LIMITS } from '../tokens.js';
+
+export { RATE_LIMITS };
 
 type FunctionRequest = RequestWithCallContext & { readonly params?: { readonly name?: string } };
 
