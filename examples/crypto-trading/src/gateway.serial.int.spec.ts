@@ -1,30 +1,15 @@
 // Under load through a gateway process (2,000 calls/s offered over HTTP → NATS → shard processes): a hot deploy and a shard SIGKILL cost no call.
-import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from './demo/http.js';
 import { startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
+import { headerOf, postBytes, RawHttpConnection } from './testing/rawHttpConnection.js';
 
 const audit = { who: 'gateway-load-spec', why: 'hot deploy and a crash under load' };
 const triangle = { rates: [{ from: 'USDT', to: 'ETH', rate: 0.0005 }, { from: 'ETH', to: 'BTC', rate: 0.05 }, { from: 'BTC', to: 'USDT', rate: 41_000 }], startCurrency: 'USDT' };
 const arbitrageV2 = fileURLToPath(new URL('./demo/bundles/arbitrageV2.ts', import.meta.url));
 const ratePerSecond = 2_000;
 const durationMs = 10_000;
-
-/** POST `body` to `url` on a keep-alive agent; resolves with the status and the placement headers. */
-function post(agent: Agent, url: string, token: string, body: string): Promise<{ status: number; shard: string; version: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, timeout: 10_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, shard: String(res.headers['x-lucent-shard'] ?? '-'), version: String(res.headers['x-lucent-version'] ?? '-'), text }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('the gateway under load', () => {
   let cluster: GatewayCluster;
@@ -65,19 +50,26 @@ describe('the gateway under load', () => {
     let killedAt = 0;
     const started = Date.now();
     const total = (ratePerSecond * durationMs) / 1_000;
-    const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-    const tokens = Array.from({ length: 1_000 }, (_, u) => tokenFor({ sub: `load-${u}`, jurisdiction: 'US' }));
+    // The requests of 1,000 users, prepared: the client's own CPU on these two cores is what the gateway and shards do not get.
     const body = JSON.stringify(triangle);
-    const worker = async (): Promise<void> => {
+    const requests = Array.from({ length: 1_000 }, (_, u) =>
+      postBytes('/functions/arbitrage.triangular', body, { authorization: `Bearer ${tokenFor({ sub: `load-${u}`, jurisdiction: 'US' })}` }),
+    );
+    const port = Number(new URL(gatewayUrl).port);
+    const connections = await Promise.all(Array.from({ length: 64 }, () => RawHttpConnection.open(port)));
+    const cpuBefore = process.cpuUsage();
+    const worker = async (connection: RawHttpConnection): Promise<void> => {
       while (sent < total && Date.now() - started < durationMs) {
         const n = sent++;
         const due = started + (n * 1_000) / ratePerSecond;
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         try {
-          const r = await post(agent, `${gatewayUrl}/functions/arbitrage.triangular`, tokens[n % 1_000]!, body);
-          if (r.status !== 200) failures.push(`at ${Date.now() - started} ms: ${r.status} ${r.text.slice(0, 300)}`);
-          versions[r.version] = (versions[r.version] ?? 0) + 1;
-          shards[r.shard] = (shards[r.shard] ?? 0) + 1;
+          const r = await connection.request(requests[n % 1_000]!);
+          if (r.status !== 200) failures.push(`at ${Date.now() - started} ms: ${r.status} ${r.body.slice(0, 300)}`);
+          const version = headerOf(r.head, 'x-lucent-version') ?? '-';
+          const shard = headerOf(r.head, 'x-lucent-shard') ?? '-';
+          versions[version] = (versions[version] ?? 0) + 1;
+          shards[shard] = (shards[shard] ?? 0) + 1;
         } catch (error) {
           failures.push(String(error));
         }
@@ -91,11 +83,12 @@ describe('the gateway under load', () => {
         }
       }
     };
-    await Promise.all(Array.from({ length: 64 }, worker));
-    agent.destroy();
+    await Promise.all(connections.map(worker));
+    for (const c of connections) c.close();
+    const cpu = process.cpuUsage(cpuBefore);
     const elapsed = (Date.now() - started) / 1_000;
     const rate = sent / elapsed;
-    console.log(`gateway load: ${sent} calls in ${elapsed.toFixed(1)} s (${rate.toFixed(0)}/s), versions ${JSON.stringify(versions)}, shards ${JSON.stringify(shards)}; activated at ${activatedAt - started} ms, killed at ${killedAt - started} ms`);
+    console.log(`gateway load: ${sent} calls in ${elapsed.toFixed(1)} s (${rate.toFixed(0)}/s), versions ${JSON.stringify(versions)}, shards ${JSON.stringify(shards)}; activated at ${activatedAt - started} ms, killed at ${killedAt - started} ms; this client's CPU ${((cpu.user + cpu.system) / 1_000 / sent).toFixed(3)} ms per call`);
     expect(failures.slice(0, 5)).toEqual([]);
     expect(activatedAt).toBeGreaterThan(0);
     expect(killedAt).toBeGreaterThan(0);
@@ -103,7 +96,9 @@ describe('the gateway under load', () => {
     expect(versions['1.1.0']).toBeGreaterThan(0);
     expect(versions['2.0.0']).toBeGreaterThan(sent / 3);
     expect(shards['arb-1']! + shards['arb-3']!).toBeGreaterThan(sent / 2);
-    // Paced to ratePerSecond at most; what the machine reached is printed above (a shared 2-core box reaches far less).
-    expect(sent).toBeGreaterThan(200);
+    // Paced to ratePerSecond at most. On this 2-core machine, with the gateway, three shards, NATS, PostgreSQL, Redis and
+    // this client all on it, 1,914–1,999 calls/s were reached (docs/distribution.md); at least half of it is required here,
+    // so a slower CI machine does not fail a gateway that is sound.
+    expect(rate).toBeGreaterThan(ratePerSecond / 2);
   }, 120_000);
 });
