@@ -30,15 +30,13 @@ export interface Reply {
 export interface GatewayCluster {
   readonly prefix: string;
   readonly dir: string;
-  service: CryptoService;
-  baseUrl: string;
+  readonly service: CryptoService;
+  readonly baseUrl: string;
   /** Operator actions on the registry the gateway follows (the current gateway's store). */
   admin(): RegistryAdmin;
   readonly shards: Map<string, ChildProcess>;
   /** One HTTP request as `caller` (a bearer token signed with the service's secret). */
   call(method: 'GET' | 'POST' | 'PUT', url: string, caller: Caller, body?: unknown): Promise<Reply>;
-  /** Stop the gateway and start a new one on the same stores and cluster (a restart). */
-  restartGateway(): Promise<void>;
   /**
    * Start another gateway as its own process (`node examples/crypto-trading/dist/main.js`, as `npm start`
    * runs it) on the same stores and cluster; resolves once it listens and has printed its start banner
@@ -87,7 +85,7 @@ export async function startGatewayCluster(shards: Readonly<Record<string, readon
     await service.topology.cluster?.ready(Object.keys(shards).length, 30_000);
     return { service, baseUrl: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
   };
-  let gateway = await open();
+  const gateway = await open();
   const cluster: GatewayCluster = {
     prefix,
     dir,
@@ -110,12 +108,6 @@ export async function startGatewayCluster(shards: Readonly<Record<string, readon
         version: response.headers.get('x-lucent-version') ?? undefined,
         retryAfter: response.headers.get('retry-after') ?? undefined,
       };
-    },
-    restartGateway: async () => {
-      await gateway.service.close();
-      gateway = await open();
-      cluster.service = gateway.service;
-      cluster.baseUrl = gateway.baseUrl;
     },
     spawnGateway: async () => {
       const port = await freePort();
