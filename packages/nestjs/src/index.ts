@@ -66,7 +66,7 @@ export { ApiDocsController } from './openapi/apiDocsController.js';
 export { documentNestRoutes } from './openapi/documentNestRoutes.js';
 export { prometheusContentType, LucentMetricsController, LucentMetricsModule } from './metrics/lucentMetricsModule.js';
 export type { LucentMetricsOptions } from './metrics/lucentMetricsModule.js';
-export { RATE_LIMITS, RateLimitInterceptor } from './rateLimit/rateLimitInterceptor.js';
+export { RATE_LIMITS } from './tokens.js';
 
 // The operator console's server side: the module, the call log, live views and history answers.
 export { p99, CallLog } from './console/callLog.js';
