@@ -1,4 +1,5 @@
 // One dependency's policy on cockatiel: bulkhead, retry with jittered exponential backoff, a breaker on failure rate or a run of failures, timeout.
+import { setMaxListeners } from 'node:events';
 import { LucentError } from '@lucent/core';
 import {
   BrokenCircuitError,
@@ -140,12 +141,20 @@ export class DependencyPolicy {
   private readonly listeners: ((transition: CircuitTransition) => void)[] = [];
   /** The failure that last opened the circuit: a refusal repeats it, so a caller (or /health/ready) learns why. */
   private openedBy: string | undefined;
+  /**
+   * The parent signal of every execution. Each timed attempt listens on its parent until it ends, so there are as many
+   * listeners as attempts in flight; without a signal of ours they all sat on one signal cockatiel shares, and more than
+   * ten at once printed Node's MaxListenersExceededWarning during `npm start`'s start-up.
+   */
+  private readonly parent: AbortSignal;
 
   constructor(
     readonly dependency: string,
     options: PolicyOptions = {},
     private readonly faults?: DependencyFaults,
   ) {
+    this.parent = new AbortController().signal;
+    setMaxListeners(0, this.parent);
     const transient = options.isTransient ?? isTransient;
     const failure = options.isFailure ?? isDependencyFailure;
     this.timeoutMs = options.timeoutMs === false ? undefined : (options.timeoutMs ?? 5_000);
@@ -189,7 +198,7 @@ export class DependencyPolicy {
           // Work that honours its signal rejects with its own abort error when the attempt times out: it is still the timeout.
           throw signal.aborted ? new TaskCancelledError() : error;
         }
-      });
+      }, this.parent);
     } catch (error) {
       throw this.refusal(error) ?? error;
     }
