@@ -35,12 +35,13 @@ export function toStored(r: EventRow): StoredEvent {
 }
 
 /** The statements the store prepares by name (`lucent_es_<schema>_<name>`). */
-export type EventStatement = 'append' | 'appendOne' | 'readFwd' | 'readBack' | 'readAll' | 'heldBack' | 'version';
+export type EventStatement = 'append' | 'appendOne' | 'appendGroup' | 'readFwd' | 'readBack' | 'readAll' | 'heldBack' | 'version';
 
 export function eventStatements(s: string): Record<EventStatement, string> {
   return {
     append: `SELECT next_version, last_position, duplicate FROM ${s}.lucent_append($1, $2, $3::jsonb, $4, $5)`,
     appendOne: `SELECT ${s}.lucent_append_one($1, $2, $3, $4, $5, $6, $7, $8) AS r`,
+    appendGroup: `SELECT ${s}.lucent_append_group($1::jsonb) AS r`,
     readFwd: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version >= $2
         ORDER BY stream_version LIMIT $3`,
     readBack: `SELECT ${columns} FROM ${s}.lucent_events WHERE stream_id = $1 AND stream_version <= $2

@@ -13,6 +13,7 @@ import { migration5 } from './migrations/v5TransactionPositions.js';
 import { migration6 } from './migrations/v6StreamLock.js';
 import { migration7 } from './migrations/v7InlinedAppendSteps.js';
 import { migration8 } from './migrations/v8OneStatementAppends.js';
+import { migration9 } from './migrations/v9AppendGroups.js';
 
 export { checkSchemaName, eventIdIndex, generatedIdRange, notifyChannel } from './migrations/schemaSql.js';
 
@@ -26,6 +27,7 @@ export const eventStoreMigrations: readonly SchemaMigration[] = [
   migration6,
   migration7,
   migration8,
+  migration9,
 ];
 
 export const latestMigration = eventStoreMigrations[eventStoreMigrations.length - 1]?.version ?? 0;

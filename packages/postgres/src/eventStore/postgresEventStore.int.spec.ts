@@ -33,12 +33,12 @@ describe('PostgreSQL event store', () => {
     const clients = Array.from({ length: 4 }, () => new PgSqlClient({ connectionString: url, max: 2 }));
     try {
       const applied = await Promise.all(clients.map((c) => migrateEventStore(c, schema)));
-      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(await migrateEventStore(clients[0] as PgSqlClient, schema)).toEqual([]);
       const { rows } = await (clients[0] as PgSqlClient).query<{ version: number }>(
         `SELECT version FROM ${schema}.lucent_event_store_migrations`,
       );
-      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }

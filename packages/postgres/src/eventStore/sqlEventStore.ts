@@ -29,6 +29,7 @@ import { eventStatements, toStored, type AppendRow, type EventRow, type EventSta
 import { checkSchemaName, migrateEventStore, notifyChannel } from './migrations.js';
 import { openPgliteClient, PgSqlClient, type SqlClient } from './sqlClient.js';
 import { CommitNotifier } from './commitNotifier.js';
+import { AppendGroups } from './appendGroups.js';
 
 /** While events are held back, look again every ms for this long (most holds are another commit's fsync)... */
 const heldBackFastForMs = 200;
@@ -45,6 +46,13 @@ export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the tables (default `lucent`). One per tenant or per test file. */
   readonly schema?: string;
   readonly maxEventBytes?: number;
+  /**
+   * Single-event appends (no idempotency key) at the database at once before the next ones wait
+   * and go together as one group, one call and one commit (appendGroups.ts). Default 2; 1 groups
+   * everything that arrives while an append is in flight; a number at or above the pool size
+   * turns grouping off in effect.
+   */
+  readonly maxAppendsInFlight?: number;
 }
 
 export class SqlEventStore implements EventStore {
@@ -57,6 +65,8 @@ export class SqlEventStore implements EventStore {
   /** Since when subscriptions have found events held back by a running transaction (undefined: not held back). */
   private heldBackSince: number | undefined;
   private readonly sql: Record<EventStatement, string>;
+  /** Group commit of concurrent single-event appends (see appendGroups.ts). */
+  readonly groups: AppendGroups;
 
   private constructor(
     private readonly client: SqlClient,
@@ -66,6 +76,16 @@ export class SqlEventStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? defaultMaxEventBytes;
     const s = this.s;
     this.sql = eventStatements(s);
+    this.groups = new AppendGroups(
+      {
+        one: (m) => this.appendOne(m.stream, m.expected, m.event, null, null),
+        group: async (payload) => {
+          const { rows } = await this.client.query<{ r: (string | number)[] }>(this.sql.appendGroup, [payload], this.name('appendGroup'));
+          return (rows[0] as { r: (string | number)[] }).r;
+        },
+      },
+      { maxInFlight: options.maxAppendsInFlight ?? 2 },
+    );
     const channel = notifyChannel(s);
     this.notifier = new CommitNotifier(
       async () => {
@@ -109,9 +129,11 @@ export class SqlEventStore implements EventStore {
     const fingerprint = key === null ? null : idempotencyFingerprint(prepared, options);
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await (prepared.length === 1
-          ? this.appendOne(stream, expected, prepared[0] as PreparedEvent, key, fingerprint)
-          : this.appendMany(stream, expected, prepared, key, fingerprint));
+        const result = await (prepared.length !== 1
+          ? this.appendMany(stream, expected, prepared, key, fingerprint)
+          : key === null
+            ? this.groups.append({ stream, expected, event: prepared[0] as PreparedEvent })
+            : this.appendOne(stream, expected, prepared[0] as PreparedEvent, key, fingerprint));
         // After the commit, outside the transaction (see commitNotifier.ts).
         if (!result.duplicate) this.notifier.committed();
         return result;
