@@ -24,13 +24,19 @@ export interface WorkloadOptions {
   readonly sharedStreams: number;
   /** Share of appends run in a transaction that is rolled back on purpose (0..1). */
   readonly rollbackShare: number;
+  /**
+   * Share of appends sent without an idempotency key (0..1, default 0). Their single-event ones go
+   * through the store's group commit (appendGroups.ts); a lost connection leaves such an append
+   * unknown, as nothing tells a retry apart from a second append.
+   */
+  readonly unkeyedShare?: number;
 }
 
 const isUnavailable = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'UNAVAILABLE';
 
 /**
  * `writers` loops for `durationMs`: each append goes to a random shared stream or the writer's own,
- * carries 1–5 events with ids of the caller, and an expected version picked at random (any, the
+ * carries 1–5 events with ids of the caller (a third of them one event), and an expected version picked at random (any, the
  * version just read, a stale one, noStream). A lost connection is retried with the same idempotency
  * key and the same events until it is answered (or the run ends: unknown).
  */
@@ -44,7 +50,7 @@ export async function runAppendWorkload(o: WorkloadOptions): Promise<AppendRecor
     try {
       while (Date.now() < end) {
         const stream = randomInt(3) === 0 ? `own-${writer}` : `shared-${randomInt(o.sharedStreams)}`;
-        const events = Array.from({ length: 1 + randomInt(5) }, (_, k) => ({ id: randomUUID(), type: 'Checked', data: { writer, k } }));
+        const events = Array.from({ length: randomInt(3) === 0 ? 1 : 1 + randomInt(5) }, (_, k) => ({ id: randomUUID(), type: 'Checked', data: { writer, k } }));
         const record: AppendRecord = { stream, ids: events.map((e) => e.id), outcome: 'unknown' };
         history.push(record);
         if (Math.random() < o.rollbackShare) {
@@ -78,10 +84,10 @@ export async function runAppendWorkload(o: WorkloadOptions): Promise<AppendRecor
           record.outcome = 'failed';
           continue;
         }
-        const key = randomUUID();
+        const key = Math.random() < (o.unkeyedShare ?? 0) ? undefined : randomUUID();
         for (;;) {
           try {
-            const r = await o.store.append(stream, events, { expectedVersion: expected, idempotencyKey: key });
+            const r = await o.store.append(stream, events, { expectedVersion: expected, ...(key !== undefined && { idempotencyKey: key }) });
             record.outcome = 'acked';
             record.nextVersion = r.nextVersion;
             record.lastPosition = r.lastGlobalPosition;
@@ -92,6 +98,7 @@ export async function runAppendWorkload(o: WorkloadOptions): Promise<AppendRecor
               break;
             }
             if (!isUnavailable(error)) throw error;
+            if (key === undefined) break; // unknown: no key to retry it by
             if (Date.now() > end + 20_000) break; // unknown: never answered
             await new Promise((r) => setTimeout(r, 50));
           }
