@@ -13,6 +13,7 @@ const released: Record<number, string> = {
   6: 'ea67beace6a8d84cdb5ad05d494a2692e7e479ebb1a8c541e8c1b5ecb01aeff3',
   7: 'abdf57580d4a88790c5a546c3cc75836679b46b06609073f0afea53526bce80f',
   8: 'f032e9cbabe77134620c980dfe3fe6c9cb3eb894933a3595a3278cf175adfd26',
+  9: '11d8635fd21ee65f34fe22abf825d7eb601d3f92be36809d99122f10106b9adf',
 };
 
 describe('event store migrations', () => {
