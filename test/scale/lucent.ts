@@ -45,7 +45,7 @@ export async function prepareCluster(connection: NatsConnection): Promise<void> 
   const registry = await KvRegistryStore.open({ connection, bucket: registryBucketFor(subjectPrefix), replicas: 3 });
   try {
     const example = (file: string): string => pathToFileURL(path.join(root, 'examples/crypto-trading/dist', file)).href;
-    const { functionRegistry } = (await import(example('registry/function-registry.js'))) as { functionRegistry: Parameters<FunctionManager['register']>[0] };
+    const { functionRegistry } = (await import(example('registry/functionRegistry.js'))) as { functionRegistry: Parameters<FunctionManager['register']>[0] };
     const { defaultRoutes } = (await import(example('placement/defaultRoutes.js'))) as { defaultRoutes: readonly RoutingRule[] };
     const manager = new FunctionManager({}).register(functionRegistry);
     const versions = manager.list().flatMap((f) => f.versions.map((v) => manager.lookup(f.name, v)));

@@ -3,7 +3,7 @@ import { FunctionManager } from '@lucent/runtime';
 import {
   functionRegistry,
   type FunctionRegistry,
-} from '../../examples/crypto-trading/src/registry/function-registry.js';
+} from '../../examples/crypto-trading/src/registry/functionRegistry.js';
 
 const invoke = new FunctionManager().register(functionRegistry).typed<FunctionRegistry>();
 

@@ -1,6 +1,6 @@
 // Type-level test: a service class built on LucentServiceBase<FunctionRegistry> refuses unknown functions, wrong inputs and unknown services at compile time.
 import { FunctionManager, LucentServiceBase, ServiceDirectory, type ServiceDependencies } from '@lucent/runtime';
-import { functionRegistry, type FunctionRegistry } from '../../examples/crypto-trading/src/registry/function-registry.js';
+import { functionRegistry, type FunctionRegistry } from '../../examples/crypto-trading/src/registry/functionRegistry.js';
 
 class Risk extends LucentServiceBase<FunctionRegistry> {
   constructor(deps: ServiceDependencies) {

@@ -54,9 +54,9 @@ async function startLucent(config: StoreConfig): Promise<number> {
   const { FunctionManager } = await import('@lucent/runtime');
   const { createPostgresEventStore } = await import('@lucent/postgres');
   const { RedisProjectionStore } = await import('@lucent/redis');
-  const { PortfolioManager } = await import('@lucent/example-crypto-trading/dist/managers/portfolio-manager.js');
-  const { PositionsModule } = await import('@lucent/example-crypto-trading/dist/controllers/positions.controller.js');
-  const { functionRegistry } = await import('@lucent/example-crypto-trading/dist/registry/function-registry.js');
+  const { PortfolioManager } = await import('@lucent/example-crypto-trading/dist/managers/portfolioManager.js');
+  const { PositionsModule } = await import('@lucent/example-crypto-trading/dist/controllers/positionsController.js');
+  const { functionRegistry } = await import('@lucent/example-crypto-trading/dist/registry/functionRegistry.js');
   const { Module } = await import('@nestjs/common');
   const events = await createPostgresEventStore({ connectionString: config.pgUrl, schema: config.schema, maxConnections: poolSize });
   const views = new RedisProjectionStore({ url: config.redisUrl, prefix: config.redisPrefix });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoService, type CryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 import { sampleInputs } from './domain/samples.js';
-import { functionRegistry } from './registry/function-registry.js';
+import { functionRegistry } from './registry/functionRegistry.js';
 
 let service: CryptoService;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaosBucketFor, connectNats, KvChaos } from '@lucent/nats';
 import type { NatsConnection } from 'nats';
 import { natsUrl, startGatewayCluster, type GatewayCluster } from './gatewayCluster.js';
-import type { PollOutcome } from './managers/price-oracle.js';
+import type { PollOutcome } from './managers/priceOracle.js';
 
 const refusedBy = (outcomes: readonly PollOutcome[]): string[] => outcomes.flatMap((o) => ('refused' in o ? [`${o.refused}: ${o.message}`] : []));
 

@@ -2,9 +2,9 @@
 import type { ConsoleHistorySources } from '@lucent/nestjs';
 import type { FunctionManager } from '@lucent/runtime';
 import { decidePosition, positionDecider } from './domain/positions/positionDecider.js';
-import { aaveDepositRunnerName } from './managers/aave-deposit-manager.js';
+import { aaveDepositRunnerName } from './managers/aaveDepositManager.js';
 import type { Infrastructure } from './managers/infrastructure.js';
-import type { PortfolioManager } from './managers/portfolio-manager.js';
+import type { PortfolioManager } from './managers/portfolioManager.js';
 
 export interface ConsoleHistoryParts {
   /**

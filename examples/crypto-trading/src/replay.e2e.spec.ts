@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionManager } from '@lucent/runtime';
 import { openInfrastructure } from './managers/infrastructure.js';
-import { createPortfolioManager } from './managers/portfolio-manager.js';
-import { functionRegistry } from './registry/function-registry.js';
+import { createPortfolioManager } from './managers/portfolioManager.js';
+import { functionRegistry } from './registry/functionRegistry.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = path.join(repoRoot, 'packages/cli/dist/bin.js');

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '@lucent/runtime';
 import { parseShardConfig, startNatsShard } from '@lucent/nats';
-import { functionRegistry } from './registry/function-registry.js';
+import { functionRegistry } from './registry/functionRegistry.js';
 
 /** What a shard of this service hosts: the whole generated registry (narrow it with the config's `only`). */
 export const functions = functionRegistry;

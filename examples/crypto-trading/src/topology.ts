@@ -2,11 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@lucent/core';
 import {
+  ClusterClient,
+  ClusterRegistry,
   FileBundleStore,
   FunctionManager,
   InProcessTransport,
   MemoryRegistryStore,
   RegistryWatcher,
+  Shard,
+  ShardRegistry,
   RoutedInvoker,
   ShadowRunner,
   mergeShadowReports,
@@ -21,11 +25,10 @@ import {
   type ShadowPairReport,
   type Transport,
 } from '@lucent/runtime';
-import { ClusterClient, ClusterRegistry, Shard, ShardRegistry } from '@lucent/runtime/cluster';
 import { bundleRows, type ConsoleBundle } from '@lucent/nestjs';
 import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRateLimits, KvRegistryStore, limitsBucketFor, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';
-import { functionRegistry } from './registry/function-registry.js';
+import { functionRegistry } from './registry/functionRegistry.js';
 
 /** One shard hosted inside this process (the demo's fallback when no NATS server is reachable). */
 export interface InProcessShardSpec {

@@ -3,7 +3,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoService, type CryptoService } from '../app.js';
 import { configFromEnv } from '../config.js';
-import { arbitrageStream } from '../managers/arbitrage-function-manager.js';
+import { arbitrageStream } from '../managers/arbitrageFunctionManager.js';
 
 const secret = 'analysis-spec-secret-that-is-long-enough';
 const key = new TextEncoder().encode(secret);

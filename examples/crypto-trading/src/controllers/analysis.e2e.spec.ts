@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCryptoService, type CryptoService } from '../app.js';
 import { configFromEnv } from '../config.js';
-import { arbitrageStream } from '../managers/arbitrage-function-manager.js';
+import { arbitrageStream } from '../managers/arbitrageFunctionManager.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // One valid input for every generated function: the e2e test, the determinism check and the docs call each with it.
 import type { InputOf } from '@lucent/core';
 // Type-only (erased at run time), so `lucent generate` can import this file even while the registry is stale.
-import type { FunctionName, FunctionRegistry } from '../registry/function-registry.js';
+import type { FunctionName, FunctionRegistry } from '../registry/functionRegistry.js';
 
 /** Keyed by every name in the registry: adding a function without a sample fails to compile. */
 export type SampleInputs = { readonly [K in FunctionName]: InputOf<FunctionRegistry[K]> };

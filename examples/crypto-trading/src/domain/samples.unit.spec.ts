@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validate, type AnyFunctionDefinition } from '@lucent/core';
 import { assertDeterministic } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
-import { functionRegistry } from '../registry/function-registry.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
 import { sampleInputs } from './samples.js';
 
 const functions: [string, AnyFunctionDefinition][] = Object.entries(functionRegistry);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { LucentError, ValidationError, contractJsonSchema, type AnyFunctionDefinition } from '@lucent/core';
 import { sagaScenario } from '@lucent/core/testing';
 import { FunctionManager } from '@lucent/runtime';
-import { functionRegistry } from '../registry/function-registry.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
 import { PositionCommand } from './positions/positionCommands.js';
 import { PositionStateContract } from './positions/positionDecider.js';
 import { PriceCommand } from './prices/priceCommands.js';

@@ -1,7 +1,7 @@
 // Notifies the operator of liquidation alerts: the event side of CQRS, an EventBus fed from the event store.
 import type { Logger } from '@lucent/core';
 import { EventBus, type EventStore, type Subscription } from '@lucent/runtime';
-import type { LiquidationAlert } from './liquidation-alerts.js';
+import type { LiquidationAlert } from './liquidationAlerts.js';
 
 type AlertEvent = { readonly [T in LiquidationAlert['type']]: { readonly type: T; readonly data: Omit<LiquidationAlert, 'type'> } }[LiquidationAlert['type']];
 

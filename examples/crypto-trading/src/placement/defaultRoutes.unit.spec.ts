@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { eligibleShards, routesFor, routesIssues, defaultRoutingTuning, type LoadReport } from '@lucent/core';
 import { parseShardConfig } from '@lucent/nats';
-import { functionRegistry } from '../registry/function-registry.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
 import { defaultRoutes } from './defaultRoutes.js';
 
 const shardsDir = new URL('../../shards/', import.meta.url);

@@ -7,10 +7,10 @@ import { parseCommandArgs, type Command } from './command.js';
 const usage = `usage: lucent generate <service-dir> [--check]
   <service-dir>  the service to scan: its src/domain holds the functions, e.g. examples/crypto-trading
   --check        write nothing; exit 1 when the generated files are out of date (CI)
-Writes <service-dir>/src/registry/function-registry.ts and function-manifest.json.`;
+Writes <service-dir>/src/registry/functionRegistry.ts and function-manifest.json.`;
 
 export const generateCommand: Command = {
-  describe: 'scan src/domain for functions; write src/registry/function-registry.ts and function-manifest.json',
+  describe: 'scan src/domain for functions; write src/registry/functionRegistry.ts and function-manifest.json',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('generate', argv, { check: { type: 'boolean', default: false } }, usage);

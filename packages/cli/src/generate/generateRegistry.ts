@@ -141,7 +141,7 @@ export async function generateRegistry(serviceDir: string): Promise<GeneratedReg
   entries.sort((a, b) => a.name.localeCompare(b.name));
   const registryDir = path.join(src, 'registry');
   const files = new Map([
-    [path.join(registryDir, 'function-registry.ts'), renderRegistry(entries)],
+    [path.join(registryDir, 'functionRegistry.ts'), renderRegistry(entries)],
     [path.join(registryDir, 'function-manifest.json'), renderManifest(entries)],
   ]);
   return { serviceDir: root, entries, files };

@@ -25,7 +25,7 @@ describe('lucent generate', () => {
       ['quotes.mid', '1.0.0', 'domain/quotes.js', 'midPrice', undefined],
       ['quotes.spreadBps', '2.0.0', 'domain/spreads.js', 'Spreads', 'spreadBps'],
     ]);
-    const registry = [...generated.files.entries()].find(([f]) => f.endsWith('function-registry.ts'))![1];
+    const registry = [...generated.files.entries()].find(([f]) => f.endsWith('functionRegistry.ts'))![1];
     expect(registry).toContain("import { functionOf } from '@lucent/core';");
     expect(registry).toContain("'quotes.mid': midPrice,");
     expect(registry).toContain("'quotes.spreadBps': functionOf(Spreads, 'spreadBps'),");

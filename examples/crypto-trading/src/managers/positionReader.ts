@@ -5,7 +5,7 @@ import { collateralAssetOf } from '../domain/positions/assetParameters.js';
 import { portfolioProjection, type PositionSummary } from '../domain/positions/portfolioProjection.js';
 import { positionStream } from '../domain/positions/positionCommands.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
-import { readLatestPrice } from './price-oracle.js';
+import { readLatestPrice } from './priceOracle.js';
 
 export interface PositionNow {
   readonly positionId: string;

@@ -7,7 +7,7 @@ import { priceDecider, type PriceState } from '../domain/prices/priceDecider.js'
 import { priceStream, type PriceObservation } from '../domain/prices/priceEvents.js';
 import type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';
 import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
 import type { Infrastructure } from './infrastructure.js';
 
 export type { ExchangePriceFeed } from '../ports/exchangePriceFeed.js';

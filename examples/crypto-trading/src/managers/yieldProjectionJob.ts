@@ -4,8 +4,8 @@ import type { Logger, MisfirePolicy, ProjectedEvent } from '@lucent/core';
 import { collateralAssetOf } from '../domain/positions/assetParameters.js';
 import { portfolioProjection, type PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
-import type { YieldFunctionManager } from './yield-function-manager.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
+import type { YieldFunctionManager } from './yieldFunctionManager.js';
 
 export interface YieldProjection {
   readonly positionId: string;

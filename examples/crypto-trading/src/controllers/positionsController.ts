@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { PositionCommand } from '../domain/positions/positionCommands.js';
 import type { PortfolioView } from '../domain/positions/portfolioProjection.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
-import type { PortfolioManager } from '../managers/portfolio-manager.js';
+import type { PortfolioManager } from '../managers/portfolioManager.js';
 import { OptionalIdempotency, pathOf, resourceId } from './routeContracts.js';
 
 export const PORTFOLIO_MANAGER = Symbol.for('lucent.example.PortfolioManager');

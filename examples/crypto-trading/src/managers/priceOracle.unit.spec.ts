@@ -1,9 +1,9 @@
 // The price oracle: quotes checked by the contract and prices.decide, polled from the exchange on a cron, the latest price read back.
 import { describe, expect, it } from 'vitest';
 import { FunctionManager, MemoryEventStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
-import { functionRegistry } from '../registry/function-registry.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
 import { SimulatedExchangeFeed } from '../ports/simulatedExchangeFeed.js';
-import { PriceOracle, type PollOutcome } from './price-oracle.js';
+import { PriceOracle, type PollOutcome } from './priceOracle.js';
 
 const t0 = Date.UTC(2025, 5, 1, 9, 0, 0);
 

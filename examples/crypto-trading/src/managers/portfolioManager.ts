@@ -16,7 +16,7 @@ import { portfolioProjection, type PortfolioView } from '../domain/positions/por
 import { positionStream, type PositionCommand } from '../domain/positions/positionCommands.js';
 import { decidePosition, positionDecider } from '../domain/positions/positionDecider.js';
 import type { PositionEvent } from '../domain/positions/positionEvents.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
 import type { Infrastructure } from './infrastructure.js';
 
 type PositionCommands = {

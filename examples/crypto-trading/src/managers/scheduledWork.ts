@@ -3,10 +3,10 @@ import type { Logger } from '@lucent/core';
 import { ServiceDirectory, type Invoker } from '@lucent/runtime';
 import type { AssetParametersTable } from '../domain/positions/assetParameters.js';
 import type { Infrastructure } from './infrastructure.js';
-import { LiquidationAlerts } from './liquidation-alerts.js';
-import { RiskFunctionManager } from './risk-function-manager.js';
-import { YieldFunctionManager } from './yield-function-manager.js';
-import { YieldProjectionJob } from './yield-projection-job.js';
+import { LiquidationAlerts } from './liquidationAlerts.js';
+import { RiskFunctionManager } from './riskFunctionManager.js';
+import { YieldFunctionManager } from './yieldFunctionManager.js';
+import { YieldProjectionJob } from './yieldProjectionJob.js';
 
 export interface ScheduledWorkConfig {
   /** How functions run: this process, or a shard. */

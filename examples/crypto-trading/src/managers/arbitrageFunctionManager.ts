@@ -1,8 +1,8 @@
 // ArbitrageFunctionManager: prices every buy-here/sell-there pair of venue quotes with arbitrage.crossVenueSpread and records the best.
 import { LucentServiceBase, type EventStore, type Invoker } from '@lucent/runtime';
 import type { Logger } from '@lucent/core';
-import type { FunctionRegistry } from '../registry/function-registry.js';
-import { readLatestPrice } from './price-oracle.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
+import { readLatestPrice } from './priceOracle.js';
 
 /** One venue's top of book for the asset. */
 export interface VenueQuote {

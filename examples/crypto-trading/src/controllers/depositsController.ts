@@ -5,7 +5,7 @@ import { actingFor, assertMayAccess, LucentCall, LucentRoute, type CallContext }
 import type { SagaView } from '@lucent/runtime';
 import { z } from 'zod';
 import { AaveDepositInput, type AaveDepositState } from '../domain/sagas/aaveDepositSaga.js';
-import { ChainConfirmation, type AaveDepositManager, type AaveDepositRecord } from '../managers/aave-deposit-manager.js';
+import { ChainConfirmation, type AaveDepositManager, type AaveDepositRecord } from '../managers/aaveDepositManager.js';
 import { pathOf, RequiredIdempotency, roles } from './routeContracts.js';
 
 export const AAVE_DEPOSIT_MANAGER = Symbol.for('lucent.example.AaveDepositManager');

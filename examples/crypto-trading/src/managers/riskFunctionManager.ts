@@ -4,8 +4,8 @@ import type { Logger } from '@lucent/core';
 import { healthFactorInput } from '../domain/alerts/healthFactorInput.js';
 import { parametersOf, type AssetParametersTable } from '../domain/positions/assetParameters.js';
 import type { PositionSummary } from '../domain/positions/portfolioProjection.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
-import { readPositionNow } from './position-reader.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
+import { readPositionNow } from './positionReader.js';
 
 /** A position's health now, as GET /positions/:id/risk answers. */
 export interface PositionRisk {

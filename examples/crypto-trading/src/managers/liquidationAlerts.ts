@@ -6,8 +6,8 @@ import { revaluationStream, revaluations } from '../domain/alerts/positionRevalu
 import { collateralAssetOf } from '../domain/positions/assetParameters.js';
 import { positionStream } from '../domain/positions/positionCommands.js';
 import { priceStream, type PriceObservation } from '../domain/prices/priceEvents.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
-import type { RiskFunctionManager } from './risk-function-manager.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
+import type { RiskFunctionManager } from './riskFunctionManager.js';
 
 export interface LiquidationAlert {
   readonly type: 'LiquidationAlertRaised' | 'LiquidationAlertCleared';

@@ -1,14 +1,14 @@
 // The example's scheduled work: liquidation alerts raised once below HF 1.1 (by a borrow or a price fall) and re-armed, and the yield cron job.
 import { describe, expect, it } from 'vitest';
 import { FunctionManager, MemoryEventStore, MemoryProjectionStore, MemoryTimerStore, Scheduler } from '@lucent/runtime';
-import { functionRegistry } from '../registry/function-registry.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
 import { ServiceDirectory } from '@lucent/runtime';
-import { LiquidationAlerts } from './liquidation-alerts.js';
-import { RiskFunctionManager } from './risk-function-manager.js';
-import { armScheduledWork } from './scheduled-work.js';
-import { YieldFunctionManager } from './yield-function-manager.js';
-import { PriceOracle } from './price-oracle.js';
-import { YieldProjectionJob } from './yield-projection-job.js';
+import { LiquidationAlerts } from './liquidationAlerts.js';
+import { RiskFunctionManager } from './riskFunctionManager.js';
+import { armScheduledWork } from './scheduledWork.js';
+import { YieldFunctionManager } from './yieldFunctionManager.js';
+import { PriceOracle } from './priceOracle.js';
+import { YieldProjectionJob } from './yieldProjectionJob.js';
 
 const t0 = Date.UTC(2025, 5, 1, 9, 0, 0) + 1;
 const base = { positionId: 'p1', owner: 'alice' };

@@ -4,10 +4,10 @@ import { assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@luc
 import { z } from 'zod';
 import { feeRate, positiveAssetAmount, positivePrice } from '../domain/bounds.js';
 import { AssetSymbol } from '../domain/prices/priceEvents.js';
-import type { AnalysisServices } from '../managers/analysis-services.js';
-import type { ArbitrageFunctionManager, ArbitrageScan } from '../managers/arbitrage-function-manager.js';
-import type { PositionRisk, RiskFunctionManager } from '../managers/risk-function-manager.js';
-import type { PositionYield, YieldFunctionManager } from '../managers/yield-function-manager.js';
+import type { AnalysisServices } from '../managers/analysisServices.js';
+import type { ArbitrageFunctionManager, ArbitrageScan } from '../managers/arbitrageFunctionManager.js';
+import type { PositionRisk, RiskFunctionManager } from '../managers/riskFunctionManager.js';
+import type { PositionYield, YieldFunctionManager } from '../managers/yieldFunctionManager.js';
 import { placementHeaders, type HeaderReply } from './placementHeaders.js';
 import { pathOf } from './routeContracts.js';
 

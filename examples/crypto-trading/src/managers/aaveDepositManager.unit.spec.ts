@@ -4,7 +4,7 @@ import { FunctionManager } from '@lucent/runtime';
 import { SagaTestKit } from '@lucent/runtime/testing';
 import { aaveDepositSaga, confirmationKey } from '../domain/sagas/aaveDepositSaga.js';
 import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
-import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager } from './aave-deposit-manager.js';
+import { aaveDepositHandlers, aaveDepositStream, createAaveDepositManager } from './aaveDepositManager.js';
 import { openInfrastructure } from './infrastructure.js';
 
 const minutes = (n: number): number => n * 60_000;

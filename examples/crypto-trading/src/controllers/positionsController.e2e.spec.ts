@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LucentModule } from '@lucent/nestjs';
 import { FunctionManager } from '@lucent/runtime';
 import { openInfrastructure, type Infrastructure, type InfrastructureConfig } from '../managers/infrastructure.js';
-import { createPortfolioManager, type PortfolioManager } from '../managers/portfolio-manager.js';
-import { functionRegistry } from '../registry/function-registry.js';
-import { PositionsModule } from './positions.controller.js';
+import { createPortfolioManager, type PortfolioManager } from '../managers/portfolioManager.js';
+import { functionRegistry } from '../registry/functionRegistry.js';
+import { PositionsModule } from './positionsController.js';
 
 const tag = randomBytes(4).toString('hex');
 const setups: Record<string, InfrastructureConfig> = {

@@ -1,11 +1,11 @@
 // HTTP reads of the scheduled work: a position's liquidation alerts and the yield projections of the last cron run.
 import { Controller, Inject, Module, NotFoundException, Param, type DynamicModule } from '@nestjs/common';
 import { assertMayAccess, LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
-import type { LiquidationAlertStatus } from '../managers/liquidation-alerts.js';
-import type { ScheduledWork } from '../managers/scheduled-work.js';
-import type { PortfolioManager } from '../managers/portfolio-manager.js';
-import type { YieldProjection, YieldProjectionRun } from '../managers/yield-projection-job.js';
-import { PORTFOLIO_MANAGER } from './positions.controller.js';
+import type { LiquidationAlertStatus } from '../managers/liquidationAlerts.js';
+import type { ScheduledWork } from '../managers/scheduledWork.js';
+import type { PortfolioManager } from '../managers/portfolioManager.js';
+import type { YieldProjection, YieldProjectionRun } from '../managers/yieldProjectionJob.js';
+import { PORTFOLIO_MANAGER } from './positionsController.js';
 import { pathOf, roles } from './routeContracts.js';
 
 export const SCHEDULED_WORK = Symbol.for('lucent.example.ScheduledWork');

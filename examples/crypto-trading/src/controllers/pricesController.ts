@@ -4,7 +4,7 @@ import { LucentCall, LucentRoute, type CallContext } from '@lucent/nestjs';
 import { z } from 'zod';
 import { PriceQuote } from '../domain/prices/priceCommands.js';
 import { AssetSymbol, type PriceObservation } from '../domain/prices/priceEvents.js';
-import type { LatestPrice, PriceOracle } from '../managers/price-oracle.js';
+import type { LatestPrice, PriceOracle } from '../managers/priceOracle.js';
 import { roles } from './routeContracts.js';
 
 export const PRICE_ORACLE = Symbol.for('lucent.example.PriceOracle');

@@ -24,7 +24,7 @@ import {
   type AaveDepositState,
 } from '../domain/sagas/aaveDepositSaga.js';
 import type { AaveBoundary } from '../ports/aaveBoundary.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
 import { SimulatedAaveBoundary } from '../ports/simulatedAaveBoundary.js';
 import type { Infrastructure } from './infrastructure.js';
 

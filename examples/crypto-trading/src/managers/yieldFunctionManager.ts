@@ -2,8 +2,8 @@
 import { LucentServiceBase, type EventStore, type Invoker, type ServiceCallOptions } from '@lucent/runtime';
 import type { Logger } from '@lucent/core';
 import type { Compounding } from '../domain/yield/compounding.js';
-import type { FunctionRegistry } from '../registry/function-registry.js';
-import { readPositionNow } from './position-reader.js';
+import type { FunctionRegistry } from '../registry/functionRegistry.js';
+import { readPositionNow } from './positionReader.js';
 
 /** Supply rate a position's collateral earns, by asset. */
 export interface YieldRate {

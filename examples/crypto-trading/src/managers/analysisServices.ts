@@ -2,10 +2,10 @@
 import type { Logger } from '@lucent/core';
 import type { Invoker } from '@lucent/runtime';
 import type { AssetParametersTable } from '../domain/positions/assetParameters.js';
-import { ArbitrageFunctionManager } from './arbitrage-function-manager.js';
+import { ArbitrageFunctionManager } from './arbitrageFunctionManager.js';
 import type { Infrastructure } from './infrastructure.js';
-import { RiskFunctionManager } from './risk-function-manager.js';
-import { YieldFunctionManager, type YieldRate } from './yield-function-manager.js';
+import { RiskFunctionManager } from './riskFunctionManager.js';
+import { YieldFunctionManager, type YieldRate } from './yieldFunctionManager.js';
 
 export interface AnalysisServices {
   readonly risk: RiskFunctionManager;
