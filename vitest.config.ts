@@ -11,6 +11,7 @@ const entries: Record<string, string> = {
   '@lucent/core/testing': 'core/src/testing/index.ts',
   '@lucent/core/simulator': 'core/src/routing/simulator/index.ts',
   '@lucent/runtime': 'runtime/src/index.ts',
+  '@lucent/runtime/cluster': 'runtime/src/cluster/index.ts',
   '@lucent/runtime/testing': 'runtime/src/testing/index.ts',
   '@lucent/postgres': 'postgres/src/index.ts',
   '@lucent/redis': 'redis/src/index.ts',

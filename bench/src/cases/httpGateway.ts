@@ -42,7 +42,7 @@ interface GatewayConfig {
 /** Lucent's gateway: the function runs on the shard process, reached by a ClusterClient over NATS. */
 async function startGateway(config: GatewayConfig): Promise<number> {
   const { createLucentApp, LucentModule } = await import('@lucent/nestjs');
-  const { ClusterClient } = await import('@lucent/runtime');
+  const { ClusterClient } = await import('@lucent/runtime/cluster');
   const { NatsTransport, connectNats } = await import('@lucent/nats');
   const connection = await connectNats({ url: config.natsUrl, name: 'lucent-bench-gateway' });
   const transport = new NatsTransport({ connection, subjectPrefix: config.prefix, ownsConnection: true });

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { defineFunction, type LoadReport } from '@lucent/core';
-import { ClusterClient, ClusterRegistry, MemoryEventStore, RegistryAdmin } from '@lucent/runtime';
+import { MemoryEventStore, RegistryAdmin } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry } from '@lucent/runtime/cluster';
 import { connectNats, KvRegistryStore, NatsTransport, parseShardConfig, registryBucketFor, startNatsShard, type RunningShard } from '@lucent/nats';
 import { LatencyRecorder } from '../harness/latencyRecorder.js';
 import type { BenchArea, BenchOptions, BenchResult } from '../harness/types.js';

@@ -1,7 +1,8 @@
 // What tracing costs: an in-process invoke and a remote call over NATS with the OpenTelemetry SDK on (every trace, 1% of traces) vs off.
 import { randomBytes } from 'node:crypto';
 import { defineFunction, functionMap } from '@lucent/core';
-import { ClusterClient, FunctionManager, Shard, startTracing, type Tracing, type TracingOptions } from '@lucent/runtime';
+import { FunctionManager, startTracing, type Tracing, type TracingOptions } from '@lucent/runtime';
+import { ClusterClient, Shard } from '@lucent/runtime/cluster';
 import { NatsTransport, connectNats } from '@lucent/nats';
 import { z } from 'zod';
 import { alternate } from '../harness/alternate.js';

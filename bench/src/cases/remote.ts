@@ -1,7 +1,8 @@
 // Remote invoke over NATS: Lucent's ClusterClient → Shard vs raw nats.js request/reply, a plain pub/sub RPC floor and Moleculer's NATS transporter.
 import { randomBytes } from 'node:crypto';
 import { defineFunction, functionMap } from '@lucent/core';
-import { ClusterClient, FunctionManager, Shard } from '@lucent/runtime';
+import { FunctionManager } from '@lucent/runtime';
+import { ClusterClient, Shard } from '@lucent/runtime/cluster';
 import { NatsTransport, connectNats } from '@lucent/nats';
 import Moleculer from 'moleculer';
 import { createInbox, type MsgHdrs, type NatsConnection } from 'nats';

@@ -2,15 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@lucent/core';
 import {
-  ClusterClient,
-  ClusterRegistry,
   FileBundleStore,
   FunctionManager,
   InProcessTransport,
   MemoryRegistryStore,
   RegistryWatcher,
-  Shard,
-  ShardRegistry,
   RoutedInvoker,
   ShadowRunner,
   mergeShadowReports,
@@ -25,6 +21,7 @@ import {
   type ShadowPairReport,
   type Transport,
 } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry, Shard, ShardRegistry } from '@lucent/runtime/cluster';
 import { bundleRows, type ConsoleBundle } from '@lucent/nestjs';
 import { askShadowReports, chaosBucketFor, connectNats, KvChaos, KvRateLimits, KvRegistryStore, limitsBucketFor, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { defaultRoutes } from './placement/defaultRoutes.js';

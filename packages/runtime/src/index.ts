@@ -1,5 +1,6 @@
 // @lucent/runtime: the imperative shell — function manager, buses, workers, resilience, observability.
-// The package's whole public API, by area; the saga test kit is at @lucent/runtime/testing.
+// The package's public API, by area; the cluster layer (Shard, ClusterClient, the shard and cluster registries) is at
+// @lucent/runtime/cluster, the saga test kit at @lucent/runtime/testing.
 
 // Invoking functions: the Invoker port and the invoker that routes by placement.
 export type { Placement, InvokeOptions, FunctionInfo, Invoker } from './invoker/invoker.js';
@@ -136,23 +137,6 @@ export type { RemoteCall, RemoteReply, CallHandler, Served, Transport } from './
 export { InProcessTransport } from './transport/inProcessTransport.js';
 export type { InProcessTransportOptions } from './transport/inProcessTransport.js';
 export { reviveError, serializeError, shardUnavailable, noReplyInTime, isTransportFailure } from './transport/wireErrors.js';
-
-// Distribution: shards that serve functions and report load, and the client that routes calls to them.
-export { Shard } from './cluster/shard.js';
-export type { ChaosSettings, ShardOptions } from './cluster/shard.js';
-export { ProcessLoad } from './cluster/processLoad.js';
-export type { ProcessLoadSample } from './cluster/processLoad.js';
-export { FunctionStats } from './cluster/functionStats.js';
-export { ShardDirectory } from './cluster/shardDirectory.js';
-export type { ShardDirectoryOptions, DropReason } from './cluster/shardDirectory.js';
-export { ShardBreakers } from './cluster/shardBreakers.js';
-export type { BreakerOptions } from './cluster/shardBreakers.js';
-export { ClusterClient } from './cluster/clusterClient.js';
-export type { ClusterClientOptions, RemoteInvokeOptions } from './cluster/clusterClient.js';
-export { ClusterRegistry } from './cluster/clusterRegistry.js';
-export type { RulesSource, SelectionOptions, SelectedCall, ClusterRegistryOptions } from './cluster/clusterRegistry.js';
-export { ShardRegistry } from './cluster/shardRegistry.js';
-export type { ShardBundles, ShardRegistryOptions } from './cluster/shardRegistry.js';
 
 // The saga shell: the runner, its command messages, its seam to the Scheduler and the saga catalog.
 export { commandBusExecutor, sagaErrorOf } from './sagas/sagaCommandMessage.js';

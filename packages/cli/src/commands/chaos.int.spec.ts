@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFunction, functionMap } from '@lucent/core';
-import { ClusterClient } from '@lucent/runtime';
+import { ClusterClient } from '@lucent/runtime/cluster';
 import { chaosBucketFor, connectNats, NatsTransport, parseShardConfig, registryBucketFor, startNatsShard, type RunningShard } from '@lucent/nats';
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
 

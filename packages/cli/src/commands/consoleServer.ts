@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ClusterClient, ClusterRegistry, mergeShadowReports, RegistryWatcher, type EventStore, type TimerStore } from '@lucent/runtime';
+import { mergeShadowReports, RegistryWatcher, type EventStore, type TimerStore } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry } from '@lucent/runtime/cluster';
 import { askShadowReports, connectNats, KvRegistryStore, NatsTransport, registryBucketFor, shadowReportSubject } from '@lucent/nats';
 import { createPostgresTimerStore } from '@lucent/postgres';
 import { createLucentApp, drainHttp, LucentAdminModule, LucentConsoleModule, LucentModule, type ConsoleStore, type LucentConsoleOptions, type LucentAuthOptions } from '@lucent/nestjs';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadReport } from '@lucent/core';
-import { ClusterClient, ClusterRegistry } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry } from '@lucent/runtime/cluster';
 import type { KvRegistryStore } from '@lucent/nats';
 import { lucent } from '../testing/runBuiltCli.js';
 import { startSignedShardCluster, type SignedShardCluster } from '../testing/signedShardCluster.js';

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterClient } from '@lucent/runtime';
+import type { ClusterClient } from '@lucent/runtime/cluster';
 import { freePort } from '../../../../test/support/freePort.js';
 import { startBuiltShard, type BuiltShard } from '../testing/builtShard.js';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterClient } from '@lucent/runtime';
+import type { ClusterClient } from '@lucent/runtime/cluster';
 import { freePort } from '../../../../test/support/freePort.js';
 import { repoRoot } from '../testing/runBuiltCli.js';
 import { startBuiltShard, type BuiltShard } from '../testing/builtShard.js';

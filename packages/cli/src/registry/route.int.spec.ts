@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFunction, functionMap } from '@lucent/core';
-import { ClusterClient, ClusterRegistry, FunctionManager, registerCompiledVersions, Shard } from '@lucent/runtime';
+import { FunctionManager, registerCompiledVersions } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry, Shard } from '@lucent/runtime/cluster';
 import { connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
 import { buildCli, lucent } from '../testing/runBuiltCli.js';
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterClient } from '@lucent/runtime';
+import { ClusterClient } from '@lucent/runtime/cluster';
 import { connectNats, NatsTransport } from '@lucent/nats';
 import { buildCli, repoRoot } from './runBuiltCli.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LoadReport } from '@lucent/core';
-import { ClusterClient, ClusterRegistry } from '@lucent/runtime';
+import { ClusterClient, ClusterRegistry } from '@lucent/runtime/cluster';
 import { bundleBucketFor, chaosBucketFor, connectNats, KvRegistryStore, NatsTransport, registryBucketFor } from '@lucent/nats';
 import { functions } from '../../../nats/src/testing/reliabilityFunctions.js';
 import { startShardProcess, type ShardProcess } from '../../../nats/src/testing/shardProcesses.js';

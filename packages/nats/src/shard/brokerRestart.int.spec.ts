@@ -1,7 +1,7 @@
 // A private nats-server restarted under load: shards and callers reconnect by themselves and no call hangs past its deadline.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterClient } from '@lucent/runtime';
+import { ClusterClient } from '@lucent/runtime/cluster';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { PrivateNats } from '../testing/privateNats.js';

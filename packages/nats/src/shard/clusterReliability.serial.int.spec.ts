@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkerFiles } from '../../../../test/support/bundleForNode.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineExceededError } from '@lucent/core';
-import { ClusterClient } from '@lucent/runtime';
+import { ClusterClient } from '@lucent/runtime/cluster';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { callSubject } from '../transport/wireFormat.js';

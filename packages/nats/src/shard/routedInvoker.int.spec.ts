@@ -1,7 +1,8 @@
 // A gateway's RoutedInvoker over the machine's NATS: a local call, a remote one naming its shard, a placement-constrained one going remote.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterClient, FunctionManager, RoutedInvoker, Shard, type Placement } from '@lucent/runtime';
+import { FunctionManager, RoutedInvoker, type Placement } from '@lucent/runtime';
+import { ClusterClient, Shard } from '@lucent/runtime/cluster';
 import { gatewayFunctions, shardFunctions, whalePlacement, whaleRule } from '../../../runtime/src/invoker/fixtures/routedInvokerFixture.js';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';

@@ -1,6 +1,6 @@
 // The JSON a shard process starts from (`lucent shard --config file.json`) and its schema: defaults filled in, every bad field named.
 import { toFieldIssues, ValidationError, type ResourceClass } from '@lucent/core';
-import type { ChaosSettings } from '@lucent/runtime';
+import type { ChaosSettings } from '@lucent/runtime/cluster';
 import { z } from 'zod';
 
 export interface ShardConfig {

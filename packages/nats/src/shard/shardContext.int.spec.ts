@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineFunction, functionMap, type ShardInfo } from '@lucent/core';
-import { ClusterClient } from '@lucent/runtime';
+import { ClusterClient } from '@lucent/runtime/cluster';
 import { connectNats } from '../transport/connectNats.js';
 import { NatsTransport } from '../transport/natsTransport.js';
 import { parseShardConfig } from './shardConfig.js';

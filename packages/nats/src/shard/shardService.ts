@@ -1,7 +1,8 @@
 // The shard on the NATS Services API: `$SRV.PING`, `$SRV.INFO` and `$SRV.STATS` list it as `lucent-shard`, with one endpoint per hosted function.
 import { createRequire } from 'node:module';
 import type { ErrorCode } from '@lucent/core';
-import type { FunctionManager, Shard } from '@lucent/runtime';
+import type { FunctionManager } from '@lucent/runtime';
+import type { Shard } from '@lucent/runtime/cluster';
 import type { NatsConnection, Service, ServiceMsg } from 'nats';
 
 /** The service name every Lucent shard registers under: `nats micro ls` groups them. */

@@ -5,13 +5,11 @@ import {
   chaosTransport,
   FunctionManager,
   registerCompiledVersions,
-  Shard,
-  ShardRegistry,
   WorkerPoolExecutor,
-  type ChaosSettings,
   type EventStore,
   type FunctionExecutor,
 } from '@lucent/runtime';
+import { Shard, ShardRegistry, type ChaosSettings } from '@lucent/runtime/cluster';
 import type { LucentMetrics } from '@lucent/runtime';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

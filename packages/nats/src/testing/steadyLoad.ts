@@ -1,5 +1,5 @@
 // Test kit: a bounded, steady load of `test.work` calls through a ClusterClient, recording each call's shard, latency and error.
-import type { ClusterClient } from '@lucent/runtime';
+import type { ClusterClient } from '@lucent/runtime/cluster';
 
 export interface CallOutcome {
   readonly startedAt: number;

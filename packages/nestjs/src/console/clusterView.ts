@@ -1,6 +1,7 @@
 // GET /console/api/cluster: the gateway and every shard (load, versions, breaker, health) from the load reports this process receives.
 import type { LoadReport } from '@lucent/core';
-import { ProcessLoad, type FunctionInfo, type ProcessLoadSample } from '@lucent/runtime';
+import type { FunctionInfo } from '@lucent/runtime';
+import { ProcessLoad, type ProcessLoadSample } from '@lucent/runtime/cluster';
 import type { CallLog } from './callLog.js';
 
 export type ShardStatus = 'healthy' | 'draining' | 'suspect' | 'down';
