@@ -3,6 +3,7 @@ import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { LucentError, type ViewRecord } from '@lucent/core';
 import type { ProjectionStore } from '@lucent/runtime';
 import { isCluster, openRedisClient, parseRedisConnection, type RedisClient } from '../connection/redisConnection.js';
+import { ViewGets } from './viewGets.js';
 
 // KEYS[1] checkpoint, KEYS[2..] views; ARGV[1] expected checkpoint, ARGV[2] next, ARGV[3..] view records.
 const commitScript = `
@@ -33,7 +34,6 @@ export interface RedisProjectionStoreOptions {
   readonly cluster?: boolean;
   /** A client of your own (a `Redis` or a `Cluster`); the store does not close it. */
   readonly redis?: RedisClient;
-  /** Options of the store's own connection(s); auto-pipelining is on unless you turn it off here. */
   readonly redisOptions?: RedisOptions;
   readonly clusterOptions?: ClusterOptions;
   /** Prefix of every key (default `lucent:proj:`); one per application, tenant or test file. */
@@ -73,6 +73,8 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly prefix: string;
   private readonly ttl: number;
   private readonly active = new Map<string, CachedGeneration>();
+  /** Per projection (one hash slot): concurrent reads of its views leave together as one MGET. */
+  private readonly reads = new Map<string, ViewGets>();
   private readonly wait: Required<ReplicaWait> | undefined;
   /** Per projection, until when commits skip WAIT after one timed out. */
   private readonly waitPausedUntil = new Map<string, number>();
@@ -84,12 +86,8 @@ export class RedisProjectionStore implements ProjectionStore {
     const client =
       options.redis ??
       openRedisClient(parseRedisConnection(options.url ?? 'redis://127.0.0.1:6379', options.cluster, { url: 'url', cluster: 'cluster' }), {
-        // Auto-pipelining (ioredis): the GETs that concurrent queries issue in one turn of the event
-        // loop leave in one write and come back in one read, instead of a write and a read each.
-        // http.query (32 connections): 0.48-0.60x -> 0.70-0.79x of Fastify + ioredis by hand in
-        // alternating runs (`node bench/dist/run.js --filter http.query --window 1000 --rounds 2 --repeat 1`).
-        redisOptions: { maxRetriesPerRequest: 2, enableAutoPipelining: true, ...options.redisOptions },
-        clusterOptions: { enableAutoPipelining: true, ...options.clusterOptions },
+        redisOptions: { maxRetriesPerRequest: 2, ...options.redisOptions },
+        ...(options.clusterOptions === undefined ? {} : { clusterOptions: options.clusterOptions }),
       });
     if (typeof (client as Partial<WithCommit>).lucentProjectionCommit !== 'function') {
       client.defineCommand('lucentProjectionCommit', { lua: commitScript });
@@ -222,8 +220,17 @@ export class RedisProjectionStore implements ProjectionStore {
     }
   }
 
+  private viewGets(projection: string): ViewGets {
+    let gets = this.reads.get(projection);
+    if (gets === undefined) {
+      gets = new ViewGets({ one: (key) => this.redis.get(key), many: (keys) => this.redis.mget(...keys) });
+      this.reads.set(projection, gets);
+    }
+    return gets;
+  }
+
   /**
-   * One GET on the hot path: the active generation is cached and re-read in the background when
+   * One GET on the hot path (several reads at once share one MGET, viewGets.ts): the active generation is cached and re-read in the background when
    * older than the TTL, so after a rebuild switch other processes follow within that time.
    */
   async get<V>(projection: string, key: string): Promise<V | undefined> {
@@ -235,7 +242,7 @@ export class RedisProjectionStore implements ProjectionStore {
         cached.refreshing = false;
       });
     }
-    const text = await this.wrap(this.redis.get(this.viewKey(projection, generation, key)));
+    const text = await this.wrap(this.viewGets(projection).get(this.viewKey(projection, generation, key)));
     return text === null ? undefined : (JSON.parse(text) as ViewRecord<V>).view;
   }
 

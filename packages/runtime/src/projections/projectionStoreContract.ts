@@ -48,6 +48,14 @@ export function projectionStoreContract(name: string, makeStore: () => Promise<P
       ]);
     });
 
+    it('answers many reads asked at once, each with its own view (a store may send them together)', async () => {
+      const p = proj();
+      await store.commit(p, 1, 0, 1, new Map(Array.from({ length: 40 }, (_, i) => [`k${i}`, rec(i, 1)] as const)));
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i % 50}`);
+      const views = await Promise.all(keys.map((k) => store.get<{ sum: number }>(p, k)));
+      expect(views).toEqual(keys.map((_, i) => (i % 50 < 40 ? { sum: i % 50 } : undefined)));
+    });
+
     it('refuses a commit from a stale checkpoint and writes none of its views', async () => {
       const p = proj();
       await store.commit(p, 1, 0, 3, new Map([['a', rec(1, 3)]]));
