@@ -81,10 +81,15 @@ export class HeldClaims {
         void h.run.then(resolve);
       };
       // A timer may wake a little before the clock reads its due time (Node rounds timer delays, and the
-      // clock may be a different source): look again and sleep the rest, so nothing fires early.
+      // clock may be a different source): look again and sleep the rest, so nothing fires early. The
+      // last 2 ms are waited in turns of the event loop, not with a timer: a timer's shortest sleep is
+      // a whole millisecond and more, which put timer.lag's p50 at 1.49x the bare setTimeout floor
+      // (0.86 ms against 0.58 ms; 1.02-1.04x before the check); `--filter timer.lag` in bench.
       const startWhenDue = (): void => {
+        h.timer = undefined;
         const delay = claim.dueAt - this.options.clock();
         if (delay <= 0) start();
+        else if (delay <= 2) setImmediate(startWhenDue);
         else h.timer = setTimeout(startWhenDue, delay);
       };
       if (!defer || claim.reason !== 'due') start();
