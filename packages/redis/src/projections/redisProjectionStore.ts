@@ -230,8 +230,9 @@ export class RedisProjectionStore implements ProjectionStore {
   }
 
   /**
-   * One GET on the hot path (several reads at once share one MGET, viewGets.ts): the active generation is cached and re-read in the background when
-   * older than the TTL, so after a rebuild switch other processes follow within that time.
+   * One GET on the hot path (reads asked at once share one MGET, viewGets.ts): the active
+   * generation is cached and re-read in the background when older than the TTL, so after a
+   * rebuild switch other processes follow within that time.
    */
   async get<V>(projection: string, key: string): Promise<V | undefined> {
     const cached = this.active.get(projection);

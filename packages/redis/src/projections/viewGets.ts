@@ -7,8 +7,6 @@ export interface ViewGetsRunner {
 }
 
 export interface ViewGetsOptions {
-  /** Reads (single or grouped) at Redis at once before new ones queue (default 1). */
-  readonly maxInFlight?: number;
   /** Keys of one MGET at most (default 256). */
   readonly maxBatch?: number;
 }
@@ -21,15 +19,15 @@ interface Waiting {
 
 /**
  * Batching of view reads, the way the event store groups appends. Under light load a read is one
- * GET, sent as soon as it is asked for: no added wait. While `maxInFlight` reads are at Redis, new
- * ones queue; when one answers, the queue leaves as one MGET, so concurrent queries pay one write
- * and one read on the socket between them instead of one each. An MGET that fails fails each of
+ * GET, sent as soon as it is asked for: no added wait. While a read is at Redis, new ones queue;
+ * when it answers, the queue leaves as one MGET, so concurrent queries pay one write and one read
+ * on the socket between them instead of one each. An MGET that fails fails each of
  * its reads with the same error (as the GET each would have sent).
  */
 export class ViewGets {
   private readonly queue: Waiting[] = [];
-  private inFlight = 0;
-  private readonly maxInFlight: number;
+  /** A GET or MGET is at Redis. */
+  private busy = false;
   private readonly maxBatch: number;
   /** MGETs sent with two or more keys, and the keys they held (for tests and the bench). */
   batches = 0;
@@ -39,13 +37,12 @@ export class ViewGets {
     private readonly runner: ViewGetsRunner,
     options: ViewGetsOptions = {},
   ) {
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
   }
 
   get(key: string): Promise<string | null> {
-    if (this.inFlight < this.maxInFlight && this.queue.length === 0) {
-      this.inFlight++;
+    if (!this.busy) {
+      this.busy = true;
       return this.runner.one(key).finally(() => this.done());
     }
     return new Promise<string | null>((resolve, reject) => {
@@ -54,12 +51,12 @@ export class ViewGets {
   }
 
   private done(): void {
-    this.inFlight--;
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) this.send(this.queue.splice(0, this.maxBatch));
+    this.busy = false;
+    if (this.queue.length > 0) this.send(this.queue.splice(0, this.maxBatch));
   }
 
   private send(waiting: Waiting[]): void {
-    this.inFlight++;
+    this.busy = true;
     const keys = waiting.map((w) => w.key);
     const sent = keys.length === 1 ? this.runner.one(keys[0] as string).then((text) => [text]) : this.runner.many(keys);
     // The slot is free again before the callers resume, so a read they ask next does not queue behind nothing.
