@@ -30,7 +30,12 @@ export class OutgoingCalls {
     private readonly outbox: PublishBatcher,
   ) {}
 
-  /** Queue a call (its input already JSON) for the end of this turn, and wait for its reply. */
+  /**
+   * Queue a call (its input already JSON) and wait for its reply. It leaves at the end of the loop
+   * iteration with the other calls made in it; or, when no other call is waiting for a reply,
+   * as soon as the current callback and its microtasks are done (a lone call does not wait a loop
+   * turn; the calls of a burst made in one callback still leave together).
+   */
   send(shardId: string, call: RemoteCall, body: Uint8Array, waitUntil: number): Promise<RemoteReply> {
     let subject = this.subjects.get(shardId);
     if (subject === undefined) this.subjects.set(shardId, (subject = callSubject(this.prefix, shardId)));
@@ -38,7 +43,7 @@ export class OutgoingCalls {
     let group = this.queued.get(subject);
     if (group === undefined) this.queued.set(subject, (group = []));
     group.push({ id, call, body });
-    this.outbox.schedule();
+    this.outbox.schedule(this.pending.size === 0);
     return this.pending.add(id, shardId, call.name, waitUntil);
   }
 

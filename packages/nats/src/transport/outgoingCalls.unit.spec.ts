@@ -1,7 +1,7 @@
 // Calls queued for a shard in one turn leave as one message its shard reads back call by call, a lone call alone; batches keep to their size and byte limits, and a call that cannot leave fails at once.
 import { describe, expect, it } from 'vitest';
 import { shardUnavailable, type RemoteCall, type RemoteReply } from '@lucent/runtime';
-import { recordingConnection, turnEnds, type Published } from './fixtures/recordingConnection.js';
+import { publishedBeforeIterationEnds, recordingConnection, turnEnds, type Published } from './fixtures/recordingConnection.js';
 import { OutgoingCalls } from './outgoingCalls.js';
 import { PendingCalls } from './pendingCalls.js';
 import { PublishBatcher } from './publishBatcher.js';
@@ -56,6 +56,21 @@ describe('OutgoingCalls', () => {
     // Each message asks for its reply on the inbox under its own number.
     const numbers = k.nc.published.map((m) => replyNumber(m.reply!, inboxPrefix.length));
     expect(new Set(numbers).size).toBe(2);
+    k.done();
+  });
+
+  it('sends a call at once when no other waits for a reply (with the calls of the same callback), and at the end of the iteration while others wait', async () => {
+    const k = setup();
+    let atCheck = publishedBeforeIterationEnds(k.nc);
+    for (let n = 1; n <= 3; n++) void k.send('s1', call(n));
+    expect(await atCheck).toBe(1);
+    expect(k.nc.published.map(readBack)).toEqual([['c1', 'c2', 'c3']]);
+    // Three calls wait: the next one leaves with whatever else the iteration sends.
+    atCheck = publishedBeforeIterationEnds(k.nc);
+    void k.send('s1', call(4));
+    expect(await atCheck).toBe(1);
+    await turnEnds();
+    expect(k.nc.published.map(readBack)).toEqual([['c1', 'c2', 'c3'], ['c4']]);
     k.done();
   });
 

@@ -40,6 +40,11 @@ export class PendingCalls {
     });
   }
 
+  /** How many calls wait for a reply. */
+  get size(): number {
+    return this.calls.size;
+  }
+
   /** Whether call `id` still waits (not failed or closed before it could leave). */
   has(id: number): boolean {
     return this.calls.has(id);

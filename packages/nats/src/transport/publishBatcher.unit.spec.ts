@@ -1,7 +1,7 @@
 // The publish batcher hands the connection every message of a turn together once the turn ends, with its reply and headers, and reports a refused message by its token.
 import { describe, expect, it } from 'vitest';
 import { headers } from 'nats';
-import { recordingConnection, turnEnds } from './fixtures/recordingConnection.js';
+import { publishedBeforeIterationEnds, recordingConnection, turnEnds } from './fixtures/recordingConnection.js';
 import { maxBodyBytes, PublishBatcher } from './publishBatcher.js';
 
 const bytes = (text: string): Uint8Array => Buffer.from(text);
@@ -19,6 +19,30 @@ describe('PublishBatcher', () => {
     outbox.publish('c', bytes('4'));
     await turnEnds();
     expect(nc.published.map((m) => m.subject)).toEqual(['a', 'b', 'a', 'c']);
+  });
+
+  it('asked for soon, hands over once the current callback and its microtasks are done, with what they queued, not at the end of the iteration', async () => {
+    const nc = recordingConnection();
+    const outbox = new PublishBatcher(nc);
+    let atCheck = publishedBeforeIterationEnds(nc);
+    outbox.publish('a', bytes('1'), undefined, undefined, undefined, true);
+    outbox.publish('b', bytes('2'));
+    queueMicrotask(() => outbox.publish('c', bytes('3')));
+    expect(nc.published).toEqual([]);
+    expect(await atCheck).toBe(3);
+    // Not asked for soon: the messages wait for the end of the iteration.
+    atCheck = publishedBeforeIterationEnds(nc);
+    outbox.publish('d', bytes('4'));
+    expect(await atCheck).toBe(3);
+    await turnEnds();
+    expect(nc.published.map((m) => m.subject)).toEqual(['a', 'b', 'c', 'd']);
+    // A soon message while an end-of-iteration flush is due goes at once, and takes the queue with it.
+    atCheck = publishedBeforeIterationEnds(nc);
+    outbox.publish('e', bytes('5'));
+    outbox.publish('f', bytes('6'), undefined, undefined, undefined, true);
+    expect(await atCheck).toBe(6);
+    await turnEnds();
+    expect(nc.published.map((m) => m.subject)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
   it('sends a message’s reply subject and headers with it', async () => {

@@ -1,6 +1,6 @@
 // The shard side: calls arriving on a shard's subject are run by its handler and answered, a batch's replies gathered into one message.
 import type { Logger } from '@lucent/core';
-import { serializeError, type CallHandler, type RemoteReply, type Served } from '@lucent/runtime';
+import { serializeError, type CallHandler, type RemoteCall, type RemoteReply, type Served } from '@lucent/runtime';
 import type { NatsConnection } from 'nats';
 import { maxBodyBytes, type PayloadLimit, type PublishBatcher } from './publishBatcher.js';
 import type { DeliveredMsg, OpenSubscription, SubscribingConnection } from './subscribingConnection.js';
@@ -22,6 +22,8 @@ export class ShardResponder {
   private readonly served = new Set<OpenSubscription>();
   /** Replies to batch messages finished in this turn, by the batch's reply subject. */
   private readonly replies = new Map<string, ReplyGroup>();
+  /** Calls being run now: the reply that finds none left running goes out at once, not at the end of the loop iteration. */
+  private running = 0;
 
   constructor(
     private readonly nc: ServingConnection,
@@ -73,11 +75,7 @@ export class ShardResponder {
       return;
     }
     if (!incoming.batch) {
-      const call = incoming.call;
-      handler(call).then(
-        (reply) => this.respond(to, undefined, reply),
-        (error: unknown) => this.respond(to, undefined, { ok: false, error: serializeError(error, call.name) }),
-      );
+      this.run(handler, incoming.call, to, undefined);
       return;
     }
     // Each call of a batch runs and answers on its own: a slow one holds back no other.
@@ -87,14 +85,31 @@ export class ShardResponder {
         this.respond(to, id, { ok: false, error: serializeError(entry.error, 'remote call') });
         continue;
       }
-      handler(call).then(
-        (reply) => this.respond(to, id, reply),
-        (error: unknown) => this.respond(to, id, { ok: false, error: serializeError(error, call.name) }),
-      );
+      this.run(handler, call, to, id);
     }
   }
 
-  /** Send a reply: alone to its own subject, or (`batchId` given) queued with the others of its batch finished this turn. */
+  /** Run one call and answer it, counted as running until its reply is queued. */
+  private run(handler: CallHandler, call: RemoteCall, to: string, batchId: string | undefined): void {
+    this.running++;
+    const finished = (reply: RemoteReply): void => {
+      this.running--;
+      this.respond(to, batchId, reply);
+    };
+    let result: Promise<RemoteReply>;
+    try {
+      result = handler(call);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    result.then(finished, (error: unknown) => finished({ ok: false, error: serializeError(error, call.name) }));
+  }
+
+  /**
+   * Send a reply: alone to its own subject, or (`batchId` given) queued with the others of its batch
+   * finished this turn. It leaves at the end of the loop iteration with every other reply of it, or,
+   * when no call is left running, once the current callback and its microtasks are done.
+   */
   private respond(to: string, batchId: string | undefined, reply: RemoteReply): void {
     if (this.nc.isClosed()) return;
     let body: Uint8Array;
@@ -103,15 +118,16 @@ export class ShardResponder {
     } catch (error) {
       body = encodeJson({ ok: false, error: { code: 'FUNCTION_FAILED', message: `The reply cannot be encoded as JSON: ${String(error)}` } });
     }
+    const soon = this.running === 0;
     if (batchId === undefined) {
-      this.outbox.publish(to, body);
+      this.outbox.publish(to, body, undefined, undefined, undefined, soon);
       return;
     }
     let group = this.replies.get(to);
     if (group === undefined) this.replies.set(to, (group = { ids: [], bodies: [] }));
     group.ids.push(batchId);
     group.bodies.push(body);
-    this.outbox.schedule();
+    this.outbox.schedule(soon);
   }
 
   /** One message per run of replies that fits the byte limit (usually all of them). */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger, LucentError } from '@lucent/core';
 import type { CallHandler, RemoteCall, RemoteReply } from '@lucent/runtime';
-import { recordingConnection, turnEnds, type Published } from './fixtures/recordingConnection.js';
+import { publishedBeforeIterationEnds, recordingConnection, turnEnds, type Published } from './fixtures/recordingConnection.js';
 import { PublishBatcher } from './publishBatcher.js';
 import { ShardResponder } from './shardResponder.js';
 import { batchCallHeaders, batchCallLines } from './wire/batchCalls.js';
@@ -49,6 +49,31 @@ describe('ShardResponder', () => {
     expect(decodeJson(k.replies('r.1')[0]!.data)).toEqual({ ok: true, output: 42, events: [] });
     expect(decodeJson(k.replies('r.2')[0]!.data)).toMatchObject({ ok: false, error: { code: 'FUNCTION_FAILED' } });
     expect(decodeJson(k.replies('r.3')[0]!.data)).toEqual({ ok: false, error: { code: 'JURISDICTION_DENIED', message: 'not here' } });
+  });
+
+  it('sends the reply that leaves no call running at once, and a reply while others run at the end of the iteration', async () => {
+    const k = setup();
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    await k.responder.serve('s1', async (c) => {
+      if ((c.input as { n: number }).n === 0) await slow;
+      return handler(c);
+    });
+    let atCheck = publishedBeforeIterationEnds(k.nc);
+    sendOne(k, call(21), 'r.alone');
+    expect(await atCheck).toBe(1);
+    // One call is held: the other's reply waits for the end of the iteration.
+    sendOne(k, call(0), 'r.slow');
+    atCheck = publishedBeforeIterationEnds(k.nc);
+    sendOne(k, call(5), 'r.busy');
+    expect(await atCheck).toBe(1);
+    await turnEnds();
+    expect(k.replies('r.busy')).toHaveLength(1);
+    // The held call is the last one running: its reply goes at once.
+    atCheck = publishedBeforeIterationEnds(k.nc);
+    release();
+    expect(await atCheck).toBe(3);
+    expect(decodeJson(k.replies('r.slow')[0]!.data)).toEqual({ ok: true, output: 0, events: [] });
   });
 
   it('answers an unreadable call with the error that names what is wrong, without running anything', async () => {
