@@ -427,6 +427,35 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('a single-event append waits for a writer that holds its stream\'s lock and lands after it; an exact version then sees that writer\'s event', async () => {
+    const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
+    const t = new pg.Client({ connectionString: url });
+    await t.connect();
+    try {
+      await store.append('s', [{ type: 'A', data: {} }]);
+      await t.query('BEGIN');
+      // Another writer of the stream, mid-transaction: it holds the stream lock until it commits.
+      const { rows } = await t.query(`SELECT ${store.schema}.lucent_append_one('s', 'any', $1, 'B', '{}', '{}', NULL) AS r`, [crypto.randomUUID()]);
+      const held = (rows[0] as { r: string[] }).r;
+      let settled = false;
+      const waiting = store.append('s', [{ type: 'C', data: {} }]).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 200));
+      // The one-statement append found the lock taken, wrote nothing, and the function waits for it.
+      expect(settled).toBe(false);
+      await t.query('COMMIT');
+      const c = await waiting;
+      expect(c.nextVersion).toBe(3);
+      expect(c.lastGlobalPosition).toBeGreaterThan(Number(held[1]));
+      // Exact versions take the same one-statement path: the current one writes, a stale one is refused with the current version.
+      await expect(store.append('s', [{ type: 'D', data: {} }], { expectedVersion: 3 })).resolves.toMatchObject({ nextVersion: 4 });
+      await expect(store.append('s', [{ type: 'E', data: {} }], { expectedVersion: 3 })).rejects.toMatchObject({ code: 'VERSION_CONFLICT', details: { actual: 4 } });
+      expect((await store.readStream('s')).map((e) => `${e.type}${e.streamVersion}`)).toEqual(['A1', 'B2', 'C3', 'D4']);
+    } finally {
+      await t.end();
+      await store.close();
+    }
+  });
+
   it('sends no NOTIFY inside an append: the append functions hold no notification queue lock', async () => {
     const store = await createPostgresEventStore({ connectionString: url, schema: newSchema() });
     const c = new pg.Client({ connectionString: url });

@@ -55,6 +55,9 @@ export interface SqlEventStoreOptions {
   readonly maxAppendsInFlight?: number;
 }
 
+/** An exact expected version the one-statement append can compare (0 is `noStream`: the function's). */
+const exactVersion = /^[1-9][0-9]{0,15}$/;
+
 export class SqlEventStore implements EventStore {
   private readonly s: string;
   private readonly maxEventBytes: number;
@@ -152,6 +155,17 @@ export class SqlEventStore implements EventStore {
     key: string | null,
     fingerprint: string | null,
   ): Promise<AppendResult> {
+    if (key === null && (expected === 'any' || exactVersion.test(expected))) {
+      const any = expected === 'any';
+      const { rows: written } = await this.client.query<{ global_position: string | number; stream_version: string | number }>(
+        any ? this.sql.appendOneAny : this.sql.appendOneAt,
+        any ? [stream, e.id, e.type, e.dataJson, e.metadataJson] : [stream, e.id, e.type, e.dataJson, e.metadataJson, expected],
+        this.name(any ? 'appendOneAny' : 'appendOneAt'),
+      );
+      const row = written[0];
+      if (row !== undefined) return { nextVersion: Number(row.stream_version), lastGlobalPosition: Number(row.global_position), duplicate: false };
+      // Nothing written: a new stream, a stale version or a busy stream lock; the function sorts out which.
+    }
     const { rows } = await this.client.query<{ r: (string | number)[] }>(
       this.sql.appendOne,
       [stream, expected, e.id, e.type, e.dataJson, e.metadataJson, key, fingerprint],
