@@ -17,7 +17,8 @@ import {
 import { compensate } from './sagaCompensation.js';
 import type { SagaIndex } from './sagaIndex.js';
 import type { SagaScheduling } from './sagaScheduling.js';
-import { executeStep, stepDeadlinePassed, type SagaWorkContext } from './sagaStepExecution.js';
+import { stepDeadlinePassed, stepMessage, stepResult, type SagaWorkContext } from './sagaStepExecution.js';
+import { runSagaCommand } from './sagaTracing.js';
 import type { SagaStreams } from './sagaStreams.js';
 import type { SagaWakeTimers } from './sagaWakeTimers.js';
 import type { SagaCommandMessage } from './sagaCommandMessage.js';
@@ -64,7 +65,7 @@ export class SagaDriver {
     const { streams, scheduling } = this.parts;
     if (isFinished(instance.status)) {
       streams.forget(instance.id);
-      await this.parts.wakes.disarm(instance.id);
+      if (this.parts.wakes.armedAt(instance.id) !== undefined) await this.parts.wakes.disarm(instance.id);
       const settled = record.type === 'SagaAdvanced' ? settledBy(record.data.trigger).wait : undefined;
       for (const w of before?.waits ?? []) if (w.key !== settled) await scheduling.cancelWait(instance.id, w);
       await this.parts.index.closed(instance.id, instance.status);
@@ -132,7 +133,8 @@ export class SagaDriver {
       case 'stepDeadline':
         return this.react(instance, stepDeadlinePassed(work, ctx.clock()));
       case 'execute': {
-        const result = await executeStep(ctx, definition, instance, work);
+        // executeStep's two halves, called here so a step pays for no async wrapper of its own.
+        const result = stepResult(ctx, definition, work, await runSagaCommand(ctx.runCommand, stepMessage(instance, work)));
         return 'react' in result ? this.react(instance, result.react) : this.record(instance, result.record);
       }
       case 'compensate':

@@ -47,7 +47,12 @@ export function stepDeadlinePassed(work: StepDeadline, now: number): StoredTrigg
  * (SagaStepAttemptFailed); one it gives up on goes to the reducer (StepFailed).
  */
 export async function executeStep(ctx: SagaWorkContext, definition: AnySagaDefinition, instance: SagaInstance, work: Execute): Promise<StepResult> {
-  const outcome = await runSagaCommand(ctx.runCommand, {
+  return stepResult(ctx, definition, work, await runSagaCommand(ctx.runCommand, stepMessage(instance, work)));
+}
+
+/** The command message of one attempt of a step. */
+export function stepMessage(instance: SagaInstance, work: Execute): SagaCommandMessage {
+  return {
     command: work.command,
     sagaId: instance.id,
     sagaType: instance.type,
@@ -56,7 +61,14 @@ export async function executeStep(ctx: SagaWorkContext, definition: AnySagaDefin
     idempotencyKey: work.idempotencyKey,
     attempt: work.attempt,
     deadline: work.deadline,
-  });
+  };
+}
+
+/**
+ * What an attempt's outcome leads to (the second half of `executeStep`, which the saga driver
+ * calls itself after awaiting the command: one async layer fewer per step).
+ */
+export function stepResult(ctx: SagaWorkContext, definition: AnySagaDefinition, work: Execute, outcome: CommandOutcome): StepResult {
   const now = ctx.clock();
   if (outcome.ok) {
     return { react: { type: 'StepSucceeded', data: { step: work.step, command: work.command, result: outcome.result }, at: now } };
