@@ -54,7 +54,13 @@ export class SagaDriver {
   /** Append a record at the instance's version; a rival writer makes us reload and re-plan. */
   async record(instance: SagaInstance, record: SagaRecord): Promise<SagaInstance> {
     if (this.halted) throw new LucentError('UNAVAILABLE', 'this saga runner was halted');
-    await this.parts.streams.append(instance, record);
+    try {
+      await this.parts.streams.append(instance, record);
+    } catch (error) {
+      // A rival writer got in first: the cached copy is stale, and the next load reads the stream.
+      if (error instanceof ConcurrencyError) this.parts.streams.forget(instance.id);
+      throw error;
+    }
     const next = evolveSaga(instance, record);
     this.parts.hooks.afterRecord?.(instance.id, record);
     return this.afterRecorded(next, record, instance);

@@ -1,5 +1,5 @@
 // Each saga's own event stream (`<name>-<id>`): appends at the instance's version, and the unfinished instances this process holds.
-import { ConcurrencyError, foldSaga, isFinished, sagaRecordTypes, type SagaInstance, type SagaRecord } from '@lucent/core';
+import { foldSaga, isFinished, sagaRecordTypes, type SagaInstance, type SagaRecord } from '@lucent/core';
 import type { EventStore, StoredEvent } from '../eventStore/eventStore.js';
 import { parseSagaRecord } from './sagaRecordSchemas.js';
 
@@ -51,20 +51,17 @@ export class SagaStreams {
   // The calls below hand back the store's promise instead of wrapping it in an async function: a
   // saga writes a record per step, and the thin async wrappers the split runner first had (here,
   // around a step's execution and a finished saga's wake-up) made 88 promises a saga instead of
-  // 69, and saga.throughput 0.85x what it was before the split (`--filter saga.throughput`,
-  // alternating builds); with them gone, 74 promises and within the run-to-run spread.
+  // 69, and saga.throughput ~0.85x what it was before the split (`--filter saga.throughput`,
+  // alternating builds).
 
   /** Write a saga's first records; ConcurrencyError when its stream exists already. */
   create(sagaId: string, records: readonly SagaRecord[]): Promise<unknown> {
     return this.store.append(this.streamOf(sagaId), records, { expectedVersion: 'noStream' });
   }
 
-  /** Append a record at the instance's version; a rival writer (ConcurrencyError) also drops the cached copy. */
+  /** Append a record at the instance's version; a rival writer gets a ConcurrencyError, and the caller then `forget`s the stale copy. */
   append(instance: SagaInstance, record: SagaRecord): Promise<unknown> {
-    return this.store.append(this.streamOf(instance.id), [record], { expectedVersion: instance.version }).catch((error: unknown) => {
-      if (error instanceof ConcurrencyError) this.cache.delete(instance.id);
-      throw error;
-    });
+    return this.store.append(this.streamOf(instance.id), [record], { expectedVersion: instance.version });
   }
 
   /** Hold an unfinished instance in memory. */
