@@ -52,8 +52,6 @@ export class PublishBatcher {
   /** A flush is due from `process.nextTick` (`tick`) or `setImmediate` (`immediate`); a flush that finds nothing queued does nothing. */
   private tick = false;
   private immediate = false;
-  /** Set while `gather` runs: what it publishes goes out in this flush, nothing more is scheduled. */
-  private gathering = false;
 
   constructor(
     private readonly nc: PublishingConnection,
@@ -75,7 +73,6 @@ export class PublishBatcher {
    * otherwise wait a loop turn for no batch).
    */
   schedule(soon = false): void {
-    if (this.gathering) return;
     if (soon) {
       if (!this.tick) {
         this.tick = true;
@@ -87,22 +84,16 @@ export class PublishBatcher {
     }
   }
 
-  private readonly flushFromTick = (): void => {
-    this.tick = false;
-    this.flush();
-  };
+  private readonly flushFromTick = (): void => this.flush(true);
+  private readonly flushFromImmediate = (): void => this.flush(false);
 
-  private readonly flushFromImmediate = (): void => {
-    this.immediate = false;
-    this.flush();
-  };
-
-  private flush(): void {
-    this.gathering = true;
+  private flush(fromTick: boolean): void {
+    // The flag is cleared only once `gather` ran, so what it publishes rides on this flush.
     try {
       this.gather();
     } finally {
-      this.gathering = false;
+      if (fromTick) this.tick = false;
+      else this.immediate = false;
     }
     const batch = this.queue;
     if (batch.length === 0) return;

@@ -17,8 +17,7 @@ import {
 import { compensate } from './sagaCompensation.js';
 import type { SagaIndex } from './sagaIndex.js';
 import type { SagaScheduling } from './sagaScheduling.js';
-import { stepDeadlinePassed, stepMessage, stepResult, type SagaWorkContext } from './sagaStepExecution.js';
-import { runSagaCommand } from './sagaTracing.js';
+import { executeStep, stepDeadlinePassed, type SagaWorkContext } from './sagaStepExecution.js';
 import type { SagaStreams } from './sagaStreams.js';
 import type { SagaWakeTimers } from './sagaWakeTimers.js';
 import type { SagaCommandMessage } from './sagaCommandMessage.js';
@@ -139,8 +138,7 @@ export class SagaDriver {
       case 'stepDeadline':
         return this.react(instance, stepDeadlinePassed(work, ctx.clock()));
       case 'execute': {
-        // executeStep's two halves, called here so a step pays for no async wrapper of its own.
-        const result = stepResult(ctx, definition, work, await runSagaCommand(ctx.runCommand, stepMessage(instance, work)));
+        const result = await executeStep(ctx, definition, instance, work);
         return 'react' in result ? this.react(instance, result.react) : this.record(instance, result.record);
       }
       case 'compensate':

@@ -46,12 +46,13 @@ export function stepDeadlinePassed(work: StepDeadline, now: number): StoredTrigg
  * (StepSucceeded); a failure the step's retry policy retries is recorded with its retry time
  * (SagaStepAttemptFailed); one it gives up on goes to the reducer (StepFailed).
  */
-export async function executeStep(ctx: SagaWorkContext, definition: AnySagaDefinition, instance: SagaInstance, work: Execute): Promise<StepResult> {
-  return stepResult(ctx, definition, work, await runSagaCommand(ctx.runCommand, stepMessage(instance, work)));
+export function executeStep(ctx: SagaWorkContext, definition: AnySagaDefinition, instance: SagaInstance, work: Execute): Promise<StepResult> {
+  // A `then`, not an async function: one promise per step on the saga hot path instead of two.
+  return runSagaCommand(ctx.runCommand, stepMessage(instance, work)).then((outcome) => stepResult(ctx, definition, work, outcome));
 }
 
 /** The command message of one attempt of a step. */
-export function stepMessage(instance: SagaInstance, work: Execute): SagaCommandMessage {
+function stepMessage(instance: SagaInstance, work: Execute): SagaCommandMessage {
   return {
     command: work.command,
     sagaId: instance.id,
@@ -64,11 +65,8 @@ export function stepMessage(instance: SagaInstance, work: Execute): SagaCommandM
   };
 }
 
-/**
- * What an attempt's outcome leads to (the second half of `executeStep`, which the saga driver
- * calls itself after awaiting the command: one async layer fewer per step).
- */
-export function stepResult(ctx: SagaWorkContext, definition: AnySagaDefinition, work: Execute, outcome: CommandOutcome): StepResult {
+/** What an attempt's outcome leads to. */
+function stepResult(ctx: SagaWorkContext, definition: AnySagaDefinition, work: Execute, outcome: CommandOutcome): StepResult {
   const now = ctx.clock();
   if (outcome.ok) {
     return { react: { type: 'StepSucceeded', data: { step: work.step, command: work.command, result: outcome.result }, at: now } };
