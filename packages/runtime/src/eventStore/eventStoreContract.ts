@@ -20,6 +20,22 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
     });
     const fresh = (): string => (stream = `contract-${randomUUID()}`);
 
+    it("keeps a caller's event id once per stream: again there is DUPLICATE_EVENT_ID and writes nothing, another stream takes it", async () => {
+      const id = randomUUID();
+      const other = `${fresh()}-other`;
+      fresh();
+      await store.append(stream, [ev(1), { id, type: 'Given', data: {} }, ev(2)]);
+      await expect(store.append(stream, [ev(3), { id: id.toUpperCase(), type: 'Given', data: {} }])).rejects.toMatchObject({
+        code: 'DUPLICATE_EVENT_ID',
+        details: { stream, eventId: id },
+      });
+      expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Counted', 'Given', 'Counted']);
+      expect(await store.append(other, [{ id, type: 'Given', data: {} }])).toMatchObject({ nextVersion: 1 });
+      // Ids the store generates are all different, and none is the caller's.
+      const stored = await store.readStream(stream);
+      expect(new Set(stored.map((e) => e.id)).size).toBe(3);
+    });
+
     it('appends to a new stream with noStream and numbers the events 1..n', async () => {
       fresh();
       const r = await store.append(stream, [ev(1), ev(2), ev(3)], { expectedVersion: 'noStream' });

@@ -34,7 +34,7 @@ export interface MemoryEventStoreOptions {
 export class MemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
-  /** Event ids of each stream (lower-case), so an id is stored at most once per stream. */
+  /** The ids callers gave, by stream (lower-case), so such an id is stored at most once per stream. */
   private readonly ids = new Map<string, Set<string>>();
   /** Each idempotency key with the stream it was first used on and the fingerprint of that request. */
   private readonly idempotency = new Map<string, { readonly stream: string; readonly fingerprint: string; readonly result: AppendResult }>();
@@ -83,11 +83,14 @@ export class MemoryEventStore implements EventStore {
       (expected === 'streamExists' && version > 0) ||
       expected === version;
     if (!ok) throw new ConcurrencyError(stream, expected, version);
-    const ids = this.ids.get(stream) ?? new Set<string>();
-    for (const e of prepared) if (ids.has(e.id)) throw new DuplicateEventIdError(stream, e.id);
+    // Only ids a caller gave can meet again: a generated id lies in a range callers may not use and is
+    // unique by its randomness (appendInput.ts), so it is not kept (as the SQL stores index only given ids).
+    let ids = this.ids.get(stream);
+    for (const e of prepared) if (e.idGiven && ids?.has(e.id) === true) throw new DuplicateEventIdError(stream, e.id);
     const list = existing ?? [];
     const timestamp = this.clock();
-    for (const [i, e] of prepared.entries()) {
+    for (let i = 0; i < prepared.length; i++) {
+      const e = prepared[i]!;
       // Stored copies come from the JSON text, so later mutation of the caller's objects changes nothing.
       const stored: StoredEvent = {
         id: e.id,
@@ -101,10 +104,12 @@ export class MemoryEventStore implements EventStore {
       };
       list.push(stored);
       this.all.push(stored);
-      ids.add(e.id);
+      if (e.idGiven) {
+        if (ids === undefined) this.ids.set(stream, (ids = new Set()));
+        ids.add(e.id);
+      }
     }
-    this.streams.set(stream, list);
-    this.ids.set(stream, ids);
+    if (existing === undefined) this.streams.set(stream, list);
     const result: AppendResult = {
       nextVersion: list.length,
       lastGlobalPosition: this.all.length,
