@@ -2,10 +2,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineFunction, type LogFields, type Logger } from '@lucent/core';
+import { Module } from '@nestjs/common';
+import { defineFunction, LucentError, type LogFields, type Logger } from '@lucent/core';
 import { FunctionManager } from '@lucent/runtime';
 import { createLucentApp } from '../http/lucentHttp.js';
 import { LucentModule } from '../lucentModule.js';
+import { LucentMetricsModule } from '../metrics/lucentMetricsModule.js';
 
 const lines: { level: string; message: string; fields: LogFields }[] = [];
 const logger: Logger = {
@@ -65,5 +67,24 @@ describe('server errors', () => {
     const res = await app.inject({ method: 'POST', url: '/functions/test.overflowing', headers: { 'content-type': 'application/json' }, payload: { x: 'a' } });
     expect(res.statusCode).toBe(400);
     expect(lines).toEqual([]);
+  });
+});
+
+describe('an error on a route that answers text (GET /metrics)', () => {
+  it('is a JSON error body with its status, not a second error from sending an object as text', async () => {
+    @Module({ imports: [LucentModule.forRoot({ manager: new FunctionManager(), logger }), LucentMetricsModule.forRoot({ metrics: { render: () => Promise.reject(new LucentError('UNAVAILABLE', 'the timer store did not answer')) } })] })
+    class WithMetrics {}
+    const metricsApp = await createLucentApp(WithMetrics, { nestLogger: false });
+    await metricsApp.init();
+    try {
+      lines.length = 0;
+      const res = await metricsApp.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.json()).toMatchObject({ code: 'UNAVAILABLE' });
+      expect(lines.map((l) => l.fields['code'])).toEqual(['UNAVAILABLE']);
+    } finally {
+      await metricsApp.close();
+    }
   });
 });

@@ -66,7 +66,9 @@ export class LucentExceptionFilter implements ExceptionFilter {
     // RFC 9110: a 429 says when to come back, in whole seconds.
     const retryAfterMs = status === 429 ? body.details?.['retryAfterMs'] : undefined;
     if (typeof retryAfterMs === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1_000))));
-    reply.status(status).send(body);
+    // An error body is JSON even on a route that answers another type (GET /metrics is text/plain):
+    // the route's own content type would make the server refuse to send the object.
+    reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
   /** One structured line with everything an operator needs; the client gets the code and the line's id. */

@@ -56,6 +56,17 @@ export interface RegistryRevisionSource {
 const breakerValue = { closed: 0, open: 1, 'half-open': 2, isolated: 1 } as const;
 /** Timers counted per scrape at most; beyond it the gauge reads this many. */
 const armedTimersCap = 10_000;
+/** Longest a scrape waits for a gauge's source that does I/O, ms (Prometheus gives a whole scrape 10 s by default). */
+const sourceWaitMs = 1_000;
+
+/** The promise's value, or a rejection once `ms` have passed without one. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The process's metrics. Parts are attached after they are built (`eventStore`, `breakers`,
@@ -132,18 +143,35 @@ export class LucentMetrics {
         this.set(Math.max(0, ...registries.map((r) => r.revision)));
       },
     });
+    // The scrape reads every metric at once, so the count waits for the read it counts.
+    let armedRead: Promise<void> = Promise.resolve();
     new Gauge({
       name: 'lucent_timers_armed',
       help: `Pending timers in the timer store, by kind (counted up to ${armedTimersCap} per scrape)`,
       labelNames: ['kind'],
       registers: [this.registry],
-      async collect() {
+      collect() {
         this.reset();
-        for (const store of timerStores) {
-          const pending = await store.list({ state: 'pending', limit: armedTimersCap });
-          for (const timer of pending) this.inc({ kind: timer.kind });
-        }
+        // A store that is down must not take the whole scrape with it: operators need the other metrics most then.
+        armedRead = within(
+          Promise.all(timerStores.map((store) => store.list({ state: 'pending', limit: armedTimersCap }))),
+          sourceWaitMs,
+        ).then(
+          (lists) => {
+            for (const pending of lists) for (const timer of pending) this.inc({ kind: timer.kind });
+          },
+          () => void unread.inc({ metric: 'lucent_timers_armed' }),
+        );
+        return armedRead;
       },
+    });
+    // Registered after the gauge it counts for, so that gauge's read has begun when this one is read.
+    const unread = new Counter({
+      name: 'lucent_metrics_unread_total',
+      help: `Scrapes that left a metric out because its source failed or took over ${sourceWaitMs} ms (a timer store while PostgreSQL is down)`,
+      labelNames: ['metric'],
+      registers: [this.registry],
+      collect: () => armedRead,
     });
   }
 

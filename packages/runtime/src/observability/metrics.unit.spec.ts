@@ -84,6 +84,34 @@ describe('LucentMetrics', () => {
     expect(sample(text, 'lucent_projection_lag_events', { projection: 'positions' })).toBe(0);
   });
 
+  it('scrapes the rest when the timer store fails or hangs, leaving the armed-timers gauge out and counting it unread', async () => {
+    const metrics = new LucentMetrics({ processMetrics: false });
+    const store = new MemoryTimerStore();
+    await store.schedule({ id: 't1', kind: 'once', handler: 'h', dueAt: 10_000, payload: null }, 0);
+    metrics.scheduler(new Scheduler({ store }), store).registryWatcher({ revision: 3 });
+    let text = await metrics.render();
+    expect(sample(text, 'lucent_timers_armed', { kind: 'once' })).toBe(1);
+
+    // PostgreSQL down: the store refuses at once.
+    const list = store.list.bind(store);
+    store.list = () => Promise.reject(new LucentError('UNAVAILABLE', 'postgres is failing'));
+    text = await metrics.render();
+    expect(sample(text, 'lucent_timers_armed', { kind: 'once' })).toBeUndefined();
+    expect(sample(text, 'lucent_metrics_unread_total', { metric: 'lucent_timers_armed' })).toBe(1);
+    expect(sample(text, 'lucent_registry_revision')).toBe(3);
+
+    // A store that never answers holds the scrape about a second, not until the scraper gives up.
+    store.list = () => new Promise(() => undefined);
+    const started = performance.now();
+    text = await metrics.render();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(sample(text, 'lucent_metrics_unread_total', { metric: 'lucent_timers_armed' })).toBe(2);
+
+    store.list = list;
+    text = await metrics.render();
+    expect(sample(text, 'lucent_timers_armed', { kind: 'once' })).toBe(1);
+  });
+
   it('times a refused append under its outcome', async () => {
     const metrics = new LucentMetrics({ processMetrics: false });
     const events = metrics.eventStore(new MemoryEventStore());
