@@ -1,5 +1,6 @@
-// What the scale run asks the topology besides the load: one HTTP call, one call straight to a shard over NATS, who is connected to which NATS server.
+// What the scale run asks the topology besides the load: one HTTP call, one call straight to a shard over NATS, who is connected to which NATS server, how busy each process was.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
 import { callSubject, decodeJson, encodeCallHeaders, encodeJson } from '@lucent/nats';
 import { subjectPrefix } from './lucent.js';
@@ -61,4 +62,119 @@ export async function connectedServers(): Promise<Map<string, string>> {
     }),
   );
   return where;
+}
+
+/** One process's CPU over a phase, in % of one core: its mean, and its busiest second (when, from the sampler's start). */
+export interface CpuUse {
+  readonly meanPct: number;
+  readonly peakPct: number;
+  readonly peakAtS: number;
+}
+
+/** utime + stime of a process from /proc, in clock ticks (100 a second on Linux); undefined once it is gone. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces: the fields after it start past its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples the CPU of the named processes once a second until `stop`: which process was busy when a
+ * phase went wrong (a gateway at 100% of its core queues calls past their deadline; a shard that is
+ * idle while calls time out was not sent them).
+ */
+export function sampleCpu(pids: Readonly<Record<string, number>>): { stop(): Record<string, CpuUse> } {
+  const ticksPerSecond = 100;
+  const started = performance.now();
+  const seconds: Record<string, number[]> = {};
+  let last: Record<string, number | undefined> = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuTicks(pid)]));
+  let lastAt = started;
+  const take = (): void => {
+    const now = performance.now();
+    const next = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuTicks(pid)]));
+    for (const [name, ticks] of Object.entries(next)) {
+      const before = last[name];
+      if (ticks === undefined || before === undefined) continue;
+      (seconds[name] ??= []).push((((ticks - before) / ticksPerSecond) * 100_000) / Math.max(1, now - lastAt));
+    }
+    last = next;
+    lastAt = now;
+  };
+  const timer = setInterval(take, 1_000);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Object.fromEntries(
+        Object.entries(seconds).map(([name, pcts]) => {
+          const peak = Math.max(...pcts);
+          return [name, { meanPct: pcts.reduce((a, b) => a + b, 0) / Math.max(1, pcts.length), peakPct: peak, peakAtS: pcts.indexOf(peak) + 1 }];
+        }),
+      );
+    },
+  };
+}
+
+/** `gateway 54% (peak 97% in second 6), shard1 …`, busiest first. */
+export function formatCpu(use: Readonly<Record<string, CpuUse>>): string {
+  return Object.entries(use)
+    .sort((a, b) => b[1].meanPct - a[1].meanPct)
+    .map(([name, u]) => `${name} ${u.meanPct.toFixed(0)}% (peak ${u.peakPct.toFixed(0)}% in second ${u.peakAtS})`)
+    .join(', ');
+}
+
+/**
+ * Polls a gateway every 250 ms until `stop` and says when it saw a shard other than healthy (its
+ * console's cluster view, from the load reports it receives) or had its circuit to a shard open
+ * (`lucent_breaker_state{shard}` in /metrics): calls that time out with no shard answering while the
+ * shards idle is what either looks like from outside.
+ */
+export function watchGatewayView(gatewayUrl: string, shardIds: readonly string[]): { stop(): Promise<string> } {
+  const started = performance.now();
+  const spans: string[] = [];
+  const since = new Map<string, number>();
+  const second = (at: number): string => ((at - started) / 1_000).toFixed(1);
+  let stopped = false;
+  const look = async (): Promise<Set<string>> => {
+    const seen = new Set<string>();
+    const [metrics, cluster] = await Promise.all([
+      fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text()),
+      httpJson('GET', `${gatewayUrl}/console/api/cluster`, undefined, 1_000),
+    ]);
+    for (const m of metrics.matchAll(/^lucent_breaker_state\{shard="([^"]+)"\} (\d)/gm)) if (m[2] !== '0') seen.add(`${m[1]!} circuit ${m[2] === '1' ? 'open' : 'half-open'}`);
+    const shards = (cluster.body as { shards?: { id: string; status: string }[] } | undefined)?.shards ?? [];
+    for (const id of shardIds) {
+      const status = shards.find((s) => s.id === id)?.status ?? 'absent';
+      if (status !== 'healthy') seen.add(`${id} ${status}`);
+    }
+    return seen;
+  };
+  const poll = async (): Promise<void> => {
+    while (!stopped) {
+      const now = await look().catch(() => undefined);
+      const at = performance.now();
+      if (now !== undefined) {
+        for (const key of now) if (!since.has(key)) since.set(key, at);
+        for (const [key, from] of since) {
+          if (now.has(key)) continue;
+          spans.push(`${key} ${second(from)}-${second(at)} s`);
+          since.delete(key);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const running = poll();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      for (const [key, from] of since) spans.push(`${key} from ${second(from)} s`);
+      return spans.length === 0 ? 'every shard healthy, every circuit closed throughout' : spans.join(', ');
+    },
+  };
 }
