@@ -2,10 +2,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, LucentError, ValidationError } from '@lucent/core';
-import type { EventStore, NewEvent, StoredEvent } from './eventStore.js';
+import type { EventStore, NewEvent, ReadAllOptions, StoredEvent } from './eventStore.js';
 
 const ev = (n: number, type = 'Counted'): NewEvent => ({ type, data: { n } });
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * `readAll` once `ready` holds of what it returns (at most 10 s). A SQL store reads below the oldest
+ * transaction running on the server (docs/event-store.md, gap-safe global order), so another
+ * spec's open transaction on the same server can hold just-appended events back for a moment;
+ * they are never skipped, only later.
+ */
+async function readAllOnce(store: EventStore, options: ReadAllOptions, ready: (events: StoredEvent[]) => boolean): Promise<StoredEvent[]> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const events = await store.readAll(options);
+    if (ready(events) || Date.now() > until) return events;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Declare the shared cases. `makeStore` must return an empty store (its own schema, directory or instance). */
 export function eventStoreContract(name: string, makeStore: () => Promise<EventStore>): void {
@@ -19,22 +34,6 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       await store.close();
     });
     const fresh = (): string => (stream = `contract-${randomUUID()}`);
-
-    it("keeps a caller's event id once per stream: again there is DUPLICATE_EVENT_ID and writes nothing, another stream takes it", async () => {
-      const id = randomUUID();
-      const other = `${fresh()}-other`;
-      fresh();
-      await store.append(stream, [ev(1), { id, type: 'Given', data: {} }, ev(2)]);
-      await expect(store.append(stream, [ev(3), { id: id.toUpperCase(), type: 'Given', data: {} }])).rejects.toMatchObject({
-        code: 'DUPLICATE_EVENT_ID',
-        details: { stream, eventId: id },
-      });
-      expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['Counted', 'Given', 'Counted']);
-      expect(await store.append(other, [{ id, type: 'Given', data: {} }])).toMatchObject({ nextVersion: 1 });
-      // Ids the store generates are all different, and none is the caller's.
-      const stored = await store.readStream(stream);
-      expect(new Set(stored.map((e) => e.id)).size).toBe(3);
-    });
 
     it('appends to a new stream with noStream and numbers the events 1..n', async () => {
       fresh();
@@ -123,12 +122,12 @@ export function eventStoreContract(name: string, makeStore: () => Promise<EventS
       const r1 = await store.append(a, [ev(1)]);
       await store.append(b, [ev(2), ev(3)]);
       await store.append(a, [ev(4)]);
-      const all = await store.readAll({ after: r1.lastGlobalPosition - 1, maxCount: 1000 });
-      const ours = all.filter((e) => e.stream === a || e.stream === b);
-      expect(ours.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+      const ofOurs = (events: readonly StoredEvent[]): StoredEvent[] => events.filter((e) => e.stream === a || e.stream === b);
+      const all = await readAllOnce(store, { after: r1.lastGlobalPosition - 1, maxCount: 1000 }, (events) => ofOurs(events).length >= 4);
+      expect(ofOurs(all).map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
       const positions = all.map((e) => e.globalPosition);
       expect(positions).toEqual([...positions].sort((x, y) => x - y));
-      const page = await store.readAll({ after: r1.lastGlobalPosition, maxCount: 2 });
+      const page = await readAllOnce(store, { after: r1.lastGlobalPosition, maxCount: 2 }, (events) => events.length >= 2);
       expect(page).toHaveLength(2);
       expect(page[0]?.globalPosition).toBeGreaterThan(r1.lastGlobalPosition);
     });
