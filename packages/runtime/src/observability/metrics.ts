@@ -2,6 +2,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStore } from '../eventStore/eventStore.js';
 import type { CircuitStateName, CircuitTransition } from '../resilience/dependencyPolicy.js';
+import { withTimeout } from '../resilience/handlerTimeout.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { TimerStore } from '../scheduler/timerStore.js';
 import { FunctionMetrics } from './functionMetrics.js';
@@ -58,15 +59,6 @@ const breakerValue = { closed: 0, open: 1, 'half-open': 2, isolated: 1 } as cons
 const armedTimersCap = 10_000;
 /** Longest a scrape waits for a gauge's source that does I/O, ms (Prometheus gives a whole scrape 10 s by default). */
 const sourceWaitMs = 1_000;
-
-/** The promise's value, or a rejection once `ms` have passed without one. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The process's metrics. Parts are attached after they are built (`eventStore`, `breakers`,
@@ -153,9 +145,10 @@ export class LucentMetrics {
       collect() {
         this.reset();
         // A store that is down must not take the whole scrape with it: operators need the other metrics most then.
-        armedRead = within(
+        armedRead = withTimeout(
           Promise.all(timerStores.map((store) => store.list({ state: 'pending', limit: armedTimersCap }))),
           sourceWaitMs,
+          'the armed-timers count',
         ).then(
           (lists) => {
             for (const pending of lists) for (const timer of pending) this.inc({ kind: timer.kind });
