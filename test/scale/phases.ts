@@ -6,7 +6,7 @@ import { KvRegistryStore, registryBucketFor } from '@lucent/nats';
 import { startLoad, quantile, shares, type CallOutcome, type LoadRun } from './load.js';
 import { gatewayUrl, shardSpecs, subjectPrefix } from './lucent.js';
 import { clearLink, hosts, impairLink, setLink } from './network.js';
-import { callShard, connectedServers, formatCpu, httpJson, sampleCpu, watchGatewayView } from './probes.js';
+import { callShard, connectedServers, formatCpu, gatewayShardStatus, httpJson, sampleCpu, watchGatewayView } from './probes.js';
 import { startNatsServer } from './servers.js';
 import { unprivilegedRefused } from './security.js';
 import type { Topology } from './topology.js';
@@ -136,11 +136,9 @@ async function baseline(): Promise<PhaseResult & { readonly summary: Summary }> 
   };
 }
 
-/** The gateway's own view of a shard (its console's cluster view, from the load reports it receives): healthy, suspect, down… */
+/** The gateway's own view of a shard: healthy, suspect, down, absent… */
 async function gatewaySees(shardId: string): Promise<string> {
-  const view = await httpJson('GET', `${gatewayUrl}/console/api/cluster`, undefined, 1_000);
-  const shardsSeen = (view.body as { shards?: { id: string; status: string }[] } | undefined)?.shards ?? [];
-  return shardsSeen.find((s) => s.id === shardId)?.status ?? 'absent';
+  return (await gatewayShardStatus(gatewayUrl, [shardId]))[shardId] ?? 'absent';
 }
 
 /** Cut shard1's host off the network for 6 s under load, then join it again. */

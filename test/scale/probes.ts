@@ -127,6 +127,13 @@ export function formatCpu(use: Readonly<Record<string, CpuUse>>): string {
     .join(', ');
 }
 
+/** Each shard's status in a gateway's own view (its console's cluster view, from the load reports it receives): healthy, suspect, down…; absent when not listed. */
+export async function gatewayShardStatus(gatewayUrl: string, shardIds: readonly string[]): Promise<Record<string, string>> {
+  const view = await httpJson('GET', `${gatewayUrl}/console/api/cluster`, undefined, 1_000);
+  const listed = (view.body as { shards?: { id: string; status: string }[] } | undefined)?.shards ?? [];
+  return Object.fromEntries(shardIds.map((id) => [id, listed.find((s) => s.id === id)?.status ?? 'absent']));
+}
+
 /**
  * Polls a gateway every 250 ms until `stop` and says when it saw a shard other than healthy (its
  * console's cluster view, from the load reports it receives) or had its circuit to a shard open
@@ -141,16 +148,12 @@ export function watchGatewayView(gatewayUrl: string, shardIds: readonly string[]
   let stopped = false;
   const look = async (): Promise<Set<string>> => {
     const seen = new Set<string>();
-    const [metrics, cluster] = await Promise.all([
+    const [metrics, statuses] = await Promise.all([
       fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.text()),
-      httpJson('GET', `${gatewayUrl}/console/api/cluster`, undefined, 1_000),
+      gatewayShardStatus(gatewayUrl, shardIds),
     ]);
     for (const m of metrics.matchAll(/^lucent_breaker_state\{shard="([^"]+)"\} (\d)/gm)) if (m[2] !== '0') seen.add(`${m[1]!} circuit ${m[2] === '1' ? 'open' : 'half-open'}`);
-    const shards = (cluster.body as { shards?: { id: string; status: string }[] } | undefined)?.shards ?? [];
-    for (const id of shardIds) {
-      const status = shards.find((s) => s.id === id)?.status ?? 'absent';
-      if (status !== 'healthy') seen.add(`${id} ${status}`);
-    }
+    for (const [id, status] of Object.entries(statuses)) if (status !== 'healthy') seen.add(`${id} ${status}`);
     return seen;
   };
   const poll = async (): Promise<void> => {
