@@ -6,7 +6,7 @@ import { KvRegistryStore, registryBucketFor } from '@lucent/nats';
 import { startLoad, quantile, shares, type CallOutcome, type LoadRun } from './load.js';
 import { gatewayUrl, shardSpecs, subjectPrefix } from './lucent.js';
 import { clearLink, hosts, impairLink, setLink } from './network.js';
-import { callShard, connectedServers, formatCpu, gatewayShardStatus, httpJson, sampleCpu, watchGatewayView } from './probes.js';
+import { callShard, connectedServers, formatCpu, gatewayShardStatus, httpJson, sampleCpu, watchGatewayView, watchNatsTraffic } from './probes.js';
 import { startNatsServer } from './servers.js';
 import { unprivilegedRefused } from './security.js';
 import type { Topology } from './topology.js';
@@ -492,6 +492,7 @@ async function postgresRestart(topology: Topology): Promise<PhaseResult> {
   const gatewayPid = topology.gateway.pid;
   const cpu = sampleCpu(topologyPids(topology));
   const seen = watchGatewayView(gatewayUrl, shardSpecs.map((spec) => spec.id));
+  const traffic = watchNatsTraffic();
   const load = steadyLoad(durationMs);
   const writes: { n: number; at: number; status: number; code?: string; ms: number }[] = [];
   const writer = (async () => {
@@ -511,6 +512,7 @@ async function postgresRestart(topology: Topology): Promise<PhaseResult> {
   const outcomes = await load.done;
   const cpuUse = cpu.stop();
   const seenSpans = await seen.stop();
+  const busTraffic = await traffic.stop();
   const s = summarize(outcomes, load.skipped(), durationMs);
   const acknowledged = writes.filter((w) => w.status === 201 || w.status === 200);
   const unavailable = writes.filter((w) => w.status === 503 && w.code === 'UNAVAILABLE');
@@ -546,6 +548,7 @@ async function postgresRestart(topology: Topology): Promise<PhaseResult> {
       `position commands: ${writes.length} sent, ${acknowledged.length} acknowledged, ${unavailable.length} refused 503 UNAVAILABLE while down${other.length > 0 ? `, ${other.length} answered otherwise (${otherKinds.join(', ')})` : ''}`,
       `CPU of each process (% of one core): ${formatCpu(cpuUse)}`,
       `the gateway's view of the shards (from 0 s, the load's start): ${seenSpans}`,
+      `each NATS client (from 0 s, the load's start): ${busTraffic}`,
       `down and back in ${(restartDone - restartStarted).toFixed(0)} ms; acknowledged commands in the event store ${stored}/${acknowledged.length}, in the portfolio view ${viewCount}/${acknowledged.length}; gateway ${sameGateway ? 'not restarted' : 'RESTARTED or gone'}`,
     ],
   };

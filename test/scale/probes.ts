@@ -50,17 +50,10 @@ export async function callShard(connection: NatsConnection, shardId: string, nam
 /** The NATS server (by name) each named client is connected to now, from the servers' monitoring (connz). */
 export async function connectedServers(): Promise<Map<string, string>> {
   const where = new Map<string, string>();
-  await Promise.all(
-    natsHosts.map(async (host) => {
-      try {
-        const response = await fetch(`http://${host.address}:${natsMonitorPort}/connz?limit=1024`, { signal: AbortSignal.timeout(1_000) });
-        const connz = (await response.json()) as { connections?: { name?: string }[] };
-        for (const c of connz.connections ?? []) if (c.name !== undefined) where.set(c.name, host.name);
-      } catch {
-        // That server is down: nobody is connected to it.
-      }
-    }),
-  );
+  for (const key of (await connectionCounts()).keys()) {
+    const at = key.lastIndexOf('@');
+    where.set(key.slice(0, at), key.slice(at + 1));
+  }
   return where;
 }
 
@@ -178,6 +171,85 @@ export function watchGatewayView(gatewayUrl: string, shardIds: readonly string[]
       await running;
       for (const [key, from] of since) spans.push(`${key} from ${second(from)} s`);
       return spans.length === 0 ? 'every shard healthy, every circuit closed throughout' : spans.join(', ');
+    },
+  };
+}
+
+/** One client connection's counters as its NATS server reports them (connz). */
+interface ConnCounts {
+  /** Messages the server received from the client. */
+  readonly fromClient: number;
+  /** Messages the server sent to the client. */
+  readonly toClient: number;
+  /** Bytes the server holds for the client, not yet written to its socket. */
+  readonly pendingBytes: number;
+}
+
+/** Every named client connection's counters now, from each NATS server's monitoring (connz); a server that does not answer is left out. */
+async function connectionCounts(): Promise<Map<string, ConnCounts>> {
+  const now = new Map<string, ConnCounts>();
+  await Promise.all(
+    natsHosts.map(async (host) => {
+      try {
+        const response = await fetch(`http://${host.address}:${natsMonitorPort}/connz?limit=1024`, { signal: AbortSignal.timeout(1_000) });
+        const connz = (await response.json()) as { connections?: { name?: string; in_msgs?: number; out_msgs?: number; pending_bytes?: number }[] };
+        for (const c of connz.connections ?? []) {
+          if (c.name === undefined) continue;
+          now.set(`${c.name}@${host.name}`, { fromClient: c.in_msgs ?? 0, toClient: c.out_msgs ?? 0, pendingBytes: c.pending_bytes ?? 0 });
+        }
+      } catch {
+        // That server is down or slow to answer.
+      }
+    }),
+  );
+  return now;
+}
+
+/**
+ * Each client connection's messages per second to and from its NATS server, and the largest backlog
+ * the server held for it (pending_bytes), from connz every 250 ms. A call that nobody answers while
+ * every process is idle has waited somewhere on the bus: a second whose count drops, or a backlog,
+ * says on which connection.
+ */
+export function watchNatsTraffic(): { stop(): Promise<string> } {
+  const started = performance.now();
+  let last = new Map<string, ConnCounts>();
+  const seen = new Map<string, { from: number[]; to: number[]; backlog: number; backlogAt: number }>();
+  let stopped = false;
+  const look = async (): Promise<void> => {
+    const now = await connectionCounts();
+    const at = (performance.now() - started) / 1_000;
+    const second = Math.floor(at);
+    for (const [name, c] of now) {
+      const entry = seen.get(name) ?? { from: [], to: [], backlog: 0, backlogAt: 0 };
+      const before = last.get(name);
+      // A reconnected client starts its counters again: that quarter-second counts from zero.
+      if (before !== undefined) {
+        entry.from[second] = (entry.from[second] ?? 0) + Math.max(0, c.fromClient - before.fromClient);
+        entry.to[second] = (entry.to[second] ?? 0) + Math.max(0, c.toClient - before.toClient);
+      }
+      if (c.pendingBytes > entry.backlog) Object.assign(entry, { backlog: c.pendingBytes, backlogAt: at });
+      seen.set(name, entry);
+    }
+    last = now;
+  };
+  const running = (async () => {
+    while (!stopped) {
+      await look();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      return [...seen]
+        .filter(([, e]) => e.from.some((n) => n > 0) || e.to.some((n) => n > 0))
+        .map(([name, e]) => {
+          const seconds = Array.from(e.from, (f, i) => `${f ?? 0}/${e.to[i] ?? 0}`).join(' ');
+          return `${name} messages from/to it each second ${seconds}, largest backlog ${e.backlog} B at ${e.backlogAt.toFixed(1)} s`;
+        })
+        .join('; ');
     },
   };
 }
