@@ -69,7 +69,7 @@ class TracingSwitch {
     this.mode = mode;
     if (mode === 'tracing-off') return;
     process.env['OTEL_TRACES_SAMPLER_ARG'] = mode === 'sampled-100%' ? '1' : '0.01';
-    this.tracing = startTracing({ exporter: this.exporter, batch: true, serviceName: 'bench', activeContext: mode !== 'sampled-1%-explicit' });
+    this.tracing = await startTracing({ exporter: this.exporter, batch: true, serviceName: 'bench', activeContext: mode !== 'sampled-1%-explicit' });
   }
 
   async close(): Promise<void> {

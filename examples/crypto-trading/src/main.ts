@@ -5,7 +5,7 @@ import { createCryptoService } from './app.js';
 import { configFromEnv } from './config.js';
 
 // Off unless OTEL_TRACES_EXPORTER or LUCENT_TRACES_FILE names an exporter (docs/operations.md, Tracing).
-const tracing = startTracing({ serviceName: 'crypto-trading' });
+const tracing = await startTracing({ serviceName: 'crypto-trading' });
 const config = configFromEnv();
 const service = await createCryptoService(config).catch(async (error: unknown) => {
   // A typed refusal (e.g. DATA_DIRECTORY_LOCKED: another process serves this data directory) says all in its message.

@@ -121,7 +121,7 @@ The shard registers the functions compiled into it in the registry when it start
     }
     const metrics = metricsPort === undefined ? undefined : new LucentMetrics({ shard: config.id });
     // Off unless OTEL_TRACES_EXPORTER or LUCENT_TRACES_FILE names an exporter (docs/operations.md, Tracing).
-    const tracing = startTracing({ serviceName: 'lucent-shard', attributes: { 'lucent.shard.id': config.id } });
+    const tracing = await startTracing({ serviceName: 'lucent-shard', attributes: { 'lucent.shard.id': config.id } });
     let running: Awaited<ReturnType<typeof startNatsShard>>;
     let metricsServer: MetricsServer | undefined;
     try {

@@ -55,7 +55,7 @@ describe('HTTP server spans', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lucent-http-spans-'));
     file = join(dir, 'spans.jsonl');
-    tracing = startTracing({ exporter: new JsonLinesSpanExporter(file), serviceName: 'http-spec' });
+    tracing = await startTracing({ exporter: new JsonLinesSpanExporter(file), serviceName: 'http-spec' });
     @Module({ imports: [LucentModule.forRoot({ invoker: new FunctionManager().register(whereAmI), openApi: false })], controllers: [ProbeController] })
     class AppModule {}
     app = await createLucentApp(AppModule, { nestLogger: false });

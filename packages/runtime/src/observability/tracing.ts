@@ -16,23 +16,16 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMicroseconds, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NodeTracerProvider,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-node';
+// The SDK itself (provider, processors, exporters, resources) is loaded by `startTracing` only: about
+// 150 ms of module loading that a process without tracing (most CLI runs, tests) never pays.
+import type { ReadableSpan, Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { parseTraceparent, type BusinessMetadata } from '@lucent/core';
 
 export { SpanKind };
 
 let tracer: Tracer | undefined;
+/** True from a `startTracing` call until its provider is registered (the SDK loads in between). */
+let starting = false;
 /** The sampler keeps a sampled-out parent's children out too (the default `parentbased_*` ones). */
 let followsParent = false;
 
@@ -78,21 +71,39 @@ export interface Tracing {
  * `console`, when LUCENT_TRACES_FILE names a file (each finished span appended as one JSON line), or
  * when `options.exporter` is given. OTEL_SDK_DISABLED=true keeps it off. OTEL_TRACES_SAMPLER and
  * OTEL_TRACES_SAMPLER_ARG choose the sampler (default parentbased_always_on), OTEL_SERVICE_NAME and
- * OTEL_RESOURCE_ATTRIBUTES the resource: the SDK reads them itself.
+ * OTEL_RESOURCE_ATTRIBUTES the resource: the SDK reads them itself. Async because the SDK is loaded
+ * here, on first use, and not by importing this package.
  */
-export function startTracing(options: TracingOptions = {}): Tracing | undefined {
+export async function startTracing(options: TracingOptions = {}): Promise<Tracing | undefined> {
   const env = process.env;
   if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
-  if (tracer !== undefined) throw new Error('Tracing is already started in this process: shut the running one down first');
+  if (tracer !== undefined || starting) throw new Error('Tracing is already started in this process: shut the running one down first');
+  const file = env['LUCENT_TRACES_FILE'];
+  const named = (env['OTEL_TRACES_EXPORTER'] ?? '').split(',').map((s) => s.trim().toLowerCase());
+  const otlp = named.includes('otlp');
+  if (options.exporter === undefined && (file === undefined || file === '') && !otlp && !named.includes('console')) return undefined;
+  starting = true;
+  try {
+    return await register(options, file, named, otlp);
+  } finally {
+    starting = false;
+  }
+}
+
+async function register(options: TracingOptions, file: string | undefined, named: readonly string[], otlp: boolean): Promise<Tracing> {
+  const env = process.env;
+  const [{ BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor }, { detectResources, envDetector, resourceFromAttributes }, exporterModule] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/resources'),
+    otlp ? import('@opentelemetry/exporter-trace-otlp-http') : undefined,
+  ]);
   const processors: SpanProcessor[] = [];
   if (options.exporter !== undefined) processors.push(options.batch === true ? new BatchSpanProcessor(options.exporter) : new SimpleSpanProcessor(options.exporter));
-  const file = env['LUCENT_TRACES_FILE'];
   if (file !== undefined && file !== '') processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(file)));
-  for (const name of (env['OTEL_TRACES_EXPORTER'] ?? '').split(',').map((s) => s.trim().toLowerCase())) {
-    if (name === 'otlp') processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  for (const name of named) {
+    if (name === 'otlp' && exporterModule !== undefined) processors.push(new BatchSpanProcessor(new exporterModule.OTLPTraceExporter()));
     else if (name === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   }
-  if (processors.length === 0) return undefined;
   const resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'lucent', ...options.attributes }).merge(
     detectResources({ detectors: [envDetector] }),
   );

@@ -45,12 +45,12 @@ afterEach(async () => {
 });
 
 describe('tracing', () => {
-  it('is off unless an exporter is configured: startTracing returns undefined and no span site is active', () => {
+  it('is off unless an exporter is configured: startTracing returns undefined and no span site is active', async () => {
     const saved = { file: process.env['LUCENT_TRACES_FILE'], exporter: process.env['OTEL_TRACES_EXPORTER'] };
     delete process.env['LUCENT_TRACES_FILE'];
     delete process.env['OTEL_TRACES_EXPORTER'];
     try {
-      expect(startTracing()).toBeUndefined();
+      expect(await startTracing()).toBeUndefined();
       expect(tracingActive()).toBe(false);
     } finally {
       if (saved.file !== undefined) process.env['LUCENT_TRACES_FILE'] = saved.file;
@@ -60,7 +60,7 @@ describe('tracing', () => {
 
   it('makes one trace of a remote call: client span → shard server span → function span, the function seeing its own span', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter, serviceName: 'spec' });
+    tracing = await startTracing({ exporter, serviceName: 'spec' });
     expect(tracingActive()).toBe(true);
     const c = await cluster();
     try {
@@ -82,7 +82,7 @@ describe('tracing', () => {
 
   it('marks a failed call on its spans with the error code', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter });
+    tracing = await startTracing({ exporter });
     const c = await cluster();
     try {
       await expect(c.client.invoke('prices.quote', { pair: 42 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -100,7 +100,7 @@ describe('tracing', () => {
 
   it('puts an append in an eventstore.append span under the active one, and leaves the events as given', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter });
+    tracing = await startTracing({ exporter });
     const store = traceEventStore(new MemoryEventStore());
     await store.append('s-1', [{ type: 'Opened', data: {}, metadata: { traceparent: caller } }]);
     const [span] = exporter.getFinishedSpans();
@@ -114,7 +114,7 @@ describe('tracing', () => {
     const exporter = new InMemorySpanExporter();
     const saved = process.env['OTEL_TRACES_SAMPLER'];
     delete process.env['OTEL_TRACES_SAMPLER'];
-    tracing = startTracing({ exporter });
+    tracing = await startTracing({ exporter });
     const c = await cluster();
     try {
       const unsampled = caller.replace(/-01$/, '-00');
@@ -131,7 +131,7 @@ describe('tracing', () => {
 
   it('follows the sampler: a trace sampled out exports nothing, yet its calls still carry a traceparent saying so', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter, sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }) });
+    tracing = await startTracing({ exporter, sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) }) });
     const c = await cluster();
     try {
       const r = await c.client.invoke('prices.quote', { pair: 'BTC-USD' });

@@ -35,7 +35,7 @@ afterEach(async () => {
 describe('saga tracing', () => {
   it('makes each attempt a span, hands its traceparent to the handler, and marks a failed try with its code', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter });
+    tracing = await startTracing({ exporter });
     const { seen, ctx } = context();
     expect(await runSagaCommand(ctx, message(1))).toMatchObject({ ok: false });
     expect(await runSagaCommand(ctx, message(2, 'compensation'))).toEqual({ ok: true, result: null });

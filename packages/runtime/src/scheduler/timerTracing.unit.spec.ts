@@ -20,7 +20,7 @@ afterEach(async () => {
 describe('timer tracing', () => {
   it('makes each firing a span named by kind and handler, with why and how late it fired, and hands its traceparent to the handler', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ exporter });
+    tracing = await startTracing({ exporter });
     const handlers = new TimerHandlers('n1', () => now + 7, 1_000);
     const seen: (string | undefined)[] = [];
     handlers.handle('remind', (f) => void seen.push(f.traceparent));
