@@ -13,16 +13,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     console.error(`lucent: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   // Every command answers --help the same way, before its own parsing: usage on stdout, exit 0;
   // after an action's name, that action's usage.
   if (rest.includes('--help') || rest.includes('-h')) {
     const action = rest[0] !== undefined && command.actions !== undefined && Object.hasOwn(command.actions, rest[0]) ? command.actions[rest[0]] : undefined;
-    console.log(action ?? command.usage ?? `usage: lucent ${name} …\n${command.describe}`);
+    console.log(action ?? command.usage ?? `usage: lucent ${name} …\n${entry.describe}`);
     return 0;
   }
   return command.run(rest);

@@ -6,5 +6,5 @@ export { fingerprint, generateRegistry, writeOrCheck } from './generate/generate
 export type { RegistryEntry, ManifestEntry, GeneratedRegistry } from './generate/generateRegistry.js';
 
 // The `lucent` commands, runnable from code.
-export type { Command } from './commands/command.js';
+export type { Command, CommandEntry } from './commands/command.js';
 export { commands } from './commands/index.js';

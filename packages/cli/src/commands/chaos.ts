@@ -73,7 +73,6 @@ function number(value: string, flag: string): number {
 }
 
 export const chaosCommand: Command = {
-  describe: 'inject faults at run time (latency, errors, timeouts, dropped replies, unreachable dependencies): set, clear, show',
   usage,
   actions,
   async run(argv) {

@@ -82,7 +82,6 @@ const usage = `usage: lucent cluster ${flags} [--prefix P] [--tags a,b] [--id-pr
   --duration S   stop after S seconds (default: until Ctrl-C)`;
 
 export const clusterCommand: Command = {
-  describe: `start N shard processes of the example and show live load: ${flags}`,
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('cluster', argv, {

@@ -1,8 +1,14 @@
 // The shape of one `lucent` subcommand, and the flag parsing they share.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export interface Command {
+/** A command as `lucent --help` lists it; its module (and everything that imports) loads only when it is used. */
+export interface CommandEntry {
+  /** One line for `lucent --help`. */
   readonly describe: string;
+  load(): Promise<Command>;
+}
+
+export interface Command {
   /** What `lucent <command> --help` prints: synopsis, options, exit codes. */
   readonly usage?: string;
   /** A command with actions (`lucent registry rollback`): what `lucent <command> <action> --help` prints, by action. */

@@ -17,7 +17,6 @@ tokens on and mounts the admin API (/admin/registry, role admin); without either
 exit codes: 0 stopped, 1 failed, 2 bad flags`;
 
 export const consoleCommand: Command = {
-  describe: 'serve the operator console for a cluster: --nats URL --database URL [--port N]',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs(

@@ -45,8 +45,8 @@ describe('lucent command-line conventions', () => {
     sagas: ['list', 'show'],
   };
 
-  it('each command names exactly the actions it has', () => {
-    for (const [name, command] of Object.entries(commands)) expect(Object.keys(command.actions ?? {}).sort(), name).toEqual([...(actionsOf[name] ?? [])].sort());
+  it('each command names exactly the actions it has', async () => {
+    for (const [name, entry] of Object.entries(commands)) expect(Object.keys((await entry.load()).actions ?? {}).sort(), name).toEqual([...(actionsOf[name] ?? [])].sort());
   });
 
   it.each(Object.entries(actionsOf).flatMap(([name, actions]) => actions.map((action) => [name, action] as const)))(

@@ -10,7 +10,6 @@ const usage = `usage: lucent generate <service-dir> [--check]
 Writes <service-dir>/src/registry/functionRegistry.ts and function-manifest.json.`;
 
 export const generateCommand: Command = {
-  describe: 'scan src/domain for functions; write src/registry/functionRegistry.ts and function-manifest.json',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('generate', argv, { check: { type: 'boolean', default: false } }, usage);

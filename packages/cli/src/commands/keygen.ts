@@ -10,7 +10,6 @@ const usage = `usage: lucent keygen --out DIR [--name NAME]
 An existing key file is never overwritten.`;
 
 export const keygenCommand: Command = {
-  describe: 'create an ed25519 signing key pair for `lucent publish` (private key 0600, public key for the nodes)',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('keygen', argv, { out: { type: 'string' }, name: { type: 'string', default: 'lucent-signing' } }, usage);

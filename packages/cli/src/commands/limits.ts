@@ -76,7 +76,6 @@ function format(doc: RateLimitsDocument): string {
 }
 
 export const limitsCommand: Command = {
-  describe: 'rate limits per user and per function, changed at run time on every gateway: set, unset, clear, show',
   usage,
   actions,
   async run(argv) {

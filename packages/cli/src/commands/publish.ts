@@ -16,7 +16,6 @@ exit codes: 0 stored and loaded by every shard that answered; 1 a shard refused 
 printed: bad-signature, hash-mismatch, …) or did not answer in time; 2 usage`;
 
 export const publishCommand: Command = {
-  describe: 'bundle a function module (esbuild), sign it (ed25519), store it and wait for the shards to load it',
   usage: publishUsage,
   async run(argv) {
     const parsed = parseCommandArgs('publish', argv, {

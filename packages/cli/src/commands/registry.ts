@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { LucentError, ValidationError, versionsFromManifest, type ErrorCode, type RegisteredVersion, type RulesEntry } from '@lucent/core';
 import { formatEntry, formatHistory, formatList } from '../registry/formatRules.js';
-import { bundleBucketFor, registryBucketFor } from '@lucent/nats';
 import { httpRegistryClient } from '../registry/httpRegistryClient.js';
 import type { RegistryClient, WriteOptions } from '../registry/registryClient.js';
 import { RouteUsageError, routeEdit, routeEditText, routeFlagsOf } from '../registry/routeArgs.js';
@@ -165,7 +164,6 @@ function render(action: string, result: unknown): string {
 }
 
 export const registryCommand: Command = {
-  describe: 'inspect and change the function registry (versions, weights, shadow, kill switch, jurisdictions, routes, bundles)',
   usage: registryUsage,
   actions: registryActionUsage,
   async run(argv) {
@@ -204,7 +202,6 @@ export const registryCommand: Command = {
       return 2;
     }
     let client: RegistryClient | undefined;
-    const registryBucket = values.bucket ?? registryBucketFor(values.prefix);
     const who = values.who ?? `cli:${userInfo().username}@${hostname()}`;
     try {
       const natsUrl = values.nats ?? (values.admin === undefined ? process.env['LUCENT_NATS_URL'] || undefined : undefined);
@@ -212,6 +209,9 @@ export const registryCommand: Command = {
       if (action === 'bundles' || action === 'withdraw') {
         if (natsUrl === undefined) throw new UsageError(`${action} reads the cluster's bundle store: give --nats URL`);
         if (action === 'withdraw' && args[0] === undefined) throw new UsageError('withdraw needs <bundle-id> (`lucent registry bundles` lists them)');
+        // @lucent/nats (the NATS client, the runtime) is loaded only by the actions that go to NATS.
+        const { bundleBucketFor, registryBucketFor } = await import('@lucent/nats');
+        const registryBucket = values.bucket ?? registryBucketFor(values.prefix);
         const target = { prefix: values.prefix, bundleBucket: values['bundle-bucket'] ?? bundleBucketFor(values.prefix), registryBucket };
         const { bundlesAction } = await import('../registry/bundleCommand.js');
         const text = await bundlesAction(natsUrl, target, action, args, { who, why: values.reason ?? `lucent registry withdraw ${args[0] ?? ''}` }, values.json);
@@ -238,11 +238,11 @@ export const registryCommand: Command = {
       } else if (natsUrl !== undefined) {
         const database = values.database ?? (process.env['LUCENT_PG_URL'] || undefined);
         // Loaded on demand: NATS and PostgreSQL clients are not worth loading for every `lucent` command.
-        const { openNatsRegistryClient } = await import('../registry/natsRegistryClient.js');
+        const [{ openNatsRegistryClient }, { registryBucketFor }] = await Promise.all([import('../registry/natsRegistryClient.js'), import('@lucent/nats')]);
         const opened = await openNatsRegistryClient({
           nats: natsUrl,
           who,
-          bucket: registryBucket,
+          bucket: values.bucket ?? registryBucketFor(values.prefix),
           readOnly: action === 'list' || action === 'show' || action === 'history',
           ...(database === undefined ? {} : { database }),
           ...(values.schema === undefined ? {} : { schema: values.schema }),

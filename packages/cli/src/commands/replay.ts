@@ -98,7 +98,6 @@ export function formatReplay(report: StreamReplay): string {
 }
 
 export const replayCommand: Command = {
-  describe: 'replay a stream\'s recorded decisions and compare the events: <stream>... --module M (--pg URL | --data-dir DIR) [--version V] [--json]',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('replay', argv, {

@@ -69,7 +69,6 @@ export function formatSaga(saga: SagaDetail): string {
 }
 
 export const sagasCommand: Command = {
-  describe: 'list sagas by state and type, or show one saga\'s timeline: list [--state S] | show ID (--pg URL | --data-dir DIR)',
   usage,
   actions,
   async run(argv) {

@@ -46,7 +46,6 @@ const flags =
   '--config file.json [--id ID] [--tags a,b] [--nats URL] [--prefix P] [--registry-bucket B] [--bundle-bucket B --public-key FILE] [--database URL [--schema S]] [--metrics-port N [--metrics-host H]] [--drain-timeout MS]';
 
 export const shardCommand: Command = {
-  describe: `run one shard on NATS: ${flags}`,
   usage: `usage: lucent shard ${flags} [--quiet]
   --config FILE          the shard's JSON config (docs/distribution.md lists its keys); flags override it
   --prefix P             the cluster's subject prefix; it also names the registry (P-registry) and bundle (P_bundles) buckets

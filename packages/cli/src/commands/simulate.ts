@@ -107,7 +107,6 @@ function describeScale(s: SimScenario): string {
 }
 
 export const simulateCommand: Command = {
-  describe: `simulate routing policies (one slow shard, or 100 shards and 10,000 callers against the floor): ${flags}`,
   usage,
   async run(argv) {
     const parsed = parseCommandArgs('simulate', argv, {

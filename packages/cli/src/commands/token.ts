@@ -38,7 +38,6 @@ export function signToken(request: TokenRequest): Promise<string> {
 }
 
 export const tokenCommand: Command = {
-  describe: 'sign an HS256 bearer token for the service (LUCENT_AUTH_SECRET): sign in to the console, call the admin API',
   usage,
   async run(argv) {
     const parsed = parseCommandArgs(
