@@ -203,16 +203,18 @@ export const registryCommand: Command = {
     }
     let client: RegistryClient | undefined;
     const who = values.who ?? `cli:${userInfo().username}@${hostname()}`;
+    // @lucent/nats (the NATS client, the runtime) is loaded only by the actions that go to NATS.
+    const buckets = async (): Promise<{ registryBucket: string; bundleBucket: string }> => {
+      const { bundleBucketFor, registryBucketFor } = await import('@lucent/nats');
+      return { registryBucket: values.bucket ?? registryBucketFor(values.prefix), bundleBucket: values['bundle-bucket'] ?? bundleBucketFor(values.prefix) };
+    };
     try {
       const natsUrl = values.nats ?? (values.admin === undefined ? process.env['LUCENT_NATS_URL'] || undefined : undefined);
       if (natsUrl !== undefined && values.admin !== undefined) throw new UsageError('give either --nats or --admin, not both');
       if (action === 'bundles' || action === 'withdraw') {
         if (natsUrl === undefined) throw new UsageError(`${action} reads the cluster's bundle store: give --nats URL`);
         if (action === 'withdraw' && args[0] === undefined) throw new UsageError('withdraw needs <bundle-id> (`lucent registry bundles` lists them)');
-        // @lucent/nats (the NATS client, the runtime) is loaded only by the actions that go to NATS.
-        const { bundleBucketFor, registryBucketFor } = await import('@lucent/nats');
-        const registryBucket = values.bucket ?? registryBucketFor(values.prefix);
-        const target = { prefix: values.prefix, bundleBucket: values['bundle-bucket'] ?? bundleBucketFor(values.prefix), registryBucket };
+        const target = { prefix: values.prefix, ...(await buckets()) };
         const { bundlesAction } = await import('../registry/bundleCommand.js');
         const text = await bundlesAction(natsUrl, target, action, args, { who, why: values.reason ?? `lucent registry withdraw ${args[0] ?? ''}` }, values.json);
         console.log(text);
@@ -238,11 +240,11 @@ export const registryCommand: Command = {
       } else if (natsUrl !== undefined) {
         const database = values.database ?? (process.env['LUCENT_PG_URL'] || undefined);
         // Loaded on demand: NATS and PostgreSQL clients are not worth loading for every `lucent` command.
-        const [{ openNatsRegistryClient }, { registryBucketFor }] = await Promise.all([import('../registry/natsRegistryClient.js'), import('@lucent/nats')]);
+        const { openNatsRegistryClient } = await import('../registry/natsRegistryClient.js');
         const opened = await openNatsRegistryClient({
           nats: natsUrl,
           who,
-          bucket: values.bucket ?? registryBucketFor(values.prefix),
+          bucket: (await buckets()).registryBucket,
           readOnly: action === 'list' || action === 'show' || action === 'history',
           ...(database === undefined ? {} : { database }),
           ...(values.schema === undefined ? {} : { schema: values.schema }),

@@ -78,30 +78,29 @@ export async function startTracing(options: TracingOptions = {}): Promise<Tracin
   const env = process.env;
   if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
   if (tracer !== undefined || starting) throw new Error('Tracing is already started in this process: shut the running one down first');
-  const file = env['LUCENT_TRACES_FILE'];
+  const file = env['LUCENT_TRACES_FILE'] || undefined;
   const named = (env['OTEL_TRACES_EXPORTER'] ?? '').split(',').map((s) => s.trim().toLowerCase());
-  const otlp = named.includes('otlp');
-  if (options.exporter === undefined && (file === undefined || file === '') && !otlp && !named.includes('console')) return undefined;
+  if (options.exporter === undefined && file === undefined && !named.includes('otlp') && !named.includes('console')) return undefined;
   starting = true;
   try {
-    return await register(options, file, named, otlp);
+    return await register(options, file, named);
   } finally {
     starting = false;
   }
 }
 
-async function register(options: TracingOptions, file: string | undefined, named: readonly string[], otlp: boolean): Promise<Tracing> {
+async function register(options: TracingOptions, file: string | undefined, named: readonly string[]): Promise<Tracing> {
   const env = process.env;
-  const [{ BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor }, { detectResources, envDetector, resourceFromAttributes }, exporterModule] = await Promise.all([
+  const [{ BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor }, { detectResources, envDetector, resourceFromAttributes }, otlp] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/resources'),
-    otlp ? import('@opentelemetry/exporter-trace-otlp-http') : undefined,
+    named.includes('otlp') ? import('@opentelemetry/exporter-trace-otlp-http') : undefined,
   ]);
   const processors: SpanProcessor[] = [];
   if (options.exporter !== undefined) processors.push(options.batch === true ? new BatchSpanProcessor(options.exporter) : new SimpleSpanProcessor(options.exporter));
-  if (file !== undefined && file !== '') processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(file)));
+  if (file !== undefined) processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(file)));
   for (const name of named) {
-    if (name === 'otlp' && exporterModule !== undefined) processors.push(new BatchSpanProcessor(new exporterModule.OTLPTraceExporter()));
+    if (name === 'otlp' && otlp !== undefined) processors.push(new BatchSpanProcessor(new otlp.OTLPTraceExporter()));
     else if (name === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   }
   const resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'lucent', ...options.attributes }).merge(
